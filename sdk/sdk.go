@@ -1,0 +1,103 @@
+// Package sdk is what a Factorgate factor author imports: the Factor interface
+// and its optional capabilities, the request and response types of the factor
+// contract, helpers for codes and randomness, and Serve, which turns a Factor
+// into a plugin binary in one line:
+//
+//	func main() { sdk.Serve(myfactor.New()) }
+//
+// Authors never see protobuf or go-plugin. A factor is stateless: the host hands
+// it the state it returned earlier on every call, seals that state at rest and
+// commits new state with compare-and-swap, so a factor only reports what it
+// matched and the host makes a code single-use.
+package sdk
+
+import (
+	"context"
+	"encoding/json"
+	"slices"
+	"time"
+)
+
+// Factor is the part of the contract every factor implements.
+type Factor interface {
+	// Describe says what the factor is. It must not fail.
+	Describe() Description
+	// Verify checks a proof against an enrolled credential. A wrong proof is a
+	// Result, not an error; errors are for state that cannot be read or for
+	// failures outside the factor's control.
+	Verify(ctx context.Context, req VerifyRequest) (VerifyResponse, error)
+}
+
+// Enroller is implemented by factors that enroll users themselves (most do;
+// an externally provisioned factor may not).
+type Enroller interface {
+	BeginEnrollment(ctx context.Context, req BeginEnrollmentRequest) (BeginEnrollmentResponse, error)
+	FinishEnrollment(ctx context.Context, req FinishEnrollmentRequest) (FinishEnrollmentResponse, error)
+}
+
+// Challenger is implemented by factors that must act before a verification
+// (send an SMS, issue WebAuthn request options).
+type Challenger interface {
+	Challenge(ctx context.Context, req ChallengeRequest) (ChallengeResponse, error)
+}
+
+// Configurer is implemented by factors that take operator settings. Configure
+// returns a new Factor with the settings applied and leaves the receiver
+// unchanged, so that one plugin process can serve several factor instances
+// (for example 6- and 7-digit SMS codes). Unknown settings should be rejected
+// with ErrInvalidSettings.
+type Configurer interface {
+	Configure(ctx context.Context, settings json.RawMessage) (Factor, error)
+}
+
+// Capability names an optional interface a factor implements.
+type Capability string
+
+// The capabilities a factor can have.
+const (
+	CapabilityEnroll    Capability = "enroll"
+	CapabilityChallenge Capability = "challenge"
+	CapabilityConfigure Capability = "configure"
+)
+
+// Description says what a factor is.
+type Description struct {
+	// Name is the machine name ("totp"): lowercase letters, digits and dashes.
+	Name string
+	// DisplayName is for people ("Authenticator app").
+	DisplayName string
+	// Version is the factor implementation's semantic version.
+	Version string
+	// AMR lists the RFC 8176 authentication method reference values the factor
+	// proves ("otp", "sms", "hwk", ...).
+	AMR []string
+	// Capabilities is filled in by the SDK from the interfaces the factor implements.
+	Capabilities []Capability
+	// EnrollmentTTL is how long an unconfirmed enrollment stays valid.
+	EnrollmentTTL time.Duration
+}
+
+// Has reports whether the description lists capability c.
+func (d Description) Has(c Capability) bool { return slices.Contains(d.Capabilities, c) }
+
+// CapabilitiesOf lists the optional interfaces f implements.
+func CapabilitiesOf(f Factor) []Capability {
+	var caps []Capability
+	if _, ok := f.(Enroller); ok {
+		caps = append(caps, CapabilityEnroll)
+	}
+	if _, ok := f.(Challenger); ok {
+		caps = append(caps, CapabilityChallenge)
+	}
+	if _, ok := f.(Configurer); ok {
+		caps = append(caps, CapabilityConfigure)
+	}
+	return caps
+}
+
+// describe returns f's description with its capabilities filled in.
+func describe(f Factor) Description {
+	d := f.Describe()
+	d.Capabilities = CapabilitiesOf(f)
+	return d
+}

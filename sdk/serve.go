@@ -1,0 +1,65 @@
+package sdk
+
+import (
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+
+	"github.com/hashicorp/go-hclog"
+	goplugin "github.com/hashicorp/go-plugin"
+
+	"github.com/factorgate/factorgate/plugin"
+)
+
+// Serve runs f as a factor plugin and returns when the host ends the process.
+// Call it from main; it is the whole of a plugin's main function:
+//
+//	func main() { sdk.Serve(totp.New()) }
+//
+// The host launches the binary with a handshake cookie and mutual TLS; run by
+// hand, the binary says it is a plugin and exits.
+func Serve(f Factor) {
+	logger := NewLogger(slog.LevelInfo)
+	goplugin.Serve(&goplugin.ServeConfig{
+		HandshakeConfig:  plugin.Handshake,
+		VersionedPlugins: plugin.ServerPlugins(NewServer(f, logger)),
+		GRPCServer:       goplugin.DefaultGRPCServer,
+		Logger: hclog.New(&hclog.LoggerOptions{
+			Name:       f.Describe().Name,
+			Output:     os.Stderr,
+			JSONFormat: true,
+			Level:      hclog.Info,
+		}),
+	})
+}
+
+// NewLogger returns a logger for factor code in a plugin process. Its lines
+// reach the host's structured log with their level and fields. Never log a
+// code, a secret or a full phone number.
+func NewLogger(level slog.Level) *slog.Logger {
+	return slog.New(NewLogHandler(os.Stderr, level))
+}
+
+// NewLogHandler returns a slog handler that writes the JSON lines the host's
+// plugin runtime parses: "@level" and "@message" keys, fields as they are. The
+// time is left out because the host stamps each line as it receives it.
+func NewLogHandler(w io.Writer, level slog.Level) slog.Handler {
+	return slog.NewJSONHandler(w, &slog.HandlerOptions{
+		Level: level,
+		ReplaceAttr: func(groups []string, a slog.Attr) slog.Attr {
+			if len(groups) > 0 {
+				return a
+			}
+			switch a.Key {
+			case slog.TimeKey:
+				return slog.Attr{}
+			case slog.LevelKey:
+				return slog.String("@level", strings.ToLower(a.Value.String()))
+			case slog.MessageKey:
+				return slog.String("@message", a.Value.String())
+			}
+			return a
+		},
+	})
+}
