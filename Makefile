@@ -1,0 +1,87 @@
+# Factorgate build. `make run` and `make test` are all a newcomer needs; every
+# tool a target uses is installed by the target itself, pinned, into bin/tools.
+
+GO        ?= go
+BIN       := $(CURDIR)/bin
+TOOLS     := $(BIN)/tools
+PLUGINDIR := $(BIN)/plugins
+
+BUF_VERSION                := v1.75.0
+PROTOC_GEN_GO_VERSION      := v1.36.12
+PROTOC_GEN_GO_GRPC_VERSION := v1.6.2
+STATICCHECK_VERSION        := v0.8.2
+
+# Tests that need PostgreSQL read this; unset, they skip with a message.
+FACTORGATE_TEST_POSTGRES_DSN ?=
+export FACTORGATE_TEST_POSTGRES_DSN
+
+.PHONY: all build plugins host run test test-short bench proto lint fuzz clean tools
+
+all: build
+
+build: host plugins
+
+host:
+	$(GO) build -trimpath -o $(BIN)/factorgate ./host
+
+# Every factors/<name>/cmd/factorgate-factor-<name> and example plugin becomes
+# bin/plugins/factorgate-factor-<name>.
+plugins:
+	@mkdir -p $(PLUGINDIR)
+	$(GO) build -trimpath -o $(PLUGINDIR)/ ./factors/... ./examples/...
+
+# Starts the host on the embedded SQLite database under ./data with a demo
+# user, API token and OAuth2 client, and prints what to open.
+run: build
+	FACTORGATE_PLUGIN_DIR=$(PLUGINDIR) $(BIN)/factorgate serve --demo
+
+test:
+	$(GO) test -race -count=1 -timeout 20m ./...
+
+test-short:
+	$(GO) test -count=1 -short ./...
+
+# Benchmarks print their figures, then the ratios between the in-process and
+# plugin paths of the same benchmark.
+bench:
+	@mkdir -p $(BIN)
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime 2s ./... | tee $(BIN)/bench.txt
+	@awk -f .ci/ratios.awk $(BIN)/bench.txt
+
+# Short fuzzing of every committed fuzz target (FUZZTIME per target).
+FUZZTIME ?= 10s
+fuzz:
+	@for pkg in $$($(GO) list ./...); do \
+	  dir=$$($(GO) list -f '{{.Dir}}' $$pkg); \
+	  for target in $$(grep -ho '^func Fuzz[A-Za-z0-9_]*' $$dir/*_test.go 2>/dev/null | sed 's/func //'); do \
+	    echo "fuzz $$pkg $$target"; \
+	    $(GO) test -run '^$$' -fuzz "^$$target$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+	  done; \
+	done
+
+$(TOOLS)/buf:
+	GOBIN=$(TOOLS) $(GO) install github.com/bufbuild/buf/cmd/buf@$(BUF_VERSION)
+$(TOOLS)/protoc-gen-go:
+	GOBIN=$(TOOLS) $(GO) install google.golang.org/protobuf/cmd/protoc-gen-go@$(PROTOC_GEN_GO_VERSION)
+$(TOOLS)/protoc-gen-go-grpc:
+	GOBIN=$(TOOLS) $(GO) install google.golang.org/grpc/cmd/protoc-gen-go-grpc@$(PROTOC_GEN_GO_GRPC_VERSION)
+$(TOOLS)/staticcheck:
+	GOBIN=$(TOOLS) $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+
+tools: $(TOOLS)/buf $(TOOLS)/protoc-gen-go $(TOOLS)/protoc-gen-go-grpc $(TOOLS)/staticcheck
+
+# Regenerates the committed Go code of every .proto with the pinned generators.
+proto: $(TOOLS)/buf $(TOOLS)/protoc-gen-go $(TOOLS)/protoc-gen-go-grpc
+	@for gen in $$(find plugin host -name buf.gen.yaml); do \
+	  echo "buf generate in $$(dirname $$gen)"; \
+	  (cd $$(dirname $$gen) && PATH=$(TOOLS):$$PATH $(TOOLS)/buf generate) || exit 1; \
+	done
+
+lint: $(TOOLS)/staticcheck
+	@out=$$(gofmt -l $$(git ls-files '*.go' | grep -v '\.pb\.go$$')); \
+	  if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+	$(TOOLS)/staticcheck ./...
+
+clean:
+	rm -rf $(BIN)

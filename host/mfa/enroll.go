@@ -1,0 +1,233 @@
+package mfa
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/factorgate/factorgate/host/store"
+	"github.com/factorgate/factorgate/sdk"
+)
+
+// BeginRequest starts enrolling a user in a factor instance.
+type BeginRequest struct {
+	UserID string
+	Factor string
+	// Params are the factor's enrollment parameters ("phone" for SMS).
+	Params map[string]string
+	// Replace allows enrolling while the factor is already active; the new
+	// credential replaces the old one when confirmed (a new set of backup codes).
+	Replace bool
+}
+
+// Enrollment is a pending enrollment.
+type Enrollment struct {
+	ID        string
+	Factor    string
+	Display   sdk.Display
+	ExpiresAt time.Time
+}
+
+// BeginEnrollment asks the factor to start an enrollment and keeps its pending
+// state, replacing any earlier pending enrollment of the same factor.
+func (s *Service) BeginEnrollment(ctx context.Context, m Meta, req BeginRequest) (_ Enrollment, err error) {
+	user, f, err := s.userAndFactor(ctx, req.UserID, req.Factor)
+	if err != nil {
+		return Enrollment{}, err
+	}
+	cred := store.Credential{ID: s.opts.NewID(), UserID: user.ID, Factor: req.Factor}
+	defer func() {
+		s.audit(ctx, m, auditEntry{action: actionEnrollBegin, user: user, factor: req.Factor, credentialID: cred.ID, err: err})
+	}()
+	if !f.Description().Has(sdk.CapabilityEnroll) {
+		return Enrollment{}, failure(ErrUnsupported, "this factor cannot be enrolled here")
+	}
+	if !req.Replace {
+		if _, err := s.store.FindCredential(ctx, user.ID, req.Factor, store.CredentialActive); err == nil {
+			return Enrollment{}, &Error{Kind: ErrAlreadyEnrolled}
+		} else if !errors.Is(err, store.ErrNotFound) {
+			return Enrollment{}, fmt.Errorf("look up active credential: %w", err)
+		}
+	}
+	now := s.now()
+	resp, err := f.BeginEnrollment(ctx, sdk.BeginEnrollmentRequest{User: sdkUser(user), Params: req.Params, Now: now})
+	if err != nil {
+		return Enrollment{}, factorError("begin enrollment", err)
+	}
+	ttl := s.opts.EnrollmentTTL
+	if d := f.Description().EnrollmentTTL; d > 0 && d < ttl {
+		ttl = d
+	}
+	cred.ExpiresAt = now.Add(ttl)
+	if cred.State, err = s.sealCredential(cred, resp.PendingState); err != nil {
+		return Enrollment{}, err
+	}
+	if _, err := s.store.PutPendingCredential(ctx, cred); err != nil {
+		return Enrollment{}, fmt.Errorf("store pending enrollment: %w", err)
+	}
+	return Enrollment{ID: cred.ID, Factor: req.Factor, Display: resp.Display, ExpiresAt: cred.ExpiresAt}, nil
+}
+
+// ConfirmRequest confirms a pending enrollment with the user's proof. It names
+// the enrollment by ID, or by Factor for front doors that have no id.
+type ConfirmRequest struct {
+	UserID       string
+	EnrollmentID string
+	Factor       string
+	Proof        sdk.Proof
+	// Replace lets the confirmed credential replace an active one (see BeginRequest.Replace).
+	Replace bool
+}
+
+// Confirmed is an enrollment that became an active credential.
+type Confirmed struct {
+	Credential CredentialInfo
+	// Display is what the factor shows once on confirmation (backup codes).
+	Display sdk.Display
+}
+
+// ConfirmEnrollment checks the proof and, when it is valid, makes the pending
+// credential active. The attempt counts toward the user's lockout like a
+// verification.
+func (s *Service) ConfirmEnrollment(ctx context.Context, m Meta, req ConfirmRequest) (_ Confirmed, err error) {
+	user, err := s.user(ctx, req.UserID)
+	if err != nil {
+		return Confirmed{}, err
+	}
+	cred, err := s.pendingCredential(ctx, user.ID, req.EnrollmentID, req.Factor)
+	if err != nil {
+		return Confirmed{}, err
+	}
+	entry := auditEntry{action: actionEnrollConfirm, user: user, factor: cred.Factor, credentialID: cred.ID}
+	defer func() {
+		if err != nil {
+			entry.err = err
+			s.audit(ctx, m, entry)
+		}
+	}()
+	f, ok := s.factors.Factor(cred.Factor)
+	if !ok {
+		return Confirmed{}, &Error{Kind: ErrUnknownFactor, Reason: cred.Factor}
+	}
+	now := s.now()
+	if !cred.ExpiresAt.IsZero() && !now.Before(cred.ExpiresAt) {
+		return Confirmed{}, failure(ErrExpired, "the enrollment expired; start again")
+	}
+	if err := s.reserveAttempt(ctx, user, now); err != nil {
+		return Confirmed{}, err
+	}
+	for range s.opts.MaxCommitRetries {
+		pending, err := s.openCredential(cred)
+		if err != nil {
+			return Confirmed{}, err
+		}
+		resp, err := f.FinishEnrollment(ctx, sdk.FinishEnrollmentRequest{User: sdkUser(user), PendingState: pending, Proof: req.Proof, Now: now})
+		if err != nil {
+			return Confirmed{}, factorError("finish enrollment", err)
+		}
+		if resp.Result != sdk.ResultOK {
+			if resp.PendingState != nil {
+				sealed, err := s.sealCredential(cred, resp.PendingState)
+				if err != nil {
+					return Confirmed{}, err
+				}
+				if _, err := s.store.UpdateCredentialState(ctx, cred.ID, cred.Version, sealed, time.Time{}); errors.Is(err, store.ErrConflict) {
+					if cred, err = s.pendingCredential(ctx, user.ID, cred.ID, ""); err != nil {
+						return Confirmed{}, err
+					}
+					continue
+				} else if err != nil {
+					return Confirmed{}, fmt.Errorf("store enrollment attempt: %w", err)
+				}
+			}
+			return Confirmed{}, resultError(resp.Result, resp.Reason, resp.RetryAfter)
+		}
+		if len(resp.CredentialState) == 0 {
+			return Confirmed{}, &Error{Kind: ErrCredentialBroken, cause: errors.New("factor confirmed an enrollment without credential state")}
+		}
+		sealed, err := s.sealCredential(cred, resp.CredentialState)
+		if err != nil {
+			return Confirmed{}, err
+		}
+		entry.err = nil
+		err = s.store.InTx(ctx, func(ctx context.Context) error {
+			if _, err := s.store.ActivateCredential(ctx, cred.ID, cred.Version, sealed, now, req.Replace); err != nil {
+				return err
+			}
+			_, err := s.store.AppendAudit(ctx, s.auditEvent(m, entry))
+			return err
+		})
+		switch {
+		case errors.Is(err, store.ErrConflict):
+			// Another attempt changed or confirmed the enrollment first.
+			if cred, err = s.pendingCredential(ctx, user.ID, cred.ID, ""); err != nil {
+				if errors.Is(err, ErrNoEnrollment) {
+					return Confirmed{}, failure(ErrReplayed, "the enrollment was already confirmed")
+				}
+				return Confirmed{}, err
+			}
+			continue
+		case errors.Is(err, store.ErrAlreadyExists):
+			return Confirmed{}, &Error{Kind: ErrAlreadyEnrolled}
+		case errors.Is(err, store.ErrNotFound):
+			return Confirmed{}, &Error{Kind: ErrNoEnrollment}
+		case err != nil:
+			return Confirmed{}, fmt.Errorf("activate credential: %w", err)
+		}
+		s.resetAttempts(ctx, user)
+		cred.Status = store.CredentialActive
+		return Confirmed{Credential: s.info(cred), Display: resp.Display}, nil
+	}
+	return Confirmed{}, &Error{Kind: ErrBusy}
+}
+
+// CancelEnrollment drops the user's pending enrollment of factor.
+func (s *Service) CancelEnrollment(ctx context.Context, m Meta, userID, factor string) (err error) {
+	user, err := s.user(ctx, userID)
+	if err != nil {
+		return err
+	}
+	cred, err := s.store.FindCredential(ctx, user.ID, factor, store.CredentialPending)
+	if err != nil {
+		return notFound(err, ErrNoEnrollment)
+	}
+	defer func() {
+		s.audit(ctx, m, auditEntry{action: actionEnrollCancel, user: user, factor: factor, credentialID: cred.ID, err: err})
+	}()
+	if err := s.store.DeleteCredential(ctx, user.ID, cred.ID); err != nil {
+		return notFound(err, ErrNoEnrollment)
+	}
+	return nil
+}
+
+// PendingEnrollment returns the user's pending enrollment of factor.
+func (s *Service) PendingEnrollment(ctx context.Context, userID, factor string) (CredentialInfo, error) {
+	cred, err := s.store.FindCredential(ctx, userID, factor, store.CredentialPending)
+	if err != nil {
+		return CredentialInfo{}, notFound(err, ErrNoEnrollment)
+	}
+	if !cred.ExpiresAt.IsZero() && !s.now().Before(cred.ExpiresAt) {
+		return CredentialInfo{}, &Error{Kind: ErrNoEnrollment}
+	}
+	return s.info(cred), nil
+}
+
+// pendingCredential loads the user's pending credential by id, or by factor
+// when id is empty.
+func (s *Service) pendingCredential(ctx context.Context, userID, id, factor string) (store.Credential, error) {
+	var cred store.Credential
+	var err error
+	if id != "" {
+		cred, err = s.store.GetCredential(ctx, id)
+	} else {
+		cred, err = s.store.FindCredential(ctx, userID, factor, store.CredentialPending)
+	}
+	if err != nil {
+		return store.Credential{}, notFound(err, ErrNoEnrollment)
+	}
+	if cred.UserID != userID || cred.Status != store.CredentialPending || (factor != "" && cred.Factor != factor) {
+		return store.Credential{}, &Error{Kind: ErrNoEnrollment}
+	}
+	return cred, nil
+}

@@ -1,0 +1,140 @@
+// Package mfa is the MFA lifecycle every front door of the host calls: begin
+// and confirm an enrollment, challenge, verify, list and remove. It owns the
+// rules that make second factors safe: attempts are counted per user across
+// all factors before any code is compared, a lockout with growing back-off
+// follows too many failures, factor state is sealed before it is stored, a
+// verification commits the factor's new state with compare-and-swap (so a
+// code is accepted once even when hosts race), and every outcome is audited.
+//
+// There is no HTTP here; the native API and every documented dialect
+// translate to this one service.
+package mfa
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/factorgate/factorgate/host/store"
+	"github.com/factorgate/factorgate/sdk"
+)
+
+// Store is the persistence the lifecycle needs.
+type Store interface {
+	InTx(ctx context.Context, fn func(ctx context.Context) error) error
+	GetUser(ctx context.Context, id string) (store.User, error)
+
+	PutPendingCredential(ctx context.Context, c store.Credential) (store.Credential, error)
+	GetCredential(ctx context.Context, id string) (store.Credential, error)
+	FindCredential(ctx context.Context, userID, factor string, status store.CredentialStatus) (store.Credential, error)
+	ListCredentials(ctx context.Context, userID string) ([]store.Credential, error)
+	ListCredentialsPage(ctx context.Context, afterID string, limit int) ([]store.Credential, error)
+	UpdateCredentialState(ctx context.Context, id string, expectedVersion int64, state []byte, lastUsedAt time.Time) (int64, error)
+	ActivateCredential(ctx context.Context, id string, expectedVersion int64, state []byte, now time.Time, replaceActive bool) (int64, error)
+	DeleteCredential(ctx context.Context, userID, id string) error
+
+	CreateChallenge(ctx context.Context, ch store.Challenge) (store.Challenge, error)
+	GetChallenge(ctx context.Context, id string) (store.Challenge, error)
+	FindChallenge(ctx context.Context, credentialID string) (store.Challenge, error)
+	UpdateChallengeState(ctx context.Context, id string, expectedVersion int64, state []byte) (int64, error)
+	DeleteChallenge(ctx context.Context, id string) error
+	DeleteCredentialChallenges(ctx context.Context, credentialID string) error
+
+	ReserveAttempt(ctx context.Context, userID string, now time.Time, p store.LockoutPolicy) (store.Attempt, error)
+	ResetAttempts(ctx context.Context, userID string) error
+
+	AppendAudit(ctx context.Context, e store.AuditEvent) (store.AuditEvent, error)
+}
+
+// Factor is one configured factor instance, in a plugin or in process.
+type Factor interface {
+	sdk.Client
+	Description() sdk.Description
+}
+
+// Factors finds factor instances by name.
+type Factors interface {
+	Factor(name string) (Factor, bool)
+}
+
+// Sealer encrypts factor state at rest.
+type Sealer interface {
+	Seal(plaintext, aad []byte) ([]byte, error)
+	Open(blob, aad []byte) ([]byte, error)
+	NeedsReseal(blob []byte) bool
+}
+
+// Options tune the lifecycle. Zero values take the defaults.
+type Options struct {
+	Logger *slog.Logger
+	// Now is the clock (default time.Now); every factor call gets its value.
+	Now func() time.Time
+	// NewID returns a new unique id for credentials and challenges (default: random UUIDv4).
+	NewID func() string
+	// Lockout applies to failed attempts per user across all factors
+	// (defaults: 5 failures, then 30s doubling up to 1h).
+	Lockout store.LockoutPolicy
+	// EnrollmentTTL caps how long a pending enrollment lives (default 10m; a
+	// factor may ask for less).
+	EnrollmentTTL time.Duration
+	// ChallengeTTL is how long a challenge lives (default 5m).
+	ChallengeTTL time.Duration
+	// MaxCommitRetries bounds how often a verification that lost a
+	// compare-and-swap is tried again on fresh state (default 8).
+	MaxCommitRetries int
+}
+
+// Service is the MFA lifecycle.
+type Service struct {
+	store   Store
+	factors Factors
+	sealer  Sealer
+	opts    Options
+	log     *slog.Logger
+}
+
+// New returns the lifecycle service over its dependencies.
+func New(st Store, factors Factors, sealer Sealer, opts Options) *Service {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.NewID == nil {
+		opts.NewID = uuid.NewString
+	}
+	if opts.Lockout.MaxFailures <= 0 {
+		opts.Lockout.MaxFailures = 5
+	}
+	if opts.Lockout.BaseDelay <= 0 {
+		opts.Lockout.BaseDelay = 30 * time.Second
+	}
+	if opts.Lockout.MaxDelay < opts.Lockout.BaseDelay {
+		opts.Lockout.MaxDelay = max(time.Hour, opts.Lockout.BaseDelay)
+	}
+	if opts.EnrollmentTTL <= 0 {
+		opts.EnrollmentTTL = 10 * time.Minute
+	}
+	if opts.ChallengeTTL <= 0 {
+		opts.ChallengeTTL = 5 * time.Minute
+	}
+	if opts.MaxCommitRetries <= 0 {
+		opts.MaxCommitRetries = 8
+	}
+	return &Service{store: st, factors: factors, sealer: sealer, opts: opts, log: opts.Logger}
+}
+
+// Meta says who is acting and from where, for the audit log.
+type Meta struct {
+	// Actor is who made the request: a user id, or "token:<id>" for an admin token.
+	Actor string
+	// RemoteAddr is the client's address.
+	RemoteAddr string
+	// Via names the front door ("api", "scanner", "accounting", ...).
+	Via string
+}
+
+func (s *Service) now() time.Time { return s.opts.Now().UTC() }

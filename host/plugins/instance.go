@@ -1,0 +1,106 @@
+package plugins
+
+import (
+	"context"
+	"encoding/json"
+	"sync"
+
+	factorv1 "github.com/factorgate/factorgate/plugin/factor/v1"
+	"github.com/factorgate/factorgate/sdk"
+)
+
+// Instance is one configured factor instance. It implements sdk.Client, so
+// callers use it the same way whether the factor runs in a supervised plugin
+// process or in this process.
+type Instance struct {
+	name     string
+	plugin   string
+	settings json.RawMessage
+	proc     *process  // nil for an in-process factor
+	local    sdk.Local // set for an in-process factor
+
+	mu   sync.RWMutex
+	desc sdk.Description
+}
+
+var _ sdk.Client = (*Instance)(nil)
+
+// Name is the instance's configured name ("sms-7").
+func (in *Instance) Name() string { return in.name }
+
+// Description is what the factor said about itself when configured.
+func (in *Instance) Description() sdk.Description {
+	in.mu.RLock()
+	defer in.mu.RUnlock()
+	return in.desc
+}
+
+func (in *Instance) setDescription(d sdk.Description) {
+	in.mu.Lock()
+	in.desc = d
+	in.mu.Unlock()
+}
+
+// Info reports the instance and the health of the process behind it.
+func (in *Instance) Info() InstanceInfo {
+	info := InstanceInfo{Name: in.name, Plugin: in.plugin, Description: in.Description(), Health: HealthHealthy, InProcess: in.proc == nil}
+	if in.proc != nil {
+		var err error
+		info.Health, info.Restarts, err = in.proc.status()
+		if err != nil {
+			info.LastError = err.Error()
+		}
+	}
+	return info
+}
+
+// Describe returns the description recorded at configuration, without a call.
+func (in *Instance) Describe(context.Context) (sdk.Description, error) { return in.Description(), nil }
+
+// BeginEnrollment starts an enrollment.
+func (in *Instance) BeginEnrollment(ctx context.Context, req sdk.BeginEnrollmentRequest) (resp sdk.BeginEnrollmentResponse, err error) {
+	if in.proc == nil {
+		return in.local.BeginEnrollment(ctx, req)
+	}
+	err = in.proc.call(ctx, func(ctx context.Context, c factorv1.FactorServiceClient) error {
+		resp, err = sdk.NewRPC(c, in.name).BeginEnrollment(ctx, req)
+		return err
+	})
+	return resp, err
+}
+
+// FinishEnrollment confirms an enrollment.
+func (in *Instance) FinishEnrollment(ctx context.Context, req sdk.FinishEnrollmentRequest) (resp sdk.FinishEnrollmentResponse, err error) {
+	if in.proc == nil {
+		return in.local.FinishEnrollment(ctx, req)
+	}
+	err = in.proc.call(ctx, func(ctx context.Context, c factorv1.FactorServiceClient) error {
+		resp, err = sdk.NewRPC(c, in.name).FinishEnrollment(ctx, req)
+		return err
+	})
+	return resp, err
+}
+
+// Challenge starts a verification.
+func (in *Instance) Challenge(ctx context.Context, req sdk.ChallengeRequest) (resp sdk.ChallengeResponse, err error) {
+	if in.proc == nil {
+		return in.local.Challenge(ctx, req)
+	}
+	err = in.proc.call(ctx, func(ctx context.Context, c factorv1.FactorServiceClient) error {
+		resp, err = sdk.NewRPC(c, in.name).Challenge(ctx, req)
+		return err
+	})
+	return resp, err
+}
+
+// Verify checks a proof.
+func (in *Instance) Verify(ctx context.Context, req sdk.VerifyRequest) (resp sdk.VerifyResponse, err error) {
+	if in.proc == nil {
+		return in.local.Verify(ctx, req)
+	}
+	err = in.proc.call(ctx, func(ctx context.Context, c factorv1.FactorServiceClient) error {
+		resp, err = sdk.NewRPC(c, in.name).Verify(ctx, req)
+		return err
+	})
+	return resp, err
+}
