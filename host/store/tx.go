@@ -1,0 +1,87 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+)
+
+// txKey is the context key under which a store keeps its open transaction.
+// It includes the store so that a transaction of one store is never joined by
+// another.
+type txKey struct{ s *SQLStore }
+
+// querier is the part of *sql.DB and *sql.Tx used by the store.
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// txFrom returns the transaction of s carried by ctx, if any.
+func (s *SQLStore) txFrom(ctx context.Context) (*sql.Tx, bool) {
+	tx, ok := ctx.Value(txKey{s}).(*sql.Tx)
+	return tx, ok
+}
+
+// q returns the transaction carried by ctx or, outside a transaction, the
+// connection pool.
+func (s *SQLStore) q(ctx context.Context) querier {
+	if tx, ok := s.txFrom(ctx); ok {
+		return tx
+	}
+	return s.db
+}
+
+// exec, query and queryRow run a query written with '?' placeholders in the
+// transaction carried by ctx, if any.
+func (s *SQLStore) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	return s.q(ctx).ExecContext(ctx, s.dialect.rebind(query), args...)
+}
+
+func (s *SQLStore) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return s.q(ctx).QueryContext(ctx, s.dialect.rebind(query), args...)
+}
+
+func (s *SQLStore) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	return s.q(ctx).QueryRowContext(ctx, s.dialect.rebind(query), args...)
+}
+
+// InTx runs fn in one transaction. The context passed to fn carries the
+// transaction: every method of s called with it (or a context derived from
+// it) runs inside the transaction. The transaction commits when fn returns
+// nil and rolls back when fn returns an error, which InTx returns unchanged,
+// or panics, in which case the panic continues after the rollback.
+//
+// A nested InTx with a context that already carries a transaction of s joins
+// it: fn runs directly and the outermost InTx decides about commit. An inner
+// error should therefore be returned to the outer function; on PostgreSQL a
+// failed statement aborts the whole transaction anyway.
+//
+// On SQLite the transaction is BEGIN IMMEDIATE and holds the database write
+// lock until it ends, so keep transactions short. A transaction context must
+// not be used from several goroutines at once.
+func (s *SQLStore) InTx(ctx context.Context, fn func(ctx context.Context) error) (err error) {
+	if _, ok := s.txFrom(ctx); ok {
+		return fn(ctx)
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("store: begin transaction: %w", err)
+	}
+	done := false
+	defer func() {
+		if !done {
+			// fn failed or panicked; the rollback error adds nothing useful.
+			_ = tx.Rollback()
+		}
+	}()
+	if err := fn(context.WithValue(ctx, txKey{s}, tx)); err != nil {
+		return err
+	}
+	done = true
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("store: commit transaction: %w", err)
+	}
+	return nil
+}
