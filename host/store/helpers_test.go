@@ -2,21 +2,12 @@ package store
 
 import (
 	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
 	"errors"
-	"net/url"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
-)
 
-// postgresDSNEnv names the environment variable with the PostgreSQL URL the
-// suite runs against, for example
-// postgres://postgres@127.0.0.1:5432/test?sslmode=disable.
-const postgresDSNEnv = "FACTORGATE_TEST_POSTGRES_DSN"
+	"github.com/factorgate/factorgate/host/internal/testdb"
+)
 
 // backend is one database the suite runs against. newURL returns the URL of
 // a fresh, empty database that is removed when the test ends.
@@ -27,56 +18,11 @@ type backend struct {
 }
 
 func testBackends() []backend {
-	sqliteBackend := backend{
-		name: DialectSQLite,
-		newURL: func(t *testing.T) string {
-			// A missing parent directory checks that Open creates it.
-			return filepath.Join(t.TempDir(), "data", "factorgate.db")
-		},
+	var out []backend
+	for _, b := range testdb.Backends() {
+		out = append(out, backend{name: b.Name, skip: b.Skip, newURL: func(t *testing.T) string { return b.NewURL(t) }})
 	}
-	dsn := os.Getenv(postgresDSNEnv)
-	pgBackend := backend{
-		name:   DialectPostgres,
-		newURL: func(t *testing.T) string { return newPostgresSchema(t, dsn) },
-	}
-	if dsn == "" {
-		pgBackend.skip = "set " + postgresDSNEnv + " (e.g. postgres://postgres@127.0.0.1:5432/test?sslmode=disable) to run the suite against PostgreSQL"
-	}
-	return []backend{sqliteBackend, pgBackend}
-}
-
-// newPostgresSchema creates a schema with a random name, dropped when the
-// test ends, and returns dsn with its search_path set to it.
-func newPostgresSchema(t *testing.T, dsn string) string {
-	t.Helper()
-	u, err := url.Parse(dsn)
-	if err != nil {
-		t.Fatalf("parse %s: %v", postgresDSNEnv, err)
-	}
-	var b [8]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		t.Fatal(err)
-	}
-	schema := "fg_test_" + hex.EncodeToString(b[:])
-	admin, err := sql.Open("pgx", dsn)
-	if err != nil {
-		t.Fatalf("open admin connection: %v", err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		if _, err := admin.ExecContext(ctx, `DROP SCHEMA `+schema+` CASCADE`); err != nil {
-			t.Errorf("drop schema %s: %v", schema, err)
-		}
-		_ = admin.Close()
-	})
-	if _, err := admin.ExecContext(context.Background(), `CREATE SCHEMA `+schema); err != nil {
-		t.Fatalf("create schema: %v", err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
+	return out
 }
 
 // openStore opens databaseURL and closes the store when the test ends.
