@@ -101,7 +101,7 @@ func NewRPC(client factorv1.FactorServiceClient, instance string) *RPC {
 func (r *RPC) Configure(ctx context.Context, settings json.RawMessage) (Description, error) {
 	resp, err := r.client.Configure(ctx, &factorv1.ConfigureRequest{Instance: r.instance, SettingsJson: settings})
 	if err != nil {
-		return Description{}, fmt.Errorf("configure %s: %w", r.instance, fromStatus(err))
+		return Description{}, fmt.Errorf("configure %s: %w", r.instance, fromStatus(ctx, err))
 	}
 	return descriptionFromPB(resp.GetDescription()), nil
 }
@@ -110,7 +110,7 @@ func (r *RPC) Configure(ctx context.Context, settings json.RawMessage) (Descript
 func (r *RPC) Describe(ctx context.Context) (Description, error) {
 	resp, err := r.client.Describe(ctx, &factorv1.DescribeRequest{Instance: r.instance})
 	if err != nil {
-		return Description{}, fmt.Errorf("describe %s: %w", r.instance, fromStatus(err))
+		return Description{}, fmt.Errorf("describe %s: %w", r.instance, fromStatus(ctx, err))
 	}
 	return descriptionFromPB(resp), nil
 }
@@ -124,7 +124,7 @@ func (r *RPC) BeginEnrollment(ctx context.Context, req BeginEnrollmentRequest) (
 		Now:      nowToPB(req.Now),
 	})
 	if err != nil {
-		return BeginEnrollmentResponse{}, fmt.Errorf("begin enrollment %s: %w", r.instance, fromStatus(err))
+		return BeginEnrollmentResponse{}, fmt.Errorf("begin enrollment %s: %w", r.instance, fromStatus(ctx, err))
 	}
 	return BeginEnrollmentResponse{PendingState: resp.GetPendingState(), Display: displayFromPB(resp.GetDisplay())}, nil
 }
@@ -139,7 +139,7 @@ func (r *RPC) FinishEnrollment(ctx context.Context, req FinishEnrollmentRequest)
 		Now:          nowToPB(req.Now),
 	})
 	if err != nil {
-		return FinishEnrollmentResponse{}, fmt.Errorf("finish enrollment %s: %w", r.instance, fromStatus(err))
+		return FinishEnrollmentResponse{}, fmt.Errorf("finish enrollment %s: %w", r.instance, fromStatus(ctx, err))
 	}
 	return FinishEnrollmentResponse{
 		Result:          resultFromPB(resp.GetResult()),
@@ -161,7 +161,7 @@ func (r *RPC) Challenge(ctx context.Context, req ChallengeRequest) (ChallengeRes
 		Now:             nowToPB(req.Now),
 	})
 	if err != nil {
-		return ChallengeResponse{}, fmt.Errorf("challenge %s: %w", r.instance, fromStatus(err))
+		return ChallengeResponse{}, fmt.Errorf("challenge %s: %w", r.instance, fromStatus(ctx, err))
 	}
 	return ChallengeResponse{
 		Result:          resultFromPB(resp.GetResult()),
@@ -184,7 +184,7 @@ func (r *RPC) Verify(ctx context.Context, req VerifyRequest) (VerifyResponse, er
 		Now:             nowToPB(req.Now),
 	})
 	if err != nil {
-		return VerifyResponse{}, fmt.Errorf("verify %s: %w", r.instance, fromStatus(err))
+		return VerifyResponse{}, fmt.Errorf("verify %s: %w", r.instance, fromStatus(ctx, err))
 	}
 	return VerifyResponse{
 		Result:          resultFromPB(resp.GetResult()),

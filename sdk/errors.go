@@ -25,3 +25,14 @@ var (
 	// (the plugin process died). Reported by the RPC client, never by a factor.
 	ErrTransport = errors.New("factor plugin unreachable")
 )
+
+// Message returns the message a factor gave for err, without the wrapping the
+// caller's side added, so a host can show a factor's user-safe explanation
+// (for ErrInvalidParams) as the factor wrote it.
+func Message(err error) string {
+	var remote *remoteError
+	if errors.As(err, &remote) {
+		return remote.msg
+	}
+	return err.Error()
+}

@@ -21,12 +21,14 @@ import (
 // hand, the binary says it is a plugin and exits.
 func Serve(f Factor) {
 	logger := NewLogger(slog.LevelInfo)
+	d := f.Describe()
+	logger.Info("serving factor", "factor", d.Name, "version", d.Version, "protocol", plugin.ProtocolVersion)
 	goplugin.Serve(&goplugin.ServeConfig{
 		HandshakeConfig:  plugin.Handshake,
 		VersionedPlugins: plugin.ServerPlugins(NewServer(f, logger)),
 		GRPCServer:       goplugin.DefaultGRPCServer,
 		Logger: hclog.New(&hclog.LoggerOptions{
-			Name:       f.Describe().Name,
+			Name:       d.Name,
 			Output:     os.Stderr,
 			JSONFormat: true,
 			Level:      hclog.Info,

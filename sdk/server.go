@@ -245,8 +245,10 @@ func statusWithReason(code codes.Code, reason, msg string) error {
 }
 
 // fromStatus restores the SDK error behind a gRPC error. An error without the
-// factor's ErrorInfo did not come from the factor: it is the transport's.
-func fromStatus(err error) error {
+// factor's ErrorInfo did not come from the factor: it is the transport's,
+// including a cancellation the caller did not ask for (go-plugin cancels the
+// connection of a process that exited).
+func fromStatus(ctx context.Context, err error) error {
 	st, ok := status.FromError(err)
 	if !ok {
 		return fmt.Errorf("%w: %w", ErrTransport, err)
@@ -263,11 +265,8 @@ func fromStatus(err error) error {
 		}
 		return &remoteError{msg: st.Message()}
 	}
-	switch st.Code() {
-	case codes.Canceled:
-		return fmt.Errorf("factor call: %w", context.Canceled)
-	case codes.DeadlineExceeded:
-		return fmt.Errorf("factor call: %w", context.DeadlineExceeded)
+	if ctxErr := ctx.Err(); ctxErr != nil && (st.Code() == codes.Canceled || st.Code() == codes.DeadlineExceeded) {
+		return fmt.Errorf("factor call: %w", ctxErr)
 	}
 	return fmt.Errorf("%w: %s", ErrTransport, st.Message())
 }
