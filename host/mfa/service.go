@@ -138,3 +138,9 @@ type Meta struct {
 }
 
 func (s *Service) now() time.Time { return s.opts.Now().UTC() }
+
+// FactorsFunc adapts a lookup function to Factors.
+type FactorsFunc func(name string) (Factor, bool)
+
+// Factor returns the factor instance called name.
+func (f FactorsFunc) Factor(name string) (Factor, bool) { return f(name) }
