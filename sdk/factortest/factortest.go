@@ -6,8 +6,8 @@
 //			Enroll: func(t testing.TB, resp sdk.BeginEnrollmentResponse, now time.Time) sdk.Proof {
 //				return sdk.Proof{Code: codeFor(t, resp.Display.Secret, now)}
 //			},
-//			Verify: func(t testing.TB, enrolled sdk.FinishEnrollmentResponse, ch sdk.ChallengeResponse, now time.Time) sdk.Proof {
-//				return sdk.Proof{Code: codeFor(t, secretOf(t, enrolled.CredentialState), now)}
+//			Verify: func(t testing.TB, enrolled factortest.Enrollment, ch sdk.ChallengeResponse, now time.Time) sdk.Proof {
+//				return sdk.Proof{Code: codeFor(t, enrolled.Begin.Display.Secret, now)}
 //			},
 //		})
 //	}
@@ -26,9 +26,17 @@
 // checks that every state and displayed value crosses the wire byte for
 // byte, with absent optional states staying absent.
 //
+// The garbage check flips one bit at the start, in the middle and at the end
+// of valid states and truncates them: a factor should read its state strictly
+// (version, kind, every field present and in range, nothing unknown or
+// trailing) even though the host seals it at rest.
+//
 // The kit never sleeps: it passes its own clock as Now, starting at a fixed
 // instant and moving one time step between phases (WithStart, WithTimeStep),
-// so a time-based factor is checked deterministically. The Prover plays the
+// so a time-based factor is checked deterministically. An enrollment begins
+// at the start and is confirmed one step later; challenge, verification and
+// replay happen two steps after the start; the expiry check confirms at the
+// start plus WithExpiryJump. The Prover plays the
 // user: it turns what the factor showed into proofs that are valid at a given
 // instant. The kit derives wrong proofs from valid ones by changing the last
 // letter or digit of the code; a factor whose proofs are not typed codes
@@ -50,14 +58,22 @@ type Prover interface {
 	// EnrollmentProof returns the proof that confirms the enrollment begun with resp at now.
 	EnrollmentProof(t testing.TB, resp sdk.BeginEnrollmentResponse, now time.Time) sdk.Proof
 	// VerificationProof returns a valid proof for a verification at now. enrolled is the confirmed
-	// enrollment's response; challenge is the Challenge response (zero when the factor has none).
-	VerificationProof(t testing.TB, enrolled sdk.FinishEnrollmentResponse, challenge sdk.ChallengeResponse, now time.Time) sdk.Proof
+	// enrollment (what the factor showed when it began and when it finished); challenge is the
+	// Challenge response (zero when the factor has none).
+	VerificationProof(t testing.TB, enrolled Enrollment, challenge sdk.ChallengeResponse, now time.Time) sdk.Proof
+}
+
+// Enrollment is a confirmed enrollment as the user saw it: what the factor
+// showed when it began (a TOTP secret) and when it finished (backup codes).
+type Enrollment struct {
+	Begin  sdk.BeginEnrollmentResponse
+	Finish sdk.FinishEnrollmentResponse
 }
 
 // ProverFuncs is a Prover made of two functions.
 type ProverFuncs struct {
 	Enroll func(t testing.TB, resp sdk.BeginEnrollmentResponse, now time.Time) sdk.Proof
-	Verify func(t testing.TB, enrolled sdk.FinishEnrollmentResponse, challenge sdk.ChallengeResponse, now time.Time) sdk.Proof
+	Verify func(t testing.TB, enrolled Enrollment, challenge sdk.ChallengeResponse, now time.Time) sdk.Proof
 }
 
 var _ Prover = ProverFuncs{}
@@ -72,7 +88,7 @@ func (p ProverFuncs) EnrollmentProof(t testing.TB, resp sdk.BeginEnrollmentRespo
 }
 
 // VerificationProof calls p.Verify.
-func (p ProverFuncs) VerificationProof(t testing.TB, enrolled sdk.FinishEnrollmentResponse, challenge sdk.ChallengeResponse, now time.Time) sdk.Proof {
+func (p ProverFuncs) VerificationProof(t testing.TB, enrolled Enrollment, challenge sdk.ChallengeResponse, now time.Time) sdk.Proof {
 	t.Helper()
 	if p.Verify == nil {
 		t.Fatalf("factortest: ProverFuncs.Verify is nil")
@@ -103,7 +119,7 @@ func WithTimeStep(d time.Duration) Option {
 }
 
 // WithStart sets the fixed instant the kit's clock starts at (default
-// DefaultStart).
+// 2030-01-02T03:04:00Z).
 func WithStart(t time.Time) Option {
 	return func(c *config) { c.start = t }
 }
@@ -121,7 +137,8 @@ func WithBinary(path string) Option {
 	return func(c *config) { c.binary = path }
 }
 
-// WithUser sets the user the calls are about (default DefaultUser). The
+// WithUser sets the user the calls are about (default ID "conformance-user",
+// name and email "conformance@example.com", phone "+15555550100"). The
 // concurrency check gives each goroutine its own user ID derived from it.
 func WithUser(u sdk.User) Option {
 	return func(c *config) { c.user = u }
@@ -140,12 +157,12 @@ func WithWrongProof(wrong func(valid sdk.Proof) sdk.Proof) Option {
 	return func(c *config) { c.wrongProof = wrong }
 }
 
-// DefaultStart is the instant the kit's clock starts at unless WithStart says
+// defaultStart is the instant the kit's clock starts at unless WithStart says
 // otherwise.
-var DefaultStart = time.Date(2030, time.January, 2, 3, 4, 0, 0, time.UTC)
+var defaultStart = time.Date(2030, time.January, 2, 3, 4, 0, 0, time.UTC)
 
-// DefaultUser is the user the calls are about unless WithUser says otherwise.
-var DefaultUser = sdk.User{
+// defaultUser is the user the calls are about unless WithUser says otherwise.
+var defaultUser = sdk.User{
 	ID:    "conformance-user",
 	Name:  "conformance@example.com",
 	Phone: "+15555550100",
@@ -179,9 +196,9 @@ func newConfig(opts []Option) *config {
 		settings:   json.RawMessage(`{}`),
 		instance:   DefaultInstance,
 		step:       DefaultTimeStep,
-		start:      DefaultStart,
+		start:      defaultStart,
 		expiryJump: DefaultExpiryJump,
-		user:       DefaultUser,
+		user:       defaultUser,
 	}
 	for _, o := range opts {
 		o(c)

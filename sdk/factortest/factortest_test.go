@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
@@ -16,12 +17,20 @@ import (
 	"github.com/factorgate/factorgate/sdk/factortest/internal/testfactor"
 )
 
+// panickyPlugin is the name under which the test binary, launched as a
+// plugin, serves a factor that panics on unreadable state.
+const panickyPlugin = "panicky-plugin"
+
 // TestMain doubles as the test factor's plugin binary: launched by the kit's
 // subprocess mode (which passes the handshake cookie), it serves the
 // challenge test factor instead of running tests.
 func TestMain(m *testing.M) {
 	if os.Getenv(plugin.Handshake.MagicCookieKey) == plugin.Handshake.MagicCookieValue {
-		sdk.Serve(testfactor.NewChallenge(testfactor.Flaws{}))
+		var flaws testfactor.Flaws
+		if strings.HasPrefix(filepath.Base(os.Args[0]), panickyPlugin) {
+			flaws.PanicOnBadState = true
+		}
+		sdk.Serve(testfactor.NewChallenge(flaws))
 		os.Exit(0)
 	}
 	os.Exit(m.Run())
@@ -37,9 +46,9 @@ var prover = ProverFuncs{
 		}
 		return sdk.Proof{Code: code}
 	},
-	Verify: func(t testing.TB, enrolled sdk.FinishEnrollmentResponse, ch sdk.ChallengeResponse, now time.Time) sdk.Proof {
+	Verify: func(t testing.TB, enrolled Enrollment, ch sdk.ChallengeResponse, now time.Time) sdk.Proof {
 		t.Helper()
-		code, err := testfactor.VerificationCode(enrolled, ch, now)
+		code, err := testfactor.VerificationCode(enrolled.Finish, ch, now)
 		if err != nil {
 			t.Fatalf("verification code: %v", err)
 		}
@@ -121,9 +130,17 @@ func (f *fakeTB) skip(msg string) {
 	f.logs = append(f.logs, msg)
 }
 
-func (f *fakeTB) Log(args ...any)                 { f.Logf("%s", fmt.Sprint(args...)) }
-func (f *fakeTB) Logf(format string, args ...any) { f.mu.Lock(); defer f.mu.Unlock(); f.logs = append(f.logs, fmt.Sprintf(format, args...)) }
-func (f *fakeTB) Cleanup(fn func())               { f.mu.Lock(); defer f.mu.Unlock(); f.cleanups = append(f.cleanups, fn) }
+func (f *fakeTB) Log(args ...any) { f.Logf("%s", fmt.Sprint(args...)) }
+func (f *fakeTB) Logf(format string, args ...any) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.logs = append(f.logs, fmt.Sprintf(format, args...))
+}
+func (f *fakeTB) Cleanup(fn func()) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.cleanups = append(f.cleanups, fn)
+}
 
 func (f *fakeTB) Failed() bool  { f.mu.Lock(); defer f.mu.Unlock(); return f.failed }
 func (f *fakeTB) Skipped() bool { f.mu.Lock(); defer f.mu.Unlock(); return f.skipped }
@@ -341,9 +358,9 @@ func TestGarbageStates(t *testing.T) {
 }
 
 func TestDiffExchange(t *testing.T) {
-	now := DefaultStart
+	now := defaultStart
 	base := verifyExchange(
-		sdk.VerifyRequest{User: DefaultUser, CredentialState: []byte("cred"), Proof: sdk.Proof{Code: "123456"}, Now: now},
+		sdk.VerifyRequest{User: defaultUser, CredentialState: []byte("cred"), Proof: sdk.Proof{Code: "123456"}, Now: now},
 		sdk.VerifyResponse{Result: sdk.ResultOK, CredentialState: []byte("cred2"), Display: sdk.Display{QRPNG: []byte{1, 2}, Codes: []string{"a"}, ExpiresAt: now}},
 		nil)
 	if d := diffExchange(base, base, "factor"); len(d) != 0 {
@@ -388,5 +405,56 @@ func TestDiffExchange(t *testing.T) {
 	far.out = []stateField{{name: "pending_state", value: []byte{}}}
 	if d := diffExchange(c, far, "factor"); len(d) != 0 {
 		t.Errorf("nil and empty non-optional states reported: %q", d)
+	}
+}
+
+// TestSubprocessPanicIsReported runs the garbage check against a plugin
+// process whose factor panics: the test binary, launched under another name.
+func TestSubprocessPanicIsReported(t *testing.T) {
+	link := filepath.Join(t.TempDir(), panickyPlugin)
+	if err := os.Symlink(testBinary(t), link); err != nil {
+		t.Skipf("cannot link the test binary: %v", err)
+	}
+	f := runFake(t, func(tb testing.TB) { checkGarbageState(tb, newSubprocessHarness(tb, link, prover, newConfig(nil))) })
+	all := strings.Join(f.errors, "\n")
+	for _, want := range []string{"Verify with random 16-byte credential state: the factor panicked", "the plugin server reported"} {
+		if !strings.Contains(all, want) {
+			t.Errorf("no failure mentions %q; failures:\n%s", want, all)
+		}
+	}
+}
+
+// lossy loses what a faulty transport might: QR bytes, and the absence of an
+// optional state.
+type lossy struct{ sdk.Client }
+
+func (l lossy) BeginEnrollment(ctx context.Context, req sdk.BeginEnrollmentRequest) (sdk.BeginEnrollmentResponse, error) {
+	resp, err := l.Client.BeginEnrollment(ctx, req)
+	resp.Display.QRPNG = resp.Display.QRPNG[:len(resp.Display.QRPNG)-1]
+	return resp, err
+}
+
+func (l lossy) Verify(ctx context.Context, req sdk.VerifyRequest) (sdk.VerifyResponse, error) {
+	resp, err := l.Client.Verify(ctx, req)
+	if err == nil && resp.ChallengeState == nil {
+		resp.ChallengeState = []byte{}
+	}
+	return resp, err
+}
+
+func TestStateRoundtripCatchesALossyTransport(t *testing.T) {
+	f := runFake(t, func(tb testing.TB) {
+		h := newGRPCHarness(tb, testfactor.NewChallenge(testfactor.Flaws{}), prover, newConfig(nil))
+		h.client = lossy{h.client}
+		checkStateRoundtrip(tb, h)
+	})
+	all := strings.Join(f.errors, "\n")
+	for _, want := range []string{
+		"call 1 (BeginEnrollment): display QRPNG",
+		"(Verify): response challenge_state: the factor returned none, the caller received a 0-byte state",
+	} {
+		if !strings.Contains(all, want) {
+			t.Errorf("no failure mentions %q; failures:\n%s", want, all)
+		}
 	}
 }

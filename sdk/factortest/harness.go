@@ -100,8 +100,14 @@ func newGRPCHarness(tb testing.TB, f sdk.Factor, p Prover, cfg *config) *harness
 	srv := sdk.NewServer(rec.wrap(f), logger)
 	client, server := goplugin.TestPluginGRPCConn(tb, false, plugin.ServerPlugins(srv)[plugin.ProtocolVersion])
 	tb.Cleanup(func() {
+		// Close asks the server to stop itself; stopping it here as well
+		// would race with that, so only a server that did not stop is stopped.
 		_ = client.Close()
-		server.Stop()
+		select {
+		case <-server.DoneCh:
+		case <-time.After(5 * time.Second):
+			server.Stop()
+		}
 	})
 	fsc := dispense(tb, client)
 	rpc := sdk.NewRPC(fsc, cfg.instance)
