@@ -24,11 +24,12 @@ build: host plugins
 host:
 	$(GO) build -trimpath -o $(BIN)/factorgate ./host
 
-# Every factors/<name>/cmd/factorgate-factor-<name> and example plugin becomes
-# bin/plugins/factorgate-factor-<name>.
+# Every factors/<name>/cmd/factorgate-factor-<name> (and an example plugin's
+# cmd/factorgate-factor-<name>) becomes bin/plugins/factorgate-factor-<name>.
+PLUGIN_PKGS = $(sort $(dir $(wildcard factors/*/cmd/factorgate-factor-*/main.go examples/*/cmd/factorgate-factor-*/main.go)))
 plugins:
 	@mkdir -p $(PLUGINDIR)
-	$(GO) build -trimpath -o $(PLUGINDIR)/ ./factors/... ./examples/...
+	$(GO) build -trimpath -o $(PLUGINDIR)/ $(addprefix ./,$(PLUGIN_PKGS))
 
 # Starts the host on the embedded SQLite database under ./data with a demo
 # user, API token and OAuth2 client, and prints what to open.

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestNormalizeCode(t *testing.T) {
@@ -114,8 +115,13 @@ func TestLogHandlerWritesWhatTheHostParses(t *testing.T) {
 	if line["@level"] != "warn" || line["@message"] != "sender failed" || line["attempt"] != float64(2) {
 		t.Fatalf("unexpected line: %v", line)
 	}
+	if ts, _ := line["@timestamp"].(string); ts == "" {
+		t.Fatalf("no @timestamp: %v", line)
+	} else if _, err := time.Parse(hclogTimeLayout, ts); err != nil {
+		t.Fatalf("@timestamp %q is not in the layout the host parses: %v", ts, err)
+	}
 	if _, ok := line["time"]; ok {
-		t.Fatal("the host stamps time itself; the plugin must not send one in a format it rejects")
+		t.Fatalf("time sent twice: %v", line)
 	}
 	if http, ok := line["http"].(map[string]any); !ok || http["status"] != float64(503) {
 		t.Fatalf("group lost: %v", line)

@@ -44,8 +44,12 @@ func NewLogger(level slog.Level) *slog.Logger {
 }
 
 // NewLogHandler returns a slog handler that writes the JSON lines the host's
-// plugin runtime parses: "@level" and "@message" keys, fields as they are. The
-// time is left out because the host stamps each line as it receives it.
+// plugin runtime parses: "@timestamp" (in the one layout it accepts),
+// "@level" and "@message" keys, fields as they are.
+// hclogTimeLayout is the only timestamp layout go-plugin's host side parses;
+// a line with any other is logged as opaque text.
+const hclogTimeLayout = "2006-01-02T15:04:05.000000Z07:00"
+
 func NewLogHandler(w io.Writer, level slog.Level) slog.Handler {
 	return slog.NewJSONHandler(w, &slog.HandlerOptions{
 		Level: level,
@@ -55,7 +59,7 @@ func NewLogHandler(w io.Writer, level slog.Level) slog.Handler {
 			}
 			switch a.Key {
 			case slog.TimeKey:
-				return slog.Attr{}
+				return slog.String("@timestamp", a.Value.Time().UTC().Format(hclogTimeLayout))
 			case slog.LevelKey:
 				return slog.String("@level", strings.ToLower(a.Value.String()))
 			case slog.MessageKey:

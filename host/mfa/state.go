@@ -49,4 +49,3 @@ func (s *Service) openChallenge(ch store.Challenge) ([]byte, error) {
 	}
 	return plain, nil
 }
-

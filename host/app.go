@@ -1,0 +1,153 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sort"
+
+	"github.com/factorgate/factorgate/host/auth"
+	"github.com/factorgate/factorgate/host/config"
+	"github.com/factorgate/factorgate/host/mfa"
+	"github.com/factorgate/factorgate/host/plugins"
+	"github.com/factorgate/factorgate/host/seal"
+	"github.com/factorgate/factorgate/host/store"
+)
+
+// devKeyFile is the development seal key under the data directory.
+const devKeyFile = "seal.key"
+
+// app holds the parts a command needs, wired from the configuration.
+type app struct {
+	cfg     *config.Config
+	log     *slog.Logger
+	store   *store.SQLStore
+	sealer  *seal.Sealer
+	plugins *plugins.Manager
+	mfa     *mfa.Service
+	tokens  *auth.Tokens
+}
+
+type appOptions struct {
+	// plugins launches the factor plugins (serve); administration commands
+	// that never call a factor leave them alone.
+	plugins bool
+	// createDevKey allows generating a development seal key (make run).
+	createDevKey bool
+}
+
+func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger, opts appOptions) (_ *app, err error) {
+	a := &app{cfg: cfg, log: log}
+	defer func() {
+		if err != nil {
+			a.Close()
+		}
+	}()
+	if a.sealer, err = openSealer(cfg, log, opts.createDevKey); err != nil {
+		return nil, err
+	}
+	if a.store, err = store.Open(ctx, cfg.DatabaseURL(), log); err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	if _, err := a.store.EnsureDefaultOrg(ctx); err != nil {
+		return nil, err
+	}
+	a.plugins = plugins.New(plugins.Options{Logger: log})
+	if opts.plugins {
+		if err := loadPlugins(ctx, cfg, log, a.plugins); err != nil {
+			return nil, err
+		}
+	}
+	a.mfa = mfa.New(a.store, mfa.FactorsFunc(func(name string) (mfa.Factor, bool) {
+		in, ok := a.plugins.Instance(name)
+		if !ok {
+			return nil, false
+		}
+		return in, true
+	}), a.sealer, mfa.Options{
+		Logger:        log,
+		Lockout:       store.LockoutPolicy{MaxFailures: cfg.Lockout.MaxFailures, BaseDelay: cfg.Lockout.BaseDelay, MaxDelay: cfg.Lockout.MaxDelay},
+		EnrollmentTTL: cfg.Enrollment.TTL,
+		ChallengeTTL:  cfg.Challenge.TTL,
+	})
+	a.tokens = auth.NewTokens(a.store, nil, nil)
+	return a, nil
+}
+
+// Close stops the plugins and closes the database.
+func (a *app) Close() {
+	if a.plugins != nil {
+		a.plugins.Close()
+	}
+	if a.store != nil {
+		a.store.Close()
+	}
+}
+
+// openSealer uses FACTORGATE_SEAL_KEYS, or the development key file under the
+// data directory (created only when allowed, for `make run`).
+func openSealer(cfg *config.Config, log *slog.Logger, allowCreate bool) (*seal.Sealer, error) {
+	if keys := string(cfg.SealKeys); keys != "" {
+		s, err := seal.ParseKeys(keys)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", config.EnvSealKeys, err)
+		}
+		return s, nil
+	}
+	path := filepath.Join(cfg.DataDir, devKeyFile)
+	if !allowCreate {
+		if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("%s is not set: generate a key with `factorgate keys generate` and set it", config.EnvSealKeys)
+		}
+	}
+	s, created, err := seal.LoadOrCreateKeyFile(path, nil)
+	if err != nil {
+		return nil, fmt.Errorf("development seal key: %w", err)
+	}
+	log.Warn("factor state is sealed with a development key kept beside the database; set "+config.EnvSealKeys+" in production",
+		"file", path, "created", created)
+	return s, nil
+}
+
+// loadPlugins starts the configured factor instances: pinned binaries from the
+// configuration, or, in development, the binaries found in the plugin
+// directory with one instance each under the plugin's name.
+func loadPlugins(ctx context.Context, cfg *config.Config, log *slog.Logger, m *plugins.Manager) error {
+	instances := map[string]plugins.InstanceConfig{}
+	for name, f := range cfg.Factors {
+		instances[name] = plugins.InstanceConfig{Name: name, Plugin: f.Plugin, Settings: f.Settings}
+	}
+	var bins []plugins.Binary
+	if cfg.DiscoverPlugins() {
+		found, err := plugins.Discover(cfg.PluginDir)
+		if err != nil {
+			return fmt.Errorf("%w (build the plugins with `make build`, or set %s)", err, config.EnvPluginDir)
+		}
+		if len(found) == 0 {
+			return fmt.Errorf("no factor plugins in %s (build them with `make build`, or set %s)", cfg.PluginDir, config.EnvPluginDir)
+		}
+		names := make([]string, 0, len(found))
+		for _, b := range found {
+			names = append(names, b.Name)
+			if _, ok := instances[b.Name]; !ok {
+				instances[b.Name] = plugins.InstanceConfig{Name: b.Name, Plugin: b.Name}
+			}
+		}
+		log.Warn("plugins are not pinned: using the binaries found in the plugin directory (development only); pin them under `plugins:` in the configuration",
+			"dir", cfg.PluginDir, "plugins", names)
+		bins = found
+	} else {
+		for name, p := range cfg.Plugins {
+			bins = append(bins, plugins.Binary{Name: name, Path: cfg.ResolvePluginPath(p), SHA256: p.SHA256})
+		}
+	}
+	list := make([]plugins.InstanceConfig, 0, len(instances))
+	for _, in := range instances {
+		list = append(list, in)
+	}
+	sort.Slice(list, func(i, j int) bool { return list[i].Name < list[j].Name })
+	return m.Load(ctx, bins, list)
+}

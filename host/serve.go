@@ -1,0 +1,123 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/factorgate/factorgate/host/api"
+	"github.com/factorgate/factorgate/host/auth"
+)
+
+// janitorInterval is how often expired enrollments and challenges are deleted.
+const janitorInterval = time.Minute
+
+func (c *cli) serveCommand() *cobra.Command {
+	var demo bool
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the MFA server",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := c.loadConfig()
+			if err != nil {
+				return err
+			}
+			demo = demo || cfg.Bootstrap.Demo
+			log := c.newLogger(cfg)
+			ctx := cmd.Context()
+			a, err := newApp(ctx, cfg, log, appOptions{plugins: true, createDevKey: demo})
+			if err != nil {
+				return err
+			}
+			// Deferred, so plugins are stopped on return and on a panic alike.
+			defer a.Close()
+
+			handler := api.New(api.Deps{
+				MFA:     a.mfa,
+				Users:   a.store,
+				Auth:    a.tokens,
+				Factors: a.plugins,
+				Ready: api.ReadyChecks{
+					{Name: "database", Check: a.store.Ping},
+					{Name: "plugins", Check: func(context.Context) error { return a.plugins.Healthy() }},
+				},
+				Passwords:      api.PasswordHasherFunc(auth.HashPassword),
+				Logger:         log,
+				MaxBodyBytes:   int64(cfg.HTTP.MaxBodyBytes),
+				TrustedProxies: cfg.HTTP.TrustedProxyPrefixes(),
+			})
+			srv := &http.Server{
+				Handler:           handler,
+				ReadTimeout:       cfg.HTTP.ReadTimeout,
+				ReadHeaderTimeout: 5 * time.Second,
+				WriteTimeout:      cfg.HTTP.WriteTimeout,
+				IdleTimeout:       2 * time.Minute,
+				MaxHeaderBytes:    64 << 10,
+			}
+			ln, err := net.Listen("tcp", cfg.Listen)
+			if err != nil {
+				return fmt.Errorf("listen on %s: %w", cfg.Listen, err)
+			}
+			served := make(chan error, 1)
+			go func() { served <- srv.Serve(ln) }()
+			go a.janitor(ctx)
+			log.Info("factorgate serving", "listen", ln.Addr().String(), "public_url", cfg.PublicURL, "database", a.store.Dialect())
+
+			fmt.Fprintf(c.stdout, "Factorgate is listening on http://%s (public URL %s)\n", ln.Addr(), cfg.PublicURL)
+			fmt.Fprintf(c.stdout, "  API description: %s/v1/openapi.json\n", cfg.PublicURL)
+			for _, in := range a.plugins.Instances() {
+				fmt.Fprintf(c.stdout, "  factor %-14s %s %s (%s)\n", in.Name, in.Description.DisplayName, in.Description.Version, in.Health)
+			}
+			if demo {
+				if err := bootstrapDemo(ctx, a, c.stdout); err != nil {
+					return err
+				}
+			}
+
+			select {
+			case err := <-served:
+				return fmt.Errorf("http server: %w", err)
+			case <-ctx.Done():
+			}
+			log.Info("shutting down")
+			sctx, cancel := context.WithTimeout(context.Background(), cfg.HTTP.ShutdownTimeout)
+			defer cancel()
+			if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				return fmt.Errorf("shutdown: %w", err)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&demo, "demo", false, "create a demo user and API token at first start, and a development seal key if none is set")
+	return cmd
+}
+
+// janitor deletes expired pending enrollments and challenges.
+func (a *app) janitor(ctx context.Context) {
+	t := time.NewTicker(janitorInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			now := time.Now()
+			if n, err := a.store.DeleteExpiredPending(ctx, now); err != nil {
+				a.log.Warn("delete expired enrollments", "error", err)
+			} else if n > 0 {
+				a.log.Debug("deleted expired enrollments", "count", n)
+			}
+			if n, err := a.store.DeleteExpiredChallenges(ctx, now); err != nil {
+				a.log.Warn("delete expired challenges", "error", err)
+			} else if n > 0 {
+				a.log.Debug("deleted expired challenges", "count", n)
+			}
+		}
+	}
+}
