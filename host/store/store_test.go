@@ -31,6 +31,7 @@ func storeTests() []storeTest {
 		{"CredentialListsAndDeletes", testCredentialListsAndDeletes},
 		{"Challenges", testChallenges},
 		{"ChallengesOfCredential", testChallengesOfCredential},
+		{"Sessions", testSessions},
 		{"ChallengeCascade", testChallengeCascade},
 		{"InTx", testInTx},
 		{"Lockout", testLockout},
@@ -1134,4 +1135,42 @@ func testAPITokens(t *testing.T, e *testEnv) {
 	wantErr(t, s.DeleteAPIToken(ctx, "t1"), ErrNotFound)
 	_, err = s.GetAPITokenByHash(ctx, tok.Hash)
 	wantErr(t, err, ErrNotFound)
+}
+
+func testSessions(t *testing.T, e *testEnv) {
+	ctx := context.Background()
+	s := e.s
+	mustUser(t, s, "u1")
+	se, err := s.CreateSession(ctx, Session{Hash: []byte("h1"), UserID: "u1", AMR: []string{"pwd"}, CreatedAt: t0, ExpiresAt: t0.Add(time.Hour)})
+	noErr(t, err)
+	got, err := s.GetSession(ctx, []byte("h1"))
+	noErr(t, err)
+	if !reflect.DeepEqual(got, se) || !got.AuthTime.Equal(t0) {
+		t.Fatalf("GetSession = %+v, want %+v", got, se)
+	}
+	_, err = s.CreateSession(ctx, Session{Hash: []byte("h1"), UserID: "u1", ExpiresAt: t0.Add(time.Hour)})
+	wantErr(t, err, ErrAlreadyExists)
+	_, err = s.CreateSession(ctx, Session{Hash: []byte("h2"), UserID: "missing", ExpiresAt: t0.Add(time.Hour)})
+	wantErr(t, err, ErrNotFound)
+
+	noErr(t, s.UpdateSessionAuth(ctx, []byte("h1"), []string{"pwd", "otp", "mfa"}, t0.Add(time.Minute)))
+	noErr(t, s.TouchSession(ctx, []byte("h1"), t0.Add(2*time.Minute), t0.Add(2*time.Hour)))
+	got, err = s.GetSession(ctx, []byte("h1"))
+	noErr(t, err)
+	if !reflect.DeepEqual(got.AMR, []string{"pwd", "otp", "mfa"}) || !got.AuthTime.Equal(t0.Add(time.Minute)) ||
+		!got.LastSeenAt.Equal(t0.Add(2*time.Minute)) || !got.ExpiresAt.Equal(t0.Add(2*time.Hour)) {
+		t.Fatalf("after update: %+v", got)
+	}
+	wantErr(t, s.UpdateSessionAuth(ctx, []byte("nope"), nil, t0), ErrNotFound)
+	wantErr(t, s.TouchSession(ctx, []byte("nope"), t0, t0), ErrNotFound)
+
+	_, err = s.CreateSession(ctx, Session{Hash: []byte("old"), UserID: "u1", CreatedAt: t0, ExpiresAt: t0.Add(time.Minute)})
+	noErr(t, err)
+	n, err := s.DeleteExpiredSessions(ctx, t0.Add(time.Minute))
+	noErr(t, err)
+	if n != 1 {
+		t.Fatalf("DeleteExpiredSessions = %d, want 1", n)
+	}
+	noErr(t, s.DeleteSession(ctx, []byte("h1")))
+	wantErr(t, s.DeleteSession(ctx, []byte("h1")), ErrNotFound)
 }
