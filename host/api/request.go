@@ -15,6 +15,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/factorgate/factorgate/host/internal/httpx"
 )
 
 // Limits of request fields.
@@ -255,45 +257,5 @@ func printableText(s string) bool {
 	return true
 }
 
-// clientIP is the client's address for the audit log: the peer, or, when the
-// peer is a trusted proxy, the nearest address in X-Forwarded-For that is not
-// one (walking from the right, since only the proxies' own entries are
-// trustworthy).
-func clientIP(r *http.Request, trusted []netip.Prefix) string {
-	peer, err := netip.ParseAddrPort(r.RemoteAddr)
-	var addr netip.Addr
-	if err == nil {
-		addr = peer.Addr().Unmap()
-	} else if a, err := netip.ParseAddr(r.RemoteAddr); err == nil {
-		addr = a.Unmap()
-	} else {
-		return r.RemoteAddr
-	}
-	if !isTrusted(addr, trusted) {
-		return addr.String()
-	}
-	var hops []string
-	for _, h := range r.Header.Values("X-Forwarded-For") {
-		hops = append(hops, strings.Split(h, ",")...)
-	}
-	for i := len(hops) - 1; i >= 0; i-- {
-		hop, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
-		if err != nil {
-			break // an unparsable entry ends what can be believed
-		}
-		addr = hop.Unmap()
-		if !isTrusted(addr, trusted) {
-			break
-		}
-	}
-	return addr.String()
-}
-
-func isTrusted(a netip.Addr, trusted []netip.Prefix) bool {
-	for _, p := range trusted {
-		if p.Contains(a) {
-			return true
-		}
-	}
-	return false
-}
+// clientIP is the client's address for the audit log.
+func clientIP(r *http.Request, trusted []netip.Prefix) string { return httpx.ClientIP(r, trusted) }

@@ -78,6 +78,12 @@ type ConfirmRequest struct {
 	Proof        sdk.Proof
 	// Replace lets the confirmed credential replace an active one (see BeginRequest.Replace).
 	Replace bool
+	// AlsoEnroll names a factor instance that needs no proof to confirm
+	// (backup codes) to enroll in the same commit, replacing the user's active
+	// credential of it. A documented endpoint that answers a confirmed TOTP
+	// enrollment with a fresh set of backup codes is this composition,
+	// configured by route, not a special case inside either factor.
+	AlsoEnroll string
 }
 
 // Confirmed is an enrollment that became an active credential.
@@ -85,6 +91,8 @@ type Confirmed struct {
 	Credential CredentialInfo
 	// Display is what the factor shows once on confirmation (backup codes).
 	Display sdk.Display
+	// Also is the enrollment made with ConfirmRequest.AlsoEnroll, if any.
+	Also *Confirmed
 }
 
 // ConfirmEnrollment checks the proof and, when it is valid, makes the pending
@@ -150,13 +158,24 @@ func (s *Service) ConfirmEnrollment(ctx context.Context, m Meta, req ConfirmRequ
 		if err != nil {
 			return Confirmed{}, err
 		}
+		var comp *companion
+		if req.AlsoEnroll != "" {
+			if comp, err = s.prepareCompanion(ctx, user, req.AlsoEnroll, now); err != nil {
+				return Confirmed{}, err
+			}
+		}
 		entry.err = nil
 		err = s.store.InTx(ctx, func(ctx context.Context) error {
 			if _, err := s.store.ActivateCredential(ctx, cred.ID, cred.Version, sealed, now, req.Replace); err != nil {
 				return err
 			}
-			_, err := s.store.AppendAudit(ctx, s.auditEvent(m, entry))
-			return err
+			if _, err := s.store.AppendAudit(ctx, s.auditEvent(m, entry)); err != nil {
+				return err
+			}
+			if comp != nil {
+				return s.commitCompanion(ctx, m, user, comp, now)
+			}
+			return nil
 		})
 		switch {
 		case errors.Is(err, store.ErrConflict):
@@ -177,7 +196,12 @@ func (s *Service) ConfirmEnrollment(ctx context.Context, m Meta, req ConfirmRequ
 		}
 		s.resetAttempts(ctx, user)
 		cred.Status = store.CredentialActive
-		return Confirmed{Credential: s.info(cred), Display: resp.Display}, nil
+		out := Confirmed{Credential: s.info(cred), Display: resp.Display}
+		if comp != nil {
+			comp.cred.Status = store.CredentialActive
+			out.Also = &Confirmed{Credential: s.info(comp.cred), Display: comp.display}
+		}
+		return out, nil
 	}
 	return Confirmed{}, &Error{Kind: ErrBusy}
 }
@@ -230,4 +254,65 @@ func (s *Service) pendingCredential(ctx context.Context, userID, id, factor stri
 		return store.Credential{}, &Error{Kind: ErrNoEnrollment}
 	}
 	return cred, nil
+}
+
+// companion is an enrollment prepared to be committed with another one.
+type companion struct {
+	cred    store.Credential
+	state   []byte // sealed credential state
+	display sdk.Display
+}
+
+// prepareCompanion enrolls the user in factor as far as the factor goes
+// without a proof: begin, then finish with an empty proof. Nothing is stored.
+func (s *Service) prepareCompanion(ctx context.Context, user store.User, factor string, now time.Time) (*companion, error) {
+	f, ok := s.factors.Factor(factor)
+	if !ok {
+		return nil, &Error{Kind: ErrUnknownFactor, Reason: fmt.Sprintf("no factor %q is installed", factor)}
+	}
+	if !f.Description().Has(sdk.CapabilityEnroll) {
+		return nil, failure(ErrUnsupported, fmt.Sprintf("factor %q cannot be enrolled alongside another", factor))
+	}
+	begin, err := f.BeginEnrollment(ctx, sdk.BeginEnrollmentRequest{User: sdkUser(user), Now: now})
+	if err != nil {
+		return nil, factorError("begin companion enrollment", err)
+	}
+	finish, err := f.FinishEnrollment(ctx, sdk.FinishEnrollmentRequest{User: sdkUser(user), PendingState: begin.PendingState, Now: now})
+	if err != nil {
+		return nil, factorError("finish companion enrollment", err)
+	}
+	if finish.Result != sdk.ResultOK || len(finish.CredentialState) == 0 {
+		return nil, failure(ErrUnsupported, fmt.Sprintf("factor %q needs a proof to confirm, so it cannot be enrolled alongside another", factor))
+	}
+	c := &companion{cred: store.Credential{ID: s.opts.NewID(), UserID: user.ID, Factor: factor, ExpiresAt: now.Add(s.opts.EnrollmentTTL)}}
+	if c.state, err = s.sealCredential(c.cred, finish.CredentialState); err != nil {
+		return nil, err
+	}
+	// The codes are shown when the enrollment begins; what the finish adds
+	// (how many remain) goes with them.
+	c.display = begin.Display
+	if finish.Display.Remaining > 0 {
+		c.display.Remaining = finish.Display.Remaining
+	}
+	if finish.Display.Message != "" {
+		c.display.Message = finish.Display.Message
+	}
+	return c, nil
+}
+
+// commitCompanion stores the prepared enrollment as the user's active
+// credential of its factor, replacing an older one, inside the caller's
+// transaction.
+func (s *Service) commitCompanion(ctx context.Context, m Meta, user store.User, c *companion, now time.Time) error {
+	pending := c.cred
+	pending.State = c.state
+	stored, err := s.store.PutPendingCredential(ctx, pending)
+	if err != nil {
+		return err
+	}
+	if _, err := s.store.ActivateCredential(ctx, stored.ID, stored.Version, c.state, now, true); err != nil {
+		return err
+	}
+	_, err = s.store.AppendAudit(ctx, s.auditEvent(m, auditEntry{action: actionEnrollConfirm, user: user, factor: c.cred.Factor, credentialID: c.cred.ID, detail: map[string]string{"with": "companion"}}))
+	return err
 }

@@ -1,0 +1,112 @@
+// Package dialects serves the documented verification endpoints of other
+// vendors' APIs (a security scanner's, an accounting service's, Zitadel's
+// user service and SlugBase's), byte-compatible with their documentation, so a
+// client written against any of them works against Factorgate unchanged.
+//
+// Each dialect is one file, a thin translation between the vendor's wire
+// format and host/mfa: it parses and validates the request in the vendor's
+// terms, calls the one lifecycle service, and renders the outcome (including
+// every error) in the vendor's own documented shape. Which factor instance
+// serves an endpoint comes from the route table in the configuration, so an
+// operator can put any factor, a third party's included, behind it.
+package dialects
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"net/netip"
+	"time"
+
+	"github.com/factorgate/factorgate/host/auth"
+	"github.com/factorgate/factorgate/host/internal/httpx"
+	"github.com/factorgate/factorgate/host/mfa"
+	"github.com/factorgate/factorgate/host/store"
+)
+
+// Route names: the keys of the configuration's route table.
+const (
+	RouteScannerTOTP         = "scanner.totp"
+	RouteScannerSMS          = "scanner.sms"
+	RouteAccountingSMS       = "accounting.sms"
+	RouteZitadelTOTP         = "zitadel.totp"
+	RouteSlugBaseTOTP        = "slugbase.totp"
+	RouteSlugBaseBackupCodes = "slugbase.backup_codes"
+)
+
+// MFA is the lifecycle service every dialect translates to (*mfa.Service).
+type MFA interface {
+	BeginEnrollment(ctx context.Context, m mfa.Meta, req mfa.BeginRequest) (mfa.Enrollment, error)
+	ConfirmEnrollment(ctx context.Context, m mfa.Meta, req mfa.ConfirmRequest) (mfa.Confirmed, error)
+	CancelEnrollment(ctx context.Context, m mfa.Meta, userID, factor string) error
+	PendingEnrollment(ctx context.Context, userID, factor string) (mfa.CredentialInfo, error)
+	ActiveCredential(ctx context.Context, userID, factor string) (mfa.CredentialInfo, error)
+	Challenge(ctx context.Context, m mfa.Meta, req mfa.ChallengeRequest) (mfa.Challenge, error)
+	Verify(ctx context.Context, m mfa.Meta, req mfa.VerifyRequest) (mfa.Verified, error)
+	ListCredentials(ctx context.Context, userID string) ([]mfa.CredentialInfo, error)
+	RemoveCredential(ctx context.Context, m mfa.Meta, userID, credentialID string) error
+}
+
+// Users reads users and their organisations (store.Store).
+type Users interface {
+	GetUser(ctx context.Context, id string) (store.User, error)
+	GetOrg(ctx context.Context, id int64) (store.Org, error)
+}
+
+// Tokens resolves personal API tokens (*auth.Tokens).
+type Tokens interface {
+	Authenticate(ctx context.Context, secret string) (auth.Principal, error)
+}
+
+// Sessions resolves browser session cookies (*auth.Sessions).
+type Sessions interface {
+	Authenticate(ctx context.Context, secret string) (auth.Session, error)
+}
+
+var (
+	_ MFA      = (*mfa.Service)(nil)
+	_ Users    = store.Store(nil)
+	_ Tokens   = (*auth.Tokens)(nil)
+	_ Sessions = (*auth.Sessions)(nil)
+)
+
+// Deps are what the dialects need.
+type Deps struct {
+	MFA      MFA
+	Users    Users
+	Tokens   Tokens
+	Sessions Sessions
+	// Routes maps a route name (RouteScannerTOTP, ...) to the factor instance
+	// serving it; an absent route is not served.
+	Routes map[string]string
+	Logger *slog.Logger
+	// MaxBodyBytes limits request bodies (default 64 KiB).
+	MaxBodyBytes   int64
+	TrustedProxies []netip.Prefix
+	// Now is the clock (default time.Now).
+	Now func() time.Time
+}
+
+func (d Deps) withDefaults() Deps {
+	if d.Logger == nil {
+		d.Logger = slog.New(slog.DiscardHandler)
+	}
+	if d.MaxBodyBytes <= 0 {
+		d.MaxBodyBytes = 64 << 10
+	}
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	return d
+}
+
+// factor returns the factor instance the route table assigns to route.
+func (d Deps) factor(route string) (string, bool) {
+	f, ok := d.Routes[route]
+	return f, ok && f != ""
+}
+
+// meta is the audit record's who and where for a request through a dialect.
+func (d Deps) meta(r *http.Request, p auth.Principal, via string) mfa.Meta {
+	return mfa.Meta{Actor: p.Actor(), RemoteAddr: httpx.ClientIP(r, d.TrustedProxies), Via: via}
+}
