@@ -365,7 +365,7 @@ func TestValidationErrors(t *testing.T) {
 
 		// Values.
 		{"listen not host:port", "listen: localhost\n", `line 1: listen: must be host:port, such as 127.0.0.1:8080 or :8080, got "localhost"`},
-		{"listen port", "listen: 127.0.0.1:99999\n", `line 1: listen: port must be a number from 1 to 65535, got "99999"`},
+		{"listen port", "listen: 127.0.0.1:99999\n", `line 1: listen: port must be a number from 0 to 65535, got "99999"`},
 		{"listen host", "listen: bad_host!:80\n", `line 1: listen: "bad_host!" is not an IP address or host name`},
 		{"public_url relative", "public_url: mfa.example.com\n", `line 1: public_url: must be an absolute http or https URL such as https://mfa.example.com, got "mfa.example.com"`},
 		{"public_url scheme", "public_url: ftp://mfa.example.com\n", `line 1: public_url: scheme must be http or https, got "ftp"`},

@@ -229,8 +229,9 @@ func checkListen(s string) string {
 	if err != nil {
 		return fmt.Sprintf("must be host:port, such as 127.0.0.1:8080 or :8080, got %q", s)
 	}
-	if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
-		return fmt.Sprintf("port must be a number from 1 to 65535, got %q", port)
+	// Port 0 asks the kernel for a free port (the server prints the one it got).
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		return fmt.Sprintf("port must be a number from 0 to 65535, got %q", port)
 	}
 	if host != "" && !validHost(host) {
 		return fmt.Sprintf("%q is not an IP address or host name", host)
