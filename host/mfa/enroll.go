@@ -169,6 +169,9 @@ func (s *Service) ConfirmEnrollment(ctx context.Context, m Meta, req ConfirmRequ
 			if _, err := s.store.ActivateCredential(ctx, cred.ID, cred.Version, sealed, now, req.Replace); err != nil {
 				return err
 			}
+			if err := s.store.ResetAttempts(ctx, user.ID); err != nil {
+				return err
+			}
 			if _, err := s.store.AppendAudit(ctx, s.auditEvent(m, entry)); err != nil {
 				return err
 			}
@@ -194,7 +197,6 @@ func (s *Service) ConfirmEnrollment(ctx context.Context, m Meta, req ConfirmRequ
 		case err != nil:
 			return Confirmed{}, fmt.Errorf("activate credential: %w", err)
 		}
-		s.resetAttempts(ctx, user)
 		cred.Status = store.CredentialActive
 		out := Confirmed{Credential: s.info(cred), Display: resp.Display}
 		if comp != nil {

@@ -25,11 +25,3 @@ func (s *Service) reserveAttempt(ctx context.Context, user store.User, now time.
 	}
 	return nil
 }
-
-// resetAttempts clears the user's failure count after a success. A failure to
-// reset only leaves the count higher than it should be; the success stands.
-func (s *Service) resetAttempts(ctx context.Context, user store.User) {
-	if err := s.store.ResetAttempts(ctx, user.ID); err != nil {
-		s.log.WarnContext(ctx, "reset failed attempts", "user", user.ID, "error", err)
-	}
-}

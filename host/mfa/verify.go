@@ -103,7 +103,6 @@ func (s *Service) Verify(ctx context.Context, m Meta, req VerifyRequest) (_ Veri
 			return Verified{}, resultError(resp.Result, resp.Reason, resp.RetryAfter)
 		}
 		committed = true
-		s.resetAttempts(ctx, user)
 		return Verified{Credential: s.info(cred), AMR: f.Description().AMR, At: now, Display: resp.Display}, nil
 	}
 	return Verified{}, &Error{Kind: ErrBusy}
@@ -111,8 +110,8 @@ func (s *Service) Verify(ctx context.Context, m Meta, req VerifyRequest) (_ Veri
 
 // commitVerified makes a success durable: the credential's new state (its
 // version bumps even if the factor returned none, so a concurrent success on
-// the same version loses), the challenge consumed, and the audit event, in one
-// transaction.
+// the same version loses), the challenge consumed, the user's failure count
+// reset and the audit event, in one transaction.
 func (s *Service) commitVerified(ctx context.Context, m Meta, entry auditEntry, cred store.Credential, ch store.Challenge, resp sdk.VerifyResponse, now time.Time) error {
 	state := cred.State
 	if resp.CredentialState != nil {
@@ -131,6 +130,9 @@ func (s *Service) commitVerified(ctx context.Context, m Meta, entry auditEntry, 
 			} else if err != nil {
 				return err
 			}
+		}
+		if err := s.store.ResetAttempts(ctx, entry.user.ID); err != nil {
+			return err
 		}
 		_, err := s.store.AppendAudit(ctx, s.auditEvent(m, entry))
 		return err
