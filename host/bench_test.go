@@ -127,4 +127,3 @@ func BenchmarkHTTPVerify(b *testing.B) {
 		})
 	}
 }
-
