@@ -518,3 +518,88 @@ func assertNoSecretsInLogs(t *testing.T, logs string, secrets ...string) {
 		}
 	}
 }
+
+// `factorgate keys rotate` re-seals every credential under the new active key,
+// after which the old key can be dropped and every credential still verifies.
+func TestKeyRotationThroughTheCLI(t *testing.T) {
+	d := newDeployment(t, testdb.Backends()[0].NewURL(t), "")
+	token := d.user("carol")
+	h := d.start()
+	secret, _ := enroll(t, h.base, token)
+	h.stop(syscall.SIGTERM)
+
+	newKey, err := seal.GenerateKey("e2e-2", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	setEnv := func(keys string) {
+		for i, kv := range d.env {
+			if strings.HasPrefix(kv, "FACTORGATE_SEAL_KEYS=") {
+				d.env[i] = "FACTORGATE_SEAL_KEYS=" + keys
+			}
+		}
+	}
+	setEnv(seal.FormatKeys(newKey) + "," + d.keys)
+	out := d.run("", "keys", "rotate", "--batch", "1")
+	if !strings.Contains(out, "re-sealed 1") || !strings.Contains(out, `"e2e-2"`) {
+		t.Fatalf("keys rotate said: %s", out)
+	}
+	setEnv(seal.FormatKeys(newKey))
+	h = d.start()
+	code := totpCode(t, secret, time.Now().Add(30*time.Second))
+	if status, body, _ := call(t, "POST", h.base+"/v1/users/me/factors/totp/verify", token, map[string]string{"code": code}); status != 200 {
+		t.Fatalf("verify with only the new key: %d %v", status, body)
+	}
+	if out := d.run("", "keys", "rotate"); !strings.Contains(out, "re-sealed 0") {
+		t.Fatalf("second rotation should find nothing to do: %s", out)
+	}
+}
+
+func TestPluginsCommands(t *testing.T) {
+	_, plugins := binaries(t)
+	d := newDeployment(t, testdb.Backends()[0].NewURL(t), "")
+	sum := d.run("", "plugins", "hash", filepath.Join(plugins, "factorgate-factor-totp"))
+	if len(sum) != 64 {
+		t.Fatalf("plugins hash: %q", sum)
+	}
+	list := d.run("", "plugins", "list")
+	if !strings.Contains(list, "totp") || !strings.Contains(list, sum) || !strings.Contains(list, "unpinned") {
+		t.Fatalf("plugins list:\n%s", list)
+	}
+	// A pinned plugin whose binary changed is refused at start, naming both hashes.
+	wrong := strings.Repeat("0", 64)
+	cfg := fmt.Sprintf("plugins:\n  totp: {path: %s, sha256: %q}\nfactors:\n  totp: {plugin: totp}\n", filepath.Join(plugins, "factorgate-factor-totp"), wrong)
+	pinned := newDeployment(t, testdb.Backends()[0].NewURL(t), cfg)
+	if list := pinned.run("", "plugins", "list"); !strings.Contains(list, "MISMATCH") {
+		t.Fatalf("plugins list with a wrong pin:\n%s", list)
+	}
+	cmd := exec.Command(hostBin, "serve")
+	cmd.Env = pinned.env
+	out, err := cmd.CombinedOutput()
+	if err == nil || !strings.Contains(string(out), sum) || !strings.Contains(string(out), wrong) {
+		t.Fatalf("serve with a wrong pin: %v\n%s", err, out)
+	}
+}
+
+func TestUsersCreateScriptsWell(t *testing.T) {
+	d := newDeployment(t, testdb.Backends()[0].NewURL(t), "")
+	id := d.run("correct horse battery\n", "users", "create", "dave", "--password-stdin", "--phone", "+61412345678", "--email", "dave@example.com")
+	if !regexp.MustCompile(`^[0-9a-f-]{36}$`).MatchString(id) {
+		t.Fatalf("users create printed %q, want only the id", id)
+	}
+	token := d.run("", "tokens", "create", "dave")
+	if !strings.HasPrefix(token, "fgp_") || strings.ContainsAny(token, " \n") {
+		t.Fatalf("tokens create printed %q, want only the token", token)
+	}
+	for _, args := range [][]string{
+		{"users", "create", "bad name"},
+		{"users", "create", "erin", "--phone", "0412345678"},
+		{"tokens", "create", "nobody"},
+	} {
+		cmd := exec.Command(hostBin, args...)
+		cmd.Env = d.env
+		if out, err := cmd.CombinedOutput(); err == nil {
+			t.Errorf("%v succeeded: %s", args, out)
+		}
+	}
+}
