@@ -151,22 +151,22 @@ func (p *process) watch(gen uint64, client *goplugin.Client, protocol goplugin.C
 			return
 		case <-exitTick.C:
 			if client.Exited() {
-				p.recover(gen, errors.New("plugin process exited"))
+				p.replace(gen, errors.New("plugin process exited"))
 				return
 			}
 		case <-healthTick.C:
 			if err := protocol.Ping(); err != nil {
-				p.recover(gen, fmt.Errorf("health check failed: %w", err))
+				p.replace(gen, fmt.Errorf("health check failed: %w", err))
 				return
 			}
 		}
 	}
 }
 
-// recover replaces the process of generation gen after it failed; if another
+// replace replaces the process of generation gen after it failed; if another
 // caller already replaced it, there is nothing to do. A crash loop backs off
 // and marks the plugin unhealthy, and a timer tries again after the back-off.
-func (p *process) recover(gen uint64, cause error) {
+func (p *process) replace(gen uint64, cause error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.closed || p.gen != gen || p.rpc == nil {
@@ -267,7 +267,7 @@ func (p *process) call(ctx context.Context, fn func(context.Context, factorv1.Fa
 	if err == nil || !errors.Is(err, sdk.ErrTransport) || ctx.Err() != nil {
 		return err
 	}
-	p.recover(gen, err)
+	p.replace(gen, err)
 	_, rpc, cerr := p.current()
 	if cerr != nil {
 		return fmt.Errorf("%w (after: %w)", cerr, err)
