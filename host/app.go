@@ -135,6 +135,11 @@ func loadPlugins(ctx context.Context, cfg *config.Config, log *slog.Logger, m *p
 			if _, ok := instances[b.Name]; !ok {
 				instances[b.Name] = plugins.InstanceConfig{Name: b.Name, Plugin: b.Name}
 			}
+			for _, extra := range discoveredInstances(b.Name) {
+				if _, ok := instances[extra.Name]; !ok {
+					instances[extra.Name] = extra
+				}
+			}
 		}
 		log.Warn("plugins are not pinned: using the binaries found in the plugin directory (development only); pin them under `plugins:` in the configuration",
 			"dir", cfg.PluginDir, "plugins", names)
@@ -150,4 +155,14 @@ func loadPlugins(ctx context.Context, cfg *config.Config, log *slog.Logger, m *p
 	}
 	sort.Slice(list, func(i, j int) bool { return list[i].Name < list[j].Name })
 	return m.Load(ctx, bins, list)
+}
+
+// discoveredInstances are the factor instances, beyond one per plugin under
+// its own name, that a development start adds for the default routes: the
+// accounting API's 7-digit SMS codes.
+func discoveredInstances(plugin string) []plugins.InstanceConfig {
+	if plugin == "sms" {
+		return []plugins.InstanceConfig{{Name: "sms-7", Plugin: "sms", Settings: []byte(`{"digits": 7}`)}}
+	}
+	return nil
 }
