@@ -54,6 +54,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		c.tokensCommand(),
 		c.pluginsCommand(),
 		c.keysCommand(),
+		c.apikeysCommand(),
 	)
 	if err := root.ExecuteContext(ctx); err != nil {
 		fmt.Fprintln(stderr, "factorgate:", err)

@@ -12,10 +12,17 @@ import (
 
 	"github.com/factorgate/factorgate/host/api"
 	"github.com/factorgate/factorgate/host/auth"
+	"github.com/factorgate/factorgate/host/dialects"
 )
 
-// janitorInterval is how often expired enrollments and challenges are deleted.
+// janitorInterval is how often expired enrollments, challenges and sessions are deleted.
 const janitorInterval = time.Minute
+
+// Browser sessions end after sessionTTL without use, and sessionMaxAge after login.
+const (
+	sessionTTL    = 30 * time.Minute
+	sessionMaxAge = 12 * time.Hour
+)
 
 func (c *cli) serveCommand() *cobra.Command {
 	var demo bool
@@ -38,7 +45,7 @@ func (c *cli) serveCommand() *cobra.Command {
 			// Deferred, so plugins are stopped on return and on a panic alike.
 			defer a.Close()
 
-			handler := api.New(api.Deps{
+			apiHandler := api.New(api.Deps{
 				MFA:     a.mfa,
 				Users:   a.store,
 				Auth:    a.tokens,
@@ -52,8 +59,28 @@ func (c *cli) serveCommand() *cobra.Command {
 				MaxBodyBytes:   int64(cfg.HTTP.MaxBodyBytes),
 				TrustedProxies: cfg.HTTP.TrustedProxyPrefixes(),
 			})
+			sessions := auth.NewSessions(a.store, sessionTTL, sessionMaxAge, nil)
+			mux := http.NewServeMux()
+			mux.Handle("/", apiHandler)
+			dialects.Register(mux, dialects.Deps{
+				MFA:            a.mfa,
+				Users:          a.store,
+				Tokens:         a.tokens,
+				Sessions:       sessions,
+				Routes:         cfg.Routes,
+				Logger:         log,
+				MaxBodyBytes:   int64(cfg.HTTP.MaxBodyBytes),
+				TrustedProxies: cfg.HTTP.TrustedProxyPrefixes(),
+			}, auth.NewAPIKeys(a.store, nil, nil))
+			// gRPC clients of the Zitadel-compatible service speak HTTP/2
+			// without TLS (h2c); browsers and everything else speak HTTP/1.1.
+			protocols := new(http.Protocols)
+			protocols.SetHTTP1(true)
+			protocols.SetHTTP2(true)
+			protocols.SetUnencryptedHTTP2(true)
 			srv := &http.Server{
-				Handler:           handler,
+				Handler:           mux,
+				Protocols:         protocols,
 				ReadTimeout:       cfg.HTTP.ReadTimeout,
 				ReadHeaderTimeout: 5 * time.Second,
 				WriteTimeout:      cfg.HTTP.WriteTimeout,
@@ -117,6 +144,11 @@ func (a *app) janitor(ctx context.Context) {
 				a.log.Warn("delete expired challenges", "error", err)
 			} else if n > 0 {
 				a.log.Debug("deleted expired challenges", "count", n)
+			}
+			if n, err := a.store.DeleteExpiredSessions(ctx, now); err != nil {
+				a.log.Warn("delete expired sessions", "error", err)
+			} else if n > 0 {
+				a.log.Debug("deleted expired sessions", "count", n)
 			}
 		}
 	}

@@ -100,6 +100,8 @@ func descriptionToPB(d Description) *factorv1.DescribeResponse {
 		Version:       d.Version,
 		Amr:           d.AMR,
 		EnrollmentTtl: durationToPB(d.EnrollmentTTL),
+
+		ConfirmsWithoutProof: d.ConfirmsWithoutProof,
 	}
 	for _, c := range d.Capabilities {
 		if pb, ok := capabilityToPB[c]; ok {
@@ -116,6 +118,8 @@ func descriptionFromPB(d *factorv1.DescribeResponse) Description {
 		Version:       d.GetVersion(),
 		AMR:           d.GetAmr(),
 		EnrollmentTTL: durationFromPB(d.GetEnrollmentTtl()),
+
+		ConfirmsWithoutProof: d.GetConfirmsWithoutProof(),
 	}
 	for _, pb := range d.GetCapabilities() {
 		for c, v := range capabilityToPB {

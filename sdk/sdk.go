@@ -75,6 +75,9 @@ type Description struct {
 	Capabilities []Capability
 	// EnrollmentTTL is how long an unconfirmed enrollment stays valid.
 	EnrollmentTTL time.Duration
+	// ConfirmsWithoutProof says FinishEnrollment accepts an empty proof (backup
+	// codes are active once shown), so the host confirms as soon as it begins.
+	ConfirmsWithoutProof bool
 }
 
 // Has reports whether the description lists capability c.

@@ -331,7 +331,7 @@ func TestEnrollmentFlow(t *testing.T) {
 	}
 	got := jsonOf(t, w)
 	want := map[string]any{
-		"id": "enr-1", "factor": "totp", "expires_at": "2030-01-02T03:14:05Z",
+		"id": "enr-1", "factor": "totp", "status": "pending", "expires_at": "2030-01-02T03:14:05Z",
 		"display": map[string]any{
 			"secret":      "JBSWY3DPEHPK3PXP",
 			"otpauth_uri": "otpauth://totp/Factorgate:alice?secret=JBSWY3DPEHPK3PXP",

@@ -50,10 +50,13 @@ func (d displayJSON) empty() bool {
 }
 
 // pendingJSON is a pending enrollment or an outstanding challenge: its id,
-// factor, deadline and what to show the user.
+// factor, deadline and what to show the user. Status, on enrollments, is
+// "pending", or "active" for a factor that needs no confirmation (backup
+// codes are active once shown; the id is then the credential's).
 type pendingJSON struct {
 	ID        string      `json:"id"`
 	Factor    string      `json:"factor"`
+	Status    string      `json:"status,omitempty"`
 	ExpiresAt time.Time   `json:"expires_at,omitzero"`
 	Display   displayJSON `json:"display"`
 }
@@ -84,7 +87,11 @@ func (s *server) beginEnrollment(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	s.writeJSON(w, r, http.StatusCreated, pendingJSON{ID: e.ID, Factor: e.Factor, ExpiresAt: e.ExpiresAt.UTC(), Display: toDisplay(e.Display)})
+	status := "pending"
+	if e.Active {
+		status = "active"
+	}
+	s.writeJSON(w, r, http.StatusCreated, pendingJSON{ID: e.ID, Factor: e.Factor, Status: status, ExpiresAt: e.ExpiresAt.UTC(), Display: toDisplay(e.Display)})
 	return nil
 }
 

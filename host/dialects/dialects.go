@@ -110,3 +110,12 @@ func (d Deps) factor(route string) (string, bool) {
 func (d Deps) meta(r *http.Request, p auth.Principal, via string) mfa.Meta {
 	return mfa.Meta{Actor: p.Actor(), RemoteAddr: httpx.ClientIP(r, d.TrustedProxies), Via: via}
 }
+
+// Register serves every dialect whose routes are configured on mux. The
+// scanner API also needs the operator-issued API keys it checks.
+func Register(mux *http.ServeMux, d Deps, keys APIKeys) {
+	RegisterScanner(mux, d, keys)
+	RegisterAccounting(mux, d)
+	RegisterZitadel(mux, d)
+	RegisterSlugBase(mux, d)
+}

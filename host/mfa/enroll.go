@@ -21,12 +21,15 @@ type BeginRequest struct {
 	Replace bool
 }
 
-// Enrollment is a pending enrollment.
+// Enrollment is a pending enrollment, or an active credential already when
+// the factor confirms without a proof (backup codes are active once shown).
 type Enrollment struct {
 	ID        string
 	Factor    string
 	Display   sdk.Display
 	ExpiresAt time.Time
+	// Active says the enrollment needed no confirmation and is in use.
+	Active bool
 }
 
 // BeginEnrollment asks the factor to start an enrollment and keeps its pending
@@ -51,6 +54,11 @@ func (s *Service) BeginEnrollment(ctx context.Context, m Meta, req BeginRequest)
 		}
 	}
 	now := s.now()
+	if f.Description().ConfirmsWithoutProof {
+		en, err := s.enrollAtOnce(ctx, m, user, req, now)
+		cred.ID = en.ID
+		return en, err
+	}
 	resp, err := f.BeginEnrollment(ctx, sdk.BeginEnrollmentRequest{User: sdkUser(user), Params: req.Params, Now: now})
 	if err != nil {
 		return Enrollment{}, factorError("begin enrollment", err)
@@ -160,7 +168,7 @@ func (s *Service) ConfirmEnrollment(ctx context.Context, m Meta, req ConfirmRequ
 		}
 		var comp *companion
 		if req.AlsoEnroll != "" {
-			if comp, err = s.prepareCompanion(ctx, user, req.AlsoEnroll, now); err != nil {
+			if comp, err = s.prepareCompanion(ctx, user, req.AlsoEnroll, nil, now); err != nil {
 				return Confirmed{}, err
 			}
 		}
@@ -176,7 +184,7 @@ func (s *Service) ConfirmEnrollment(ctx context.Context, m Meta, req ConfirmRequ
 				return err
 			}
 			if comp != nil {
-				return s.commitCompanion(ctx, m, user, comp, now)
+				return s.commitCompanion(ctx, m, user, comp, now, true)
 			}
 			return nil
 		})
@@ -265,9 +273,29 @@ type companion struct {
 	display sdk.Display
 }
 
+// enrollAtOnce enrolls a factor that confirms without a proof: the
+// credential is active as soon as the enrollment begins (replacing the
+// active one when the request allows it), and its display is shown once.
+func (s *Service) enrollAtOnce(ctx context.Context, m Meta, user store.User, req BeginRequest, now time.Time) (Enrollment, error) {
+	c, err := s.prepareCompanion(ctx, user, req.Factor, req.Params, now)
+	if err != nil {
+		return Enrollment{}, err
+	}
+	err = s.store.InTx(ctx, func(ctx context.Context) error {
+		return s.commitCompanion(ctx, m, user, c, now, req.Replace)
+	})
+	switch {
+	case errors.Is(err, store.ErrAlreadyExists):
+		return Enrollment{}, &Error{Kind: ErrAlreadyEnrolled}
+	case err != nil:
+		return Enrollment{}, fmt.Errorf("store enrollment: %w", err)
+	}
+	return Enrollment{ID: c.cred.ID, Factor: req.Factor, Display: c.display, Active: true}, nil
+}
+
 // prepareCompanion enrolls the user in factor as far as the factor goes
 // without a proof: begin, then finish with an empty proof. Nothing is stored.
-func (s *Service) prepareCompanion(ctx context.Context, user store.User, factor string, now time.Time) (*companion, error) {
+func (s *Service) prepareCompanion(ctx context.Context, user store.User, factor string, params map[string]string, now time.Time) (*companion, error) {
 	f, ok := s.factors.Factor(factor)
 	if !ok {
 		return nil, &Error{Kind: ErrUnknownFactor, Reason: fmt.Sprintf("no factor %q is installed", factor)}
@@ -275,7 +303,7 @@ func (s *Service) prepareCompanion(ctx context.Context, user store.User, factor 
 	if !f.Description().Has(sdk.CapabilityEnroll) {
 		return nil, failure(ErrUnsupported, fmt.Sprintf("factor %q cannot be enrolled alongside another", factor))
 	}
-	begin, err := f.BeginEnrollment(ctx, sdk.BeginEnrollmentRequest{User: sdkUser(user), Now: now})
+	begin, err := f.BeginEnrollment(ctx, sdk.BeginEnrollmentRequest{User: sdkUser(user), Params: params, Now: now})
 	if err != nil {
 		return nil, factorError("begin companion enrollment", err)
 	}
@@ -303,18 +331,18 @@ func (s *Service) prepareCompanion(ctx context.Context, user store.User, factor 
 }
 
 // commitCompanion stores the prepared enrollment as the user's active
-// credential of its factor, replacing an older one, inside the caller's
-// transaction.
-func (s *Service) commitCompanion(ctx context.Context, m Meta, user store.User, c *companion, now time.Time) error {
+// credential of its factor, replacing an older one when replace is set,
+// inside the caller's transaction.
+func (s *Service) commitCompanion(ctx context.Context, m Meta, user store.User, c *companion, now time.Time, replace bool) error {
 	pending := c.cred
 	pending.State = c.state
 	stored, err := s.store.PutPendingCredential(ctx, pending)
 	if err != nil {
 		return err
 	}
-	if _, err := s.store.ActivateCredential(ctx, stored.ID, stored.Version, c.state, now, true); err != nil {
+	if _, err := s.store.ActivateCredential(ctx, stored.ID, stored.Version, c.state, now, replace); err != nil {
 		return err
 	}
-	_, err = s.store.AppendAudit(ctx, s.auditEvent(m, auditEntry{action: actionEnrollConfirm, user: user, factor: c.cred.Factor, credentialID: c.cred.ID, detail: map[string]string{"with": "companion"}}))
+	_, err = s.store.AppendAudit(ctx, s.auditEvent(m, auditEntry{action: actionEnrollConfirm, user: user, factor: c.cred.Factor, credentialID: c.cred.ID, detail: map[string]string{"confirmed": "without proof"}}))
 	return err
 }

@@ -125,9 +125,7 @@ func (s *Service) commitVerified(ctx context.Context, m Meta, entry auditEntry, 
 			return err
 		}
 		if ch.ID != "" {
-			if err := s.store.DeleteChallenge(ctx, ch.ID); errors.Is(err, store.ErrNotFound) {
-				return store.ErrConflict
-			} else if err != nil {
+			if err := s.consumeChallenge(ctx, ch, resp.ChallengeState); err != nil {
 				return err
 			}
 		}
@@ -139,6 +137,27 @@ func (s *Service) commitVerified(ctx context.Context, m Meta, entry auditEntry, 
 	})
 	if err != nil && !errors.Is(err, store.ErrConflict) {
 		return fmt.Errorf("commit verification: %w", err)
+	}
+	return err
+}
+
+// consumeChallenge records that a challenge was answered: with the state the
+// factor returned (which marks its code used, so a second submission is told
+// it was replayed), or by deleting it. Either is a compare-and-swap, so of two
+// concurrent successes one loses.
+func (s *Service) consumeChallenge(ctx context.Context, ch store.Challenge, state []byte) error {
+	var err error
+	if state == nil {
+		err = s.store.DeleteChallenge(ctx, ch.ID)
+	} else {
+		var sealed []byte
+		if sealed, err = s.sealChallenge(ch, state); err != nil {
+			return err
+		}
+		_, err = s.store.UpdateChallengeState(ctx, ch.ID, ch.Version, sealed)
+	}
+	if errors.Is(err, store.ErrNotFound) {
+		return store.ErrConflict
 	}
 	return err
 }

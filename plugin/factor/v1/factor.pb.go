@@ -467,8 +467,11 @@ type DescribeResponse struct {
 	Capabilities []Capability `protobuf:"varint,5,rep,packed,name=capabilities,proto3,enum=factorgate.factor.v1.Capability" json:"capabilities,omitempty"`
 	// How long an unconfirmed enrollment stays valid.
 	EnrollmentTtl *durationpb.Duration `protobuf:"bytes,6,opt,name=enrollment_ttl,json=enrollmentTtl,proto3" json:"enrollment_ttl,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	// FinishEnrollment accepts an empty proof (backup codes are active once
+	// shown), so the host confirms the enrollment as soon as it begins.
+	ConfirmsWithoutProof bool `protobuf:"varint,7,opt,name=confirms_without_proof,json=confirmsWithoutProof,proto3" json:"confirms_without_proof,omitempty"`
+	unknownFields        protoimpl.UnknownFields
+	sizeCache            protoimpl.SizeCache
 }
 
 func (x *DescribeResponse) Reset() {
@@ -541,6 +544,13 @@ func (x *DescribeResponse) GetEnrollmentTtl() *durationpb.Duration {
 		return x.EnrollmentTtl
 	}
 	return nil
+}
+
+func (x *DescribeResponse) GetConfirmsWithoutProof() bool {
+	if x != nil {
+		return x.ConfirmsWithoutProof
+	}
+	return false
 }
 
 type ConfigureRequest struct {
@@ -1289,14 +1299,15 @@ const file_factor_proto_rawDesc = "" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"-\n" +
 	"\x0fDescribeRequest\x12\x1a\n" +
-	"\binstance\x18\x01 \x01(\tR\binstance\"\xfd\x01\n" +
+	"\binstance\x18\x01 \x01(\tR\binstance\"\xb3\x02\n" +
 	"\x10DescribeResponse\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12!\n" +
 	"\fdisplay_name\x18\x02 \x01(\tR\vdisplayName\x12\x18\n" +
 	"\aversion\x18\x03 \x01(\tR\aversion\x12\x10\n" +
 	"\x03amr\x18\x04 \x03(\tR\x03amr\x12D\n" +
 	"\fcapabilities\x18\x05 \x03(\x0e2 .factorgate.factor.v1.CapabilityR\fcapabilities\x12@\n" +
-	"\x0eenrollment_ttl\x18\x06 \x01(\v2\x19.google.protobuf.DurationR\renrollmentTtl\"S\n" +
+	"\x0eenrollment_ttl\x18\x06 \x01(\v2\x19.google.protobuf.DurationR\renrollmentTtl\x124\n" +
+	"\x16confirms_without_proof\x18\a \x01(\bR\x14confirmsWithoutProof\"S\n" +
 	"\x10ConfigureRequest\x12\x1a\n" +
 	"\binstance\x18\x01 \x01(\tR\binstance\x12#\n" +
 	"\rsettings_json\x18\x02 \x01(\fR\fsettingsJson\"]\n" +

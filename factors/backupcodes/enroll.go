@@ -1,0 +1,111 @@
+package backupcodes
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/factorgate/factorgate/sdk"
+)
+
+// User-safe reasons and messages of enrollment.
+const (
+	reasonExpired = "the enrollment has expired; start again"
+	reasonConfirm = "enter one of the backup codes to confirm that you saved them"
+	messageSave   = "Save these backup codes somewhere safe: they are shown only now, and each works once."
+	messageTypeIt = " Enter one of them to finish."
+)
+
+// BeginEnrollment draws a new set of codes and returns them, grouped for
+// reading, in the display: the only time they are ever shown. The pending
+// state holds their hashes, not the codes.
+func (f *Factor) BeginEnrollment(_ context.Context, req sdk.BeginEnrollmentRequest) (sdk.BeginEnrollmentResponse, error) {
+	if !validTime(req.Now) {
+		return sdk.BeginEnrollmentResponse{}, errors.New("backupcodes: begin enrollment: the request carries no valid time")
+	}
+	s := f.settings
+	codes, err := generateSet(f.rand, s.format, codeLength, s.count)
+	if err != nil {
+		return sdk.BeginEnrollmentResponse{}, fmt.Errorf("backupcodes: begin enrollment: %w", err)
+	}
+	salt, err := sdk.RandomBytes(f.rand, saltLen)
+	if err != nil {
+		return sdk.BeginEnrollmentResponse{}, fmt.Errorf("backupcodes: begin enrollment: salt: %w", err)
+	}
+	set := codeSet{Format: s.format, Length: codeLength, KDF: defaultKDF(), Salt: salt}
+	pending, err := encodePending(set, set.KDF.hashSet(codes, salt), req.Now)
+	if err != nil {
+		return sdk.BeginEnrollmentResponse{}, fmt.Errorf("backupcodes: begin enrollment: %w", err)
+	}
+	shown := make([]string, len(codes))
+	for i, c := range codes {
+		shown[i] = groupCode(c, s.group)
+	}
+	message := messageSave
+	if s.confirmWithCode {
+		message += messageTypeIt
+	}
+	return sdk.BeginEnrollmentResponse{
+		PendingState: pending,
+		Display: sdk.Display{
+			Codes:     shown,
+			Remaining: len(codes),
+			Message:   message,
+			ExpiresAt: req.Now.Add(s.enrollmentTTL),
+			Extra: map[string]string{
+				"format":            string(s.format),
+				"count":             strconv.Itoa(len(codes)),
+				"confirm_with_code": strconv.FormatBool(s.confirmWithCode),
+			},
+		},
+	}, nil
+}
+
+// FinishEnrollment activates the set. A pending state older than the
+// enrollment TTL is ResultExpired. Without confirm_with_code an empty proof
+// confirms; with it, the proof must be one of the codes. A code given either
+// way is checked: a wrong one is ResultInvalid, and a right one is recorded
+// as used in the credential state, so the code typed to confirm cannot also
+// be used to log in.
+func (f *Factor) FinishEnrollment(_ context.Context, req sdk.FinishEnrollmentRequest) (sdk.FinishEnrollmentResponse, error) {
+	st, err := decodePending(req.PendingState)
+	if err != nil {
+		return sdk.FinishEnrollmentResponse{}, fmt.Errorf("backupcodes: finish enrollment: %w", err)
+	}
+	if !validTime(req.Now) {
+		return sdk.FinishEnrollmentResponse{Result: sdk.ResultInvalid, Reason: reasonClock}, nil
+	}
+	if !req.Now.Before(st.Created.Add(f.settings.enrollmentTTL)) {
+		return sdk.FinishEnrollmentResponse{Result: sdk.ResultExpired, Reason: reasonExpired}, nil
+	}
+	codes := make([]slot, len(st.Hashes))
+	for i, h := range st.Hashes {
+		codes[i] = slot{Hash: h}
+	}
+	if strings.TrimSpace(req.Proof.Code) == "" {
+		if f.settings.confirmWithCode {
+			return sdk.FinishEnrollmentResponse{Result: sdk.ResultInvalid, Reason: reasonConfirm}, nil
+		}
+	} else {
+		index, found, err := st.find(req.Proof.Code, st.Hashes)
+		switch {
+		case err != nil:
+			return sdk.FinishEnrollmentResponse{Result: sdk.ResultInvalid, Reason: st.malformedReason()}, nil
+		case !found:
+			return sdk.FinishEnrollmentResponse{Result: sdk.ResultInvalid, Reason: reasonInvalid}, nil
+		}
+		codes[index].UsedAt = req.Now.UTC()
+	}
+	credential, err := encodeCredential(st.codeSet, codes)
+	if err != nil {
+		return sdk.FinishEnrollmentResponse{}, fmt.Errorf("backupcodes: finish enrollment: %w", err)
+	}
+	left := unused(codes)
+	return sdk.FinishEnrollmentResponse{
+		Result:          sdk.ResultOK,
+		CredentialState: credential,
+		Display:         sdk.Display{Remaining: left, Message: f.warning(left)},
+	}, nil
+}

@@ -1,0 +1,124 @@
+package backupcodes
+
+import (
+	"bytes"
+	"slices"
+	"strings"
+	"testing"
+)
+
+func TestHashDependsOnEveryInput(t *testing.T) {
+	p := cheapKDF()
+	salt := bytes.Repeat([]byte{7}, saltLen)
+	base := p.hash("0a1b2c3d4e5f6789", salt, 3)
+	if len(base) != int(p.KeyLen) {
+		t.Fatalf("hash is %d bytes, want %d", len(base), p.KeyLen)
+	}
+	if !bytes.Equal(base, p.hash("0a1b2c3d4e5f6789", salt, 3)) {
+		t.Fatal("the same inputs gave another hash")
+	}
+	otherSalt := bytes.Clone(salt)
+	otherSalt[0] ^= 1
+	more := p
+	more.Time = 2
+	tests := []struct {
+		name string
+		hash []byte
+	}{
+		{"other code", p.hash("0a1b2c3d4e5f6788", salt, 3)},
+		{"other salt", p.hash("0a1b2c3d4e5f6789", otherSalt, 3)},
+		{"other slot", p.hash("0a1b2c3d4e5f6789", salt, 4)},
+		{"other parameters", more.hash("0a1b2c3d4e5f6789", salt, 3)},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if bytes.Equal(tc.hash, base) {
+				t.Fatal("hash did not change")
+			}
+		})
+	}
+}
+
+// matchIndex hashes every slot, in order, whichever matches: no early exit
+// whose timing would tell which slot it was.
+func TestMatchIndexChecksEverySlot(t *testing.T) {
+	const n = 10
+	hashes := make([][]byte, n)
+	for i := range hashes {
+		hashes[i] = []byte{byte(i), 0xff}
+	}
+	tests := []struct {
+		name      string
+		matchSlot int // -1: none
+	}{
+		{"first slot", 0},
+		{"middle slot", 4},
+		{"last slot", n - 1},
+		{"no slot", -1},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var calls []int
+			index, found := matchIndex("code", hashes, func(code string, i int) []byte {
+				calls = append(calls, i)
+				if i == tc.matchSlot {
+					return hashes[i]
+				}
+				return []byte{byte(i), 0x00}
+			})
+			if want := []int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}; !slices.Equal(calls, want) {
+				t.Fatalf("hashed slots %v, want %v", calls, want)
+			}
+			if found != (tc.matchSlot >= 0) || (found && index != tc.matchSlot) {
+				t.Fatalf("matchIndex = %d, %v; want slot %d", index, found, tc.matchSlot)
+			}
+		})
+	}
+}
+
+func TestDefaultKDF(t *testing.T) {
+	p := defaultKDF()
+	if err := p.validate(); err != nil {
+		t.Fatalf("default parameters do not validate: %v", err)
+	}
+	if p.Alg != "argon2id" || p.Time != 1 || p.MemoryKiB != 4096 || p.Threads != 1 || p.KeyLen != 32 {
+		t.Fatalf("defaultKDF() = %+v", p)
+	}
+}
+
+func TestKDFValidate(t *testing.T) {
+	tests := []struct {
+		name string
+		edit func(p *kdfParams)
+		want string // in the error; empty: valid
+	}{
+		{"default", func(*kdfParams) {}, ""},
+		{"cheapest", func(p *kdfParams) { p.MemoryKiB = minKDFMemoryKiB }, ""},
+		{"dearest", func(p *kdfParams) {
+			p.Time, p.MemoryKiB, p.Threads, p.KeyLen = maxKDFTime, maxKDFMemoryKiB, maxKDFThreads, maxKDFKeyLen
+		}, ""},
+		{"argon2i", func(p *kdfParams) { p.Alg = "argon2i" }, "unknown hash"},
+		{"no algorithm", func(p *kdfParams) { p.Alg = "" }, "unknown hash"},
+		{"time 0", func(p *kdfParams) { p.Time = 0 }, "time"},
+		{"time too long", func(p *kdfParams) { p.Time = maxKDFTime + 1 }, "time"},
+		{"memory too small", func(p *kdfParams) { p.MemoryKiB = minKDFMemoryKiB - 1 }, "memory"},
+		{"memory too large", func(p *kdfParams) { p.MemoryKiB = maxKDFMemoryKiB + 1 }, "memory"},
+		{"threads 0", func(p *kdfParams) { p.Threads = 0 }, "threads"},
+		{"threads too many", func(p *kdfParams) { p.Threads = maxKDFThreads + 1 }, "threads"},
+		{"key too short", func(p *kdfParams) { p.KeyLen = minKDFKeyLen - 1 }, "length"},
+		{"key too long", func(p *kdfParams) { p.KeyLen = maxKDFKeyLen + 1 }, "length"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			p := defaultKDF()
+			tc.edit(&p)
+			err := p.validate()
+			switch {
+			case tc.want == "" && err != nil:
+				t.Fatalf("validate: %v", err)
+			case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
+				t.Fatalf("validate = %v, want an error about %s", err, tc.want)
+			}
+		})
+	}
+}

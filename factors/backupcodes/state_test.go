@@ -1,0 +1,233 @@
+package backupcodes
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/factorgate/factorgate/sdk"
+)
+
+func TestStateRoundTrip(t *testing.T) {
+	_, set, hashes := testSet(t, t.Name(), 6, cheapKDF())
+
+	pending, err := encodePending(set, hashes, testNow.In(time.FixedZone("X", 3600)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := decodePending(pending)
+	if err != nil {
+		t.Fatalf("decodePending: %v", err)
+	}
+	if p.Format != set.Format || p.Length != set.Length || p.KDF != set.KDF || !bytes.Equal(p.Salt, set.Salt) ||
+		len(p.Hashes) != len(hashes) || !bytes.Equal(p.Hashes[5], hashes[5]) || !p.Created.Equal(testNow) {
+		t.Fatalf("pending state read back as %+v", p)
+	}
+
+	cred := testCredential(t, set, hashes, 2, 4)
+	c, err := decodeCredential(cred)
+	if err != nil {
+		t.Fatalf("decodeCredential: %v", err)
+	}
+	if c.codeSet.KDF != set.KDF || len(c.Codes) != 6 || unused(c.Codes) != 4 || !c.Codes[2].UsedAt.Equal(testNow) {
+		t.Fatalf("credential state read back as %+v", c)
+	}
+	// An unused slot has no time of use at all, not a zero one.
+	if strings.Count(string(cred), `"used_at"`) != 2 {
+		t.Fatalf("credential state %s", cred)
+	}
+}
+
+// stateValue is a valid credential state changed by edit, encoded with a
+// correct sum, so that only the value edit changed is wrong.
+func stateValue(t testing.TB, edit func(st *credentialState)) []byte {
+	t.Helper()
+	_, set, hashes := testSet(t, "state value", 5, cheapKDF())
+	st := mustDecodeCredential(t, testCredential(t, set, hashes, 1))
+	edit(&st)
+	return encodeUnchecked(t, &st)
+}
+
+// rawEdit is a valid credential state with its JSON changed by edit.
+func rawEdit(t testing.TB, edit func(s string) string) []byte {
+	t.Helper()
+	_, set, hashes := testSet(t, "raw edit", 5, cheapKDF())
+	return []byte(edit(string(testCredential(t, set, hashes, 1))))
+}
+
+func TestVerifyBadState(t *testing.T) {
+	codes, set, hashes := testSet(t, "bad state", 5, cheapKDF())
+	valid := testCredential(t, set, hashes)
+	pending, err := encodePending(set, hashes, testNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var indented bytes.Buffer
+	if err := json.Indent(&indented, valid, "", " "); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name  string
+		state []byte
+		want  string // in the error
+	}{
+		{"nil", nil, "empty"},
+		{"empty", []byte{}, "empty"},
+		{"whitespace", []byte("  \n"), "not a JSON object"},
+		{"null", []byte("null"), "version 0"},
+		{"empty object", []byte("{}"), "version 0"},
+		{"array", []byte("[1,2,3]"), "not a JSON object"},
+		{"string", []byte(`"backup-codes"`), "not a JSON object"},
+		{"garbage", []byte("\x00\x01garbage\xff"), "not a JSON object"},
+		{"truncated", valid[:len(valid)/2], "not a JSON object"},
+		{"truncated by one byte", valid[:len(valid)-1], "not a JSON object"},
+		{"trailing data", append(bytes.Clone(valid), []byte(`{}`)...), "after top-level value"},
+		{"trailing space", append(bytes.Clone(valid), ' '), "canonical"},
+		{"too large", append(bytes.Clone(valid), bytes.Repeat([]byte(" "), maxStateLen)...), "longer than"},
+		{"pending state", pending, "kind"},
+		{"indented", indented.Bytes(), "canonical"},
+		{"key in another case", rawEdit(t, func(s string) string { return strings.Replace(s, `"salt"`, `"Salt"`, 1) }), "canonical"},
+		{"unknown field", rawEdit(t, func(s string) string { return strings.Replace(s, `{"v":1,`, `{"v":1,"extra":1,`, 1) }), "unknown field"},
+		{"no sum", rawEdit(t, func(s string) string { return s[:strings.Index(s, `,"sum"`)] + "}" }), "canonical"},
+		{"wrong sum", rawEdit(t, func(s string) string {
+			i := strings.Index(s, `"sum":"`) + len(`"sum":"`)
+			return s[:i] + "AAAA" + s[i+4:]
+		}), "checksum"},
+		{"a used slot made unused", rawEdit(t, func(s string) string {
+			i := strings.Index(s, `,"used_at"`)
+			return s[:i] + s[strings.Index(s[i:], "}")+i:]
+		}), "checksum"},
+		{"version 0", stateValue(t, func(st *credentialState) { st.Version = 0 }), "version 0"},
+		{"version 2", stateValue(t, func(st *credentialState) { st.Version = 2 }), "version 2"},
+		{"other kind", stateValue(t, func(st *credentialState) { st.Kind = "totp-credential" }), "kind"},
+		{"format words", stateValue(t, func(st *credentialState) { st.Format = "words" }), "format"},
+		{"length 12", stateValue(t, func(st *credentialState) { st.Length = 12 }), "length"},
+		{"short salt", stateValue(t, func(st *credentialState) { st.Salt = st.Salt[:minSaltLen-1] }), "salt"},
+		{"no salt", stateValue(t, func(st *credentialState) { st.Salt = nil }), "salt"},
+		{"long salt", stateValue(t, func(st *credentialState) { st.Salt = make([]byte, maxSaltLen+1) }), "salt"},
+		{"other hash", stateValue(t, func(st *credentialState) { st.KDF.Alg = "bcrypt" }), "unknown hash"},
+		{"memory too large", stateValue(t, func(st *credentialState) { st.KDF.MemoryKiB = 1 << 22 }), "memory"},
+		{"zero threads", stateValue(t, func(st *credentialState) { st.KDF.Threads = 0 }), "threads"},
+		{"too few codes", stateValue(t, func(st *credentialState) { st.Codes = st.Codes[:minCount-1] }), "codes"},
+		{"no codes", stateValue(t, func(st *credentialState) { st.Codes = nil }), "codes"},
+		{"too many codes", stateValue(t, func(st *credentialState) {
+			for len(st.Codes) <= maxCount {
+				st.Codes = append(st.Codes, slot{Hash: bytes.Repeat([]byte{1}, int(st.KDF.KeyLen))})
+			}
+		}), "codes"},
+		{"short hash", stateValue(t, func(st *credentialState) { st.Codes[2].Hash = st.Codes[2].Hash[:8] }), "hash 2"},
+		{"empty hash", stateValue(t, func(st *credentialState) { st.Codes[0].Hash = nil }), "hash 0"},
+		{"used before 1970", stateValue(t, func(st *credentialState) { st.Codes[3].UsedAt = time.Unix(-5, 0).UTC() }), "time of use"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			resp, err := New().Verify(context.Background(), sdk.VerifyRequest{
+				CredentialState: tc.state,
+				Proof:           sdk.Proof{Code: codes[0]},
+				Now:             testNow,
+			})
+			if !errors.Is(err, sdk.ErrBadState) {
+				t.Fatalf("Verify error = %v, want sdk.ErrBadState", err)
+			}
+			if !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("error %q does not say %q", err, tc.want)
+			}
+			if resp.Result == sdk.ResultOK || resp.CredentialState != nil {
+				t.Fatalf("bad state gave %v with state %q", resp.Result, resp.CredentialState)
+			}
+		})
+	}
+}
+
+func TestFinishEnrollmentBadStateValues(t *testing.T) {
+	_, set, hashes := testSet(t, t.Name(), 5, cheapKDF())
+	pendingValue := func(edit func(st *pendingState)) []byte {
+		st := &pendingState{Version: stateVersion, Kind: kindPending, codeSet: set, Hashes: hashes, Created: testNow}
+		edit(st)
+		return encodeUnchecked(t, st)
+	}
+	tests := []struct {
+		name  string
+		state []byte
+		want  string
+	}{
+		{"no creation time", pendingValue(func(st *pendingState) { st.Created = time.Time{} }), "creation time"},
+		{"created before 1970", pendingValue(func(st *pendingState) { st.Created = time.Unix(-1, 0).UTC() }), "creation time"},
+		{"too few hashes", pendingValue(func(st *pendingState) { st.Hashes = st.Hashes[:2] }), "codes"},
+		{"short hash", pendingValue(func(st *pendingState) { st.Hashes = [][]byte{{1}, {2}, {3}, {4}, {5}} }), "hash 0"},
+		{"credential kind", pendingValue(func(st *pendingState) { st.Kind = kindCredential }), "kind"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			resp, err := New().FinishEnrollment(context.Background(), sdk.FinishEnrollmentRequest{PendingState: tc.state, Now: testNow})
+			if !errors.Is(err, sdk.ErrBadState) || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("FinishEnrollment error = %v, want sdk.ErrBadState about %q", err, tc.want)
+			}
+			if resp.Result == sdk.ResultOK || resp.CredentialState != nil {
+				t.Fatalf("bad state gave %v", resp.Result)
+			}
+		})
+	}
+}
+
+// One flipped bit anywhere in a state, or a state cut short anywhere, is
+// ErrBadState: never a state that reads as another set or other uses.
+func TestEveryCorruptionIsBadState(t *testing.T) {
+	_, set, hashes := testSet(t, t.Name(), 5, cheapKDF())
+	pending, err := encodePending(set, hashes, testNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name   string
+		state  []byte
+		decode func([]byte) error
+	}{
+		{"pending", pending, func(b []byte) error { _, err := decodePending(b); return err }},
+		{"credential", testCredential(t, set, hashes, 0, 3), func(b []byte) error { _, err := decodeCredential(b); return err }},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if err := tc.decode(tc.state); err != nil {
+				t.Fatalf("the valid state does not decode: %v", err)
+			}
+			for i := range tc.state {
+				for bit := range 8 {
+					b := bytes.Clone(tc.state)
+					b[i] ^= 1 << bit
+					if err := tc.decode(b); !errors.Is(err, sdk.ErrBadState) {
+						t.Fatalf("bit %d of byte %d (%q) flipped: %v, want sdk.ErrBadState", bit, i, tc.state[i], err)
+					}
+				}
+				if err := tc.decode(tc.state[:i]); !errors.Is(err, sdk.ErrBadState) {
+					t.Fatalf("cut to %d bytes: %v, want sdk.ErrBadState", i, err)
+				}
+			}
+		})
+	}
+}
+
+func TestEncodeRefusesInvalidSets(t *testing.T) {
+	_, set, hashes := testSet(t, t.Name(), 5, cheapKDF())
+	bad := set
+	bad.Format = "words"
+	tests := []struct {
+		name   string
+		encode func() ([]byte, error)
+	}{
+		{"pending, unknown format", func() ([]byte, error) { return encodePending(bad, hashes, testNow) }},
+		{"pending, zero time", func() ([]byte, error) { return encodePending(set, hashes, time.Time{}) }},
+		{"credential, too few codes", func() ([]byte, error) { return encodeCredential(set, []slot{{Hash: hashes[0]}}) }},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if b, err := tc.encode(); err == nil {
+				t.Fatalf("encoded %s", b)
+			}
+		})
+	}
+}

@@ -1,0 +1,96 @@
+package backupcodes
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/factorgate/factorgate/sdk"
+)
+
+// User-safe reasons for results other than ResultOK.
+const (
+	reasonMalformed = "enter a backup code: %s"
+	reasonInvalid   = "the backup code is not correct"
+	reasonReplayed  = "this backup code has already been used"
+	reasonAllUsed   = "all backup codes have been used; generate a new set"
+	reasonClock     = "the time of the request is not valid"
+)
+
+// Verify checks a typed code against an enrolled set. An unused code of the
+// set is ResultOK, with the new credential state recording when it was used
+// and the display counting the codes left (and warning when few are). A code
+// of the set already used is ResultReplayed; anything else, and any code once
+// every code is used, is ResultInvalid. State that cannot be read is an error
+// wrapping sdk.ErrBadState.
+//
+// The factor holds no state between calls: two concurrent calls with the
+// same code and state both answer ResultOK, and the host's compare-and-swap
+// commits one of them.
+func (f *Factor) Verify(_ context.Context, req sdk.VerifyRequest) (sdk.VerifyResponse, error) {
+	st, err := decodeCredential(req.CredentialState)
+	if err != nil {
+		return sdk.VerifyResponse{}, fmt.Errorf("backupcodes: verify: %w", err)
+	}
+	if !validTime(req.Now) {
+		return sdk.VerifyResponse{Result: sdk.ResultInvalid, Reason: reasonClock}, nil
+	}
+	left := unused(st.Codes)
+	if left == 0 {
+		return sdk.VerifyResponse{Result: sdk.ResultInvalid, Reason: reasonAllUsed}, nil
+	}
+	index, found, err := st.find(req.Proof.Code, st.hashes())
+	switch {
+	case err != nil:
+		return sdk.VerifyResponse{Result: sdk.ResultInvalid, Reason: st.malformedReason()}, nil
+	case !found:
+		return sdk.VerifyResponse{Result: sdk.ResultInvalid, Reason: reasonInvalid}, nil
+	case !st.Codes[index].UsedAt.IsZero():
+		return sdk.VerifyResponse{
+			Result:  sdk.ResultReplayed,
+			Reason:  reasonReplayed,
+			Display: sdk.Display{Remaining: left, Message: f.warning(left)},
+		}, nil
+	}
+	st.Codes[index].UsedAt = req.Now.UTC()
+	next, err := encodeCredential(st.codeSet, st.Codes)
+	if err != nil {
+		return sdk.VerifyResponse{}, fmt.Errorf("backupcodes: verify: %w", err)
+	}
+	left--
+	return sdk.VerifyResponse{
+		Result:          sdk.ResultOK,
+		CredentialState: next,
+		Display:         sdk.Display{Remaining: left, Message: f.warning(left)},
+	}, nil
+}
+
+// find normalises what the user typed and returns the slot whose hash it
+// matches. The error (errMalformed) is for input that is not a code of the
+// set's format; it is found before any hashing.
+func (s codeSet) find(typed string, hashes [][]byte) (index int, found bool, err error) {
+	code, err := normalizeCode(typed, s.Format, s.Length)
+	if err != nil {
+		return 0, false, err
+	}
+	index, found = matchIndex(code, hashes, func(code string, i int) []byte { return s.KDF.hash(code, s.Salt, i) })
+	return index, found, nil
+}
+
+// malformedReason tells the user what a code of the set looks like.
+func (s codeSet) malformedReason() string {
+	return fmt.Sprintf(reasonMalformed, s.Format.describe(s.Length))
+}
+
+// warning is the message for a set with left unused codes: empty while at
+// least warn_below remain.
+func (f *Factor) warning(left int) string {
+	switch {
+	case left >= f.settings.warnBelow:
+		return ""
+	case left == 0:
+		return "no backup codes left: generate a new set"
+	case left == 1:
+		return "1 backup code left: generate a new set"
+	}
+	return fmt.Sprintf("%d backup codes left: generate a new set", left)
+}

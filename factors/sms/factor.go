@@ -1,0 +1,333 @@
+package sms
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"maps"
+	"net/http"
+	"slices"
+	"strings"
+	"text/template"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/factorgate/factorgate/sdk"
+)
+
+// Compile-time checks of the parts of the contract the factor implements.
+var (
+	_ sdk.Factor     = (*Factor)(nil)
+	_ sdk.Enroller   = (*Factor)(nil)
+	_ sdk.Challenger = (*Factor)(nil)
+	_ sdk.Configurer = (*Factor)(nil)
+)
+
+// Description values.
+const (
+	name        = "sms"
+	displayName = "Text message"
+	version     = "1.0.0"
+)
+
+// Bounds and defaults of the settings.
+const (
+	defaultDigits = 6
+	minDigits     = 6
+	maxDigits     = 10
+
+	defaultCodeTTL = 5 * time.Minute
+	minCodeTTL     = time.Minute
+	// maxCodeTTL follows NIST SP 800-63B section 5.1.3.2: an out-of-band
+	// secret should be valid for at most 10 minutes.
+	maxCodeTTL = 10 * time.Minute
+
+	defaultMaxAttempts = 3
+	minMaxAttempts     = 1
+	maxMaxAttempts     = 10
+
+	defaultResendInterval = 30 * time.Second
+	minResendInterval     = 10 * time.Second
+	maxResendInterval     = time.Hour
+
+	defaultIssuer = "Factorgate"
+	maxIssuerLen  = 64
+
+	defaultMessage = "Your {{.Issuer}} code is {{.Code}}"
+)
+
+// Factor is the SMS OTP factor. Its zero value is not usable; call New. A
+// Factor is immutable and safe for concurrent use.
+type Factor struct {
+	settings settings
+	sender   sender
+	deps     deps
+}
+
+// deps are what a Factor takes from outside: randomness, the network, the
+// clock of back-off waits and the log.
+type deps struct {
+	rand   io.Reader
+	client *http.Client
+	sleep  func(context.Context, time.Duration) error
+	logger *slog.Logger
+}
+
+// Option adjusts a Factor made by New.
+type Option func(*deps)
+
+// WithRand sets the source of randomness for codes, challenge ids and hash
+// keys. The default (and a nil reader) is crypto/rand; tests pass a
+// deterministic reader.
+func WithRand(r io.Reader) Option {
+	return func(d *deps) { d.rand = r }
+}
+
+// WithHTTPClient sets the HTTP client the webhook and Twilio senders use
+// (default: a client on http.DefaultTransport). Redirects are never followed,
+// whatever the client's CheckRedirect says: a redirected POST would carry the
+// phone number and the code to a host nobody configured.
+func WithHTTPClient(c *http.Client) Option {
+	return func(d *deps) {
+		if c != nil {
+			d.client = c
+		}
+	}
+}
+
+// WithSleep sets how the senders wait between retries (default: a timer that
+// also ends when the context does). Tests pass a function that records the
+// wait and returns at once.
+func WithSleep(sleep func(ctx context.Context, d time.Duration) error) Option {
+	return func(d *deps) {
+		if sleep != nil {
+			d.sleep = sleep
+		}
+	}
+}
+
+// WithLogger sets the logger of the factor and of the log sender (default:
+// sdk.NewLogger at info level, the plugin's log).
+func WithLogger(l *slog.Logger) Option {
+	return func(d *deps) {
+		if l != nil {
+			d.logger = l
+		}
+	}
+}
+
+// New returns an SMS factor with the default settings, which use the
+// development log sender.
+func New(opts ...Option) *Factor {
+	d := deps{client: &http.Client{}, sleep: sleepContext}
+	for _, opt := range opts {
+		opt(&d)
+	}
+	if d.logger == nil {
+		d.logger = sdk.NewLogger(slog.LevelInfo)
+	}
+	s, err := parseSettings(nil)
+	if err != nil {
+		// The defaults are constants; failing to parse them is a bug.
+		panic(fmt.Sprintf("sms: default settings: %v", err))
+	}
+	return &Factor{settings: s, sender: newLogSender(d.logger), deps: d}
+}
+
+// Describe says what the factor is.
+func (f *Factor) Describe() sdk.Description {
+	return sdk.Description{
+		Name:        name,
+		DisplayName: displayName,
+		Version:     version,
+		AMR:         []string{"sms"},
+		// An enrollment lives as long as the code that confirms it.
+		EnrollmentTTL: f.settings.codeTTL,
+	}
+}
+
+// Configure returns a new Factor with settings applied over the defaults. The
+// receiver is not changed. Unknown keys and invalid values are rejected with
+// an error wrapping sdk.ErrInvalidSettings that names the setting; secret
+// values are never repeated in the error.
+func (f *Factor) Configure(ctx context.Context, raw json.RawMessage) (sdk.Factor, error) {
+	s, err := parseSettings(raw)
+	if err != nil {
+		return nil, err
+	}
+	snd, err := newSender(s.sender, f.deps)
+	if err != nil {
+		return nil, err
+	}
+	if s.sender.kind == senderLog {
+		f.deps.logger.WarnContext(ctx, "sms: the log sender is in use: codes are written to the log and no text message is sent; for development only")
+	}
+	return &Factor{settings: s, sender: snd, deps: f.deps}, nil
+}
+
+// settings are the operator's choices for one factor instance.
+type settings struct {
+	digits         int
+	codeTTL        time.Duration
+	maxAttempts    int
+	resendInterval time.Duration
+	issuer         string
+	message        *template.Template
+	sender         senderSettings
+}
+
+// parseSettings reads the settings JSON object. Keys match exactly; absent
+// keys keep their defaults; null is not a value. The message template is
+// checked last, against the final issuer and digits.
+func parseSettings(raw json.RawMessage) (settings, error) {
+	s := settings{
+		digits:         defaultDigits,
+		codeTTL:        defaultCodeTTL,
+		maxAttempts:    defaultMaxAttempts,
+		resendInterval: defaultResendInterval,
+		issuer:         defaultIssuer,
+		sender:         senderSettings{kind: senderLog},
+	}
+	messageText := defaultMessage
+	fields, err := settingObject(raw)
+	if err != nil {
+		return settings{}, fmt.Errorf("%w: sms settings %v", sdk.ErrInvalidSettings, err)
+	}
+	for _, key := range slices.Sorted(maps.Keys(fields)) {
+		value := fields[key]
+		var err error
+		switch key {
+		case "digits":
+			s.digits, err = settingInt(value, minDigits, maxDigits)
+		case "code_ttl":
+			s.codeTTL, err = settingDuration(value, minCodeTTL, maxCodeTTL)
+		case "max_attempts":
+			s.maxAttempts, err = settingInt(value, minMaxAttempts, maxMaxAttempts)
+		case "resend_interval":
+			s.resendInterval, err = settingDuration(value, minResendInterval, maxResendInterval)
+		case "issuer":
+			s.issuer, err = settingString(value)
+			if err == nil {
+				err = checkIssuer(s.issuer)
+			}
+		case "message":
+			messageText, err = settingString(value)
+		case "sender":
+			s.sender, err = parseSenderSettings(value)
+			if err != nil {
+				// The sender's parser names its own keys ("sender.url").
+				return settings{}, err
+			}
+		default:
+			return settings{}, fmt.Errorf("%w: unknown sms setting %q", sdk.ErrInvalidSettings, key)
+		}
+		if err != nil {
+			return settings{}, settingError(key, err)
+		}
+	}
+	if s.message, err = parseMessage(messageText, s.issuer, s.digits, s.codeTTL); err != nil {
+		return settings{}, settingError("message", err)
+	}
+	return s, nil
+}
+
+func settingError(key string, err error) error {
+	return fmt.Errorf("%w: sms setting %q: %v", sdk.ErrInvalidSettings, key, err)
+}
+
+// settingObject reads a JSON object of settings; empty input and null are
+// an empty object.
+func settingObject(raw json.RawMessage) (map[string]json.RawMessage, error) {
+	trimmed := bytes.TrimSpace(raw)
+	if len(trimmed) == 0 || bytes.Equal(trimmed, []byte("null")) {
+		return map[string]json.RawMessage{}, nil
+	}
+	if trimmed[0] != '{' {
+		return nil, errors.New("must be a JSON object")
+	}
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(trimmed, &fields); err != nil {
+		return nil, fmt.Errorf("must be a JSON object: %v", err)
+	}
+	return fields, nil
+}
+
+func settingString(raw json.RawMessage) (string, error) {
+	if isNull(raw) {
+		return "", errors.New("must be a string, not null")
+	}
+	if !utf8.Valid(raw) {
+		// json.Unmarshal would quietly replace the bad bytes.
+		return "", errors.New("must be valid UTF-8")
+	}
+	var v string
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return "", errors.New("must be a string")
+	}
+	return v, nil
+}
+
+func settingInt(raw json.RawMessage, lo, hi int) (int, error) {
+	if isNull(raw) {
+		return 0, errors.New("must be an integer, not null")
+	}
+	var v int
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return 0, errors.New("must be an integer")
+	}
+	if v < lo || v > hi {
+		return 0, fmt.Errorf("must be between %d and %d, got %d", lo, hi, v)
+	}
+	return v, nil
+}
+
+func settingBool(raw json.RawMessage) (bool, error) {
+	if isNull(raw) {
+		return false, errors.New("must be true or false, not null")
+	}
+	var v bool
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return false, errors.New("must be true or false")
+	}
+	return v, nil
+}
+
+// settingDuration reads a Go duration string ("5m", "30s").
+func settingDuration(raw json.RawMessage, lo, hi time.Duration) (time.Duration, error) {
+	text, err := settingString(raw)
+	if err != nil {
+		return 0, fmt.Errorf("%v (a duration such as \"30s\")", err)
+	}
+	d, err := time.ParseDuration(text)
+	if err != nil {
+		return 0, fmt.Errorf("must be a duration such as \"30s\", got %q", text)
+	}
+	if d < lo || d > hi {
+		return 0, fmt.Errorf("must be between %s and %s, got %s", lo, hi, d)
+	}
+	return d, nil
+}
+
+func isNull(raw json.RawMessage) bool {
+	return bytes.Equal(bytes.TrimSpace(raw), []byte("null"))
+}
+
+// checkIssuer accepts a short printable name for the message.
+func checkIssuer(issuer string) error {
+	switch {
+	case strings.TrimSpace(issuer) == "":
+		return errors.New("must not be empty")
+	case len(issuer) > maxIssuerLen:
+		return fmt.Errorf("must be at most %d bytes", maxIssuerLen)
+	case !utf8.ValidString(issuer) || strings.ContainsRune(issuer, utf8.RuneError):
+		return errors.New("must be valid UTF-8")
+	case strings.IndexFunc(issuer, unicode.IsControl) >= 0:
+		return errors.New("must not contain control characters")
+	}
+	return nil
+}

@@ -1,0 +1,48 @@
+package sms
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/factorgate/factorgate/sdk"
+)
+
+// Verify checks a code against the challenge that sent it. The challenge
+// must be the credential's latest: an earlier one, superseded by a resend,
+// is ResultExpired. A wrong code is ResultInvalid with the challenge state
+// returned, its attempt counted; the last allowed wrong code and any try
+// after it are ResultLockedByFactor, an expired code ResultExpired, and a
+// used code ResultReplayed. On ResultOK both states are returned marked
+// used, so the code is good once whichever state the host checks next.
+// State that cannot be read, or a missing challenge state, is an error
+// wrapping sdk.ErrBadState.
+func (f *Factor) Verify(_ context.Context, req sdk.VerifyRequest) (sdk.VerifyResponse, error) {
+	cred, err := decodeCredential(req.CredentialState)
+	if err != nil {
+		return sdk.VerifyResponse{}, fmt.Errorf("sms: verify: %w", err)
+	}
+	ch, err := decodeChallenge(req.ChallengeState)
+	if err != nil {
+		return sdk.VerifyResponse{}, fmt.Errorf("sms: verify: %w", err)
+	}
+	switch {
+	case ch.Code.ID != cred.LatestChallenge:
+		return sdk.VerifyResponse{Result: sdk.ResultExpired, Reason: reasonSuperseded}, nil
+	case cred.LatestUsed:
+		return sdk.VerifyResponse{Result: sdk.ResultReplayed, Reason: reasonReplayed}, nil
+	}
+	out := checkCode(&ch.Code, req.Proof.Code, req.Now, renewChallenge)
+	resp := sdk.VerifyResponse{Result: out.result, Reason: out.reason}
+	if out.changed {
+		if resp.ChallengeState, err = encodeState(ch); err != nil {
+			return sdk.VerifyResponse{}, fmt.Errorf("sms: verify: %w", err)
+		}
+	}
+	if out.result == sdk.ResultOK {
+		cred.LatestUsed = true
+		if resp.CredentialState, err = encodeState(cred); err != nil {
+			return sdk.VerifyResponse{}, fmt.Errorf("sms: verify: %w", err)
+		}
+	}
+	return resp, nil
+}

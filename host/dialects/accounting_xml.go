@@ -1,0 +1,167 @@
+package dialects
+
+// XML bodies of the accounting dialect, as the service's XmlSerializer
+// reads and writes them: the root element named after the type, in no
+// namespace, declaring the xsd and xsi prefixes; members as child elements;
+// lists as a wrapper element holding one element per item.
+
+import (
+	"bytes"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// Namespaces XmlSerializer declares on every root element.
+const (
+	accountingXSD = "http://www.w3.org/2001/XMLSchema"
+	accountingXSI = "http://www.w3.org/2001/XMLSchema-instance"
+)
+
+// accountingXMLBaseResponse is the BaseResponseModel in XML, where the base
+// class's members come first: _links before StatusMessage.
+type accountingXMLBaseResponse struct {
+	XMLName       xml.Name         `xml:"BaseResponseModel"`
+	XSD           string           `xml:"xmlns:xsd,attr"`
+	XSI           string           `xml:"xmlns:xsi,attr"`
+	Links         []accountingLink `xml:"_links>Link"`
+	StatusMessage string           `xml:"StatusMessage"`
+}
+
+func (b accountingBaseResponse) xmlValue() any {
+	return accountingXMLBaseResponse{XSD: accountingXSD, XSI: accountingXSI, Links: b.Links, StatusMessage: b.StatusMessage}
+}
+
+// accountingXMLOptInResponse is the opt-in's answer in XML.
+type accountingXMLOptInResponse struct {
+	XMLName        xml.Name `xml:"OptInTo2FAResponse"`
+	XSD            string   `xml:"xmlns:xsd,attr"`
+	XSI            string   `xml:"xmlns:xsi,attr"`
+	ProviderUserID int32    `xml:"ProviderUserId"`
+}
+
+func (o accountingOptInResponse) xmlValue() any {
+	return accountingXMLOptInResponse{XSD: accountingXSD, XSI: accountingXSI, ProviderUserID: o.ProviderUserID}
+}
+
+// accountingXMLError is ASP.NET's HttpError in XML.
+type accountingXMLError struct {
+	XMLName xml.Name `xml:"Error"`
+	Message string   `xml:"Message"`
+}
+
+// accountingMarshalXML encodes a response indented by two spaces, without
+// an XML declaration, as the documentation shows it.
+func accountingMarshalXML(v any) ([]byte, error) {
+	b, err := xml.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return nil, fmt.Errorf("encode XML: %w", err)
+	}
+	return b, nil
+}
+
+// accountingMarshalXMLError encodes an error body on one line.
+func accountingMarshalXMLError(message string) ([]byte, error) {
+	b, err := xml.Marshal(accountingXMLError{Message: message})
+	if err != nil {
+		return nil, fmt.Errorf("encode XML error: %w", err)
+	}
+	return b, nil
+}
+
+// accountingXMLFields decodes an XML request body: root element typeName in
+// no namespace, holding only the named child elements, each at most once
+// and holding only text. Document type declarations (and with them entity
+// definitions) are refused; undefined entities fail to decode. Element
+// names are case-sensitive, as XmlSerializer's are.
+func accountingXMLFields(body []byte, typeName string, names []string) (map[string]accountingField, error) {
+	malformed := accountingBadRequest("The request body is not valid XML.")
+	unexpected := accountingBadRequest("The request body must be a " + typeName + " element holding only its documented fields.")
+	dec := xml.NewDecoder(bytes.NewReader(body))
+	dec.Strict = true
+	fields := make(map[string]accountingField, len(names))
+	var (
+		depth   int
+		current string
+		text    strings.Builder
+		started bool
+		done    bool
+	)
+	for {
+		tok, err := dec.Token()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, malformed
+		}
+		switch t := tok.(type) {
+		case xml.Directive:
+			return nil, accountingBadRequest("DTDs and entity declarations are not allowed in the request body.")
+		case xml.ProcInst:
+			// Only the XML declaration, first; its encoding was checked
+			// by the decoder (UTF-8 only).
+			if t.Target != "xml" || started {
+				return nil, malformed
+			}
+		case xml.Comment:
+		case xml.CharData:
+			if depth == 2 {
+				text.Write(t)
+			} else if len(bytes.TrimSpace(t)) != 0 {
+				return nil, unexpected
+			}
+		case xml.StartElement:
+			if done || !accountingOnlyNamespaceAttrs(t.Attr) || t.Name.Space != "" {
+				return nil, unexpected
+			}
+			depth++
+			switch depth {
+			case 1:
+				if t.Name.Local != typeName {
+					return nil, unexpected
+				}
+			case 2:
+				current = ""
+				for _, n := range names {
+					if t.Name.Local == n {
+						current = n
+					}
+				}
+				if current == "" {
+					return nil, accountingBadRequest("The request body has a field that is not part of the request.")
+				}
+				if _, dup := fields[current]; dup {
+					return nil, accountingBadRequest("The " + current + " field must be given once.")
+				}
+				text.Reset()
+			default:
+				return nil, unexpected
+			}
+		case xml.EndElement:
+			if depth == 2 {
+				fields[current] = accountingField{kind: accountingText, text: text.String()}
+			}
+			depth--
+			done = depth == 0
+		}
+		started = true
+	}
+	if !done {
+		return nil, malformed
+	}
+	return fields, nil
+}
+
+// accountingOnlyNamespaceAttrs reports whether attrs only declare namespaces
+// (xmlns, xmlns:xsd, ...).
+func accountingOnlyNamespaceAttrs(attrs []xml.Attr) bool {
+	for _, a := range attrs {
+		if a.Name.Space != "xmlns" && !(a.Name.Space == "" && a.Name.Local == "xmlns") {
+			return false
+		}
+	}
+	return true
+}
