@@ -74,7 +74,7 @@ func TestConformance(t *testing.T) {
 				factortest.WithBinary(bin),
 				factortest.WithSettings(json.RawMessage(tc.settings)),
 			}, tc.opts...)
-			factortest.Run(t, backupcodes.New(), tc.prover, opts...)
+			factortest.Run(t, backupcodes.New(backupcodes.WithHashMemory(1024)), tc.prover, opts...)
 		})
 	}
 }

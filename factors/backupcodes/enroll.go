@@ -34,7 +34,7 @@ func (f *Factor) BeginEnrollment(_ context.Context, req sdk.BeginEnrollmentReque
 	if err != nil {
 		return sdk.BeginEnrollmentResponse{}, fmt.Errorf("backupcodes: begin enrollment: salt: %w", err)
 	}
-	set := codeSet{Format: s.format, Length: codeLength, KDF: defaultKDF(), Salt: salt}
+	set := codeSet{Format: s.format, Length: codeLength, KDF: f.kdf, Salt: salt}
 	pending, err := encodePending(set, set.KDF.hashSet(codes, salt), req.Now)
 	if err != nil {
 		return sdk.BeginEnrollmentResponse{}, fmt.Errorf("backupcodes: begin enrollment: %w", err)

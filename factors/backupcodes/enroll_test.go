@@ -24,10 +24,11 @@ func TestBeginEnrollment(t *testing.T) {
 		wantTTL     time.Duration
 		wantConfirm bool
 	}{
-		{"defaults", `{}`, 10, regexp.MustCompile(`^[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}$`), formatHex, 10 * time.Minute, false},
+		{"defaults", `{}`, 10, regexp.MustCompile(`^[0-9a-f]{16}$`), formatHex, 10 * time.Minute, false},
+		{"grouped in fours", `{"group":4}`, 10, regexp.MustCompile(`^[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}$`), formatHex, 10 * time.Minute, false},
 		{"digits without dashes", `{"format":"digits","group":0,"count":5}`, 5, regexp.MustCompile(`^[0-9]{16}$`), formatDigits, 10 * time.Minute, false},
 		{"twenty in eights", `{"count":20,"group":8,"enrollment_ttl":"1h"}`, 20, regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{8}$`), formatHex, time.Hour, false},
-		{"confirm with a code", `{"confirm_with_code":true}`, 10, regexp.MustCompile(`^[0-9a-f]{4}(-[0-9a-f]{4}){3}$`), formatHex, 10 * time.Minute, true},
+		{"confirm with a code", `{"confirm_with_code":true}`, 10, regexp.MustCompile(`^[0-9a-f]{16}$`), formatHex, 10 * time.Minute, true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -59,7 +60,7 @@ func TestBeginEnrollment(t *testing.T) {
 			if err != nil {
 				t.Fatalf("pending state: %v", err)
 			}
-			if st.Format != tc.wantFormat || st.KDF != defaultKDF() || len(st.Hashes) != tc.wantCount || !st.Created.Equal(testNow) {
+			if st.Format != tc.wantFormat || st.KDF.MemoryKiB != minKDFMemoryKiB || st.KDF.Alg != kdfArgon2id || len(st.Hashes) != tc.wantCount || !st.Created.Equal(testNow) {
 				t.Fatalf("pending state %+v", st)
 			}
 			// The pending state holds hashes that match the codes shown, slot

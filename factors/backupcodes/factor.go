@@ -45,7 +45,7 @@ const (
 	minCount     = 5
 	maxCount     = 20
 
-	defaultGroup = 4
+	defaultGroup = 0
 	minGroup     = 2
 	maxGroup     = 8
 
@@ -61,6 +61,7 @@ const (
 type Factor struct {
 	settings settings
 	rand     io.Reader
+	kdf      kdfParams
 }
 
 // Option adjusts a Factor made by New.
@@ -73,9 +74,17 @@ func WithRand(r io.Reader) Option {
 	return func(f *Factor) { f.rand = r }
 }
 
+// WithHashMemory sets the argon2id memory, in KiB, of sets enrolled from now
+// on (default 4 MiB; 1 MiB to 16 MiB). The parameters are stored with each set,
+// so a change never breaks codes already issued. Tests that enroll many sets
+// under the race detector use the smallest.
+func WithHashMemory(kib uint32) Option {
+	return func(f *Factor) { f.kdf.MemoryKiB = min(max(kib, minKDFMemoryKiB), maxKDFMemoryKiB) }
+}
+
 // New returns a backup-codes factor with the default settings.
 func New(opts ...Option) *Factor {
-	f := &Factor{settings: defaultSettings()}
+	f := &Factor{settings: defaultSettings(), kdf: defaultKDF()}
 	for _, opt := range opts {
 		opt(f)
 	}
@@ -90,6 +99,8 @@ func (f *Factor) Describe() sdk.Description {
 		Version:       version,
 		AMR:           []string{amrOTP},
 		EnrollmentTTL: f.settings.enrollmentTTL,
+		// Codes are active once shown, unless the operator wants one typed back.
+		ConfirmsWithoutProof: !f.settings.confirmWithCode,
 	}
 }
 
@@ -101,7 +112,7 @@ func (f *Factor) Configure(_ context.Context, raw json.RawMessage) (sdk.Factor, 
 	if err != nil {
 		return nil, err
 	}
-	return &Factor{settings: s, rand: f.rand}, nil
+	return &Factor{settings: s, rand: f.rand, kdf: f.kdf}, nil
 }
 
 // settings are the operator's choices for one factor instance.

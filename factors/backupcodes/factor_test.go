@@ -47,7 +47,7 @@ func TestConfigure(t *testing.T) {
 		{"upper bounds", `{"count":20,"group":8,"enrollment_ttl":"24h","warn_below":19}`,
 			settings{count: 20, format: formatHex, group: 8, enrollmentTTL: 24 * time.Hour, warnBelow: 19}},
 		{"warn_below just below count", `{"warn_below":4,"count":5}`,
-			settings{count: 5, format: formatHex, group: 4, enrollmentTTL: 10 * time.Minute, warnBelow: 4}},
+			settings{count: 5, format: formatHex, group: 0, enrollmentTTL: 10 * time.Minute, warnBelow: 4}},
 		{"confirm_with_code false", `{"confirm_with_code":false}`, defaults},
 	}
 	for _, tc := range tests {
@@ -178,5 +178,41 @@ func TestLocalFlow(t *testing.T) {
 	}
 	if _, err := client.Challenge(ctx, sdk.ChallengeRequest{CredentialState: ver.CredentialState, Now: testNow}); !errors.Is(err, sdk.ErrUnsupported) {
 		t.Fatalf("Challenge error = %v, want sdk.ErrUnsupported", err)
+	}
+}
+
+func TestDescribeSaysWhetherAProofIsNeeded(t *testing.T) {
+	for _, tc := range []struct {
+		settings string
+		want     bool
+	}{{`{}`, true}, {`{"confirm_with_code": true}`, false}} {
+		f, err := New().Configure(context.Background(), json.RawMessage(tc.settings))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := f.Describe().ConfirmsWithoutProof; got != tc.want {
+			t.Errorf("%s: ConfirmsWithoutProof = %v, want %v", tc.settings, got, tc.want)
+		}
+	}
+}
+
+func TestWithHashMemoryIsStoredWithTheSet(t *testing.T) {
+	for _, tc := range []struct {
+		kib, want uint32
+	}{{1024, 1024}, {1, minKDFMemoryKiB}, {1 << 30, maxKDFMemoryKiB}} {
+		f := New(WithHashMemory(tc.kib))
+		if f.kdf.MemoryKiB != tc.want {
+			t.Errorf("WithHashMemory(%d) = %d KiB, want %d", tc.kib, f.kdf.MemoryKiB, tc.want)
+		}
+		g, err := f.Configure(context.Background(), json.RawMessage(`{}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if g.(*Factor).kdf != f.kdf {
+			t.Error("Configure dropped the hash parameters")
+		}
+	}
+	if New().kdf != defaultKDF() {
+		t.Error("New must hash with the default parameters")
 	}
 }

@@ -27,7 +27,7 @@ func seededRand(seed string) *rand.ChaCha8 {
 // the test's name.
 func configure(t testing.TB, settings string) *Factor {
 	t.Helper()
-	f, err := New(WithRand(seededRand(t.Name()))).Configure(context.Background(), json.RawMessage(settings))
+	f, err := New(WithRand(seededRand(t.Name())), WithHashMemory(minKDFMemoryKiB)).Configure(context.Background(), json.RawMessage(settings))
 	if err != nil {
 		t.Fatalf("Configure(%s): %v", settings, err)
 	}

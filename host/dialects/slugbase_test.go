@@ -47,8 +47,6 @@ const (
 	slugBaseConfirmPath = "/api/auth/mfa/enroll/confirm"
 	slugBaseCancelPath  = "/api/auth/mfa/enroll/cancel"
 
-	// slugBaseSampleCode is the code the documented client samples send.
-	slugBaseSampleCode = "example_string"
 	// slugBaseTokenPlaceholder and slugBaseURLPlaceholder are what a reader of
 	// the documented samples replaces with their token and base URL.
 	slugBaseTokenPlaceholder = "YOUR_API_TOKEN (API token)"
