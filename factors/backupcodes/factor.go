@@ -4,13 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"maps"
 	"slices"
 	"time"
-	"unicode/utf8"
 
 	"github.com/factorgate/factorgate/sdk"
 )
@@ -152,26 +150,26 @@ func parseSettings(raw json.RawMessage) (settings, error) {
 		var err error
 		switch key {
 		case "count":
-			s.count, err = settingInt(value)
+			s.count, err = sdk.SettingInt(value)
 			if err == nil && (s.count < minCount || s.count > maxCount) {
 				err = fmt.Errorf("must be between %d and %d, got %d", minCount, maxCount, s.count)
 			}
 		case "format":
 			var text string
-			text, err = settingString(value)
+			text, err = sdk.SettingString(value)
 			if err == nil {
 				s.format, err = parseFormat(text)
 			}
 		case "group":
-			s.group, err = settingInt(value)
+			s.group, err = sdk.SettingInt(value)
 			if err == nil && s.group != 0 && (s.group < minGroup || s.group > maxGroup) {
 				err = fmt.Errorf("must be 0 (no dashes) or between %d and %d, got %d", minGroup, maxGroup, s.group)
 			}
 		case "confirm_with_code":
-			s.confirmWithCode, err = settingBool(value)
+			s.confirmWithCode, err = sdk.SettingBool(value)
 		case "enrollment_ttl":
 			var text string
-			text, err = settingString(value)
+			text, err = sdk.SettingString(value)
 			if err == nil {
 				s.enrollmentTTL, err = time.ParseDuration(text)
 			}
@@ -179,7 +177,7 @@ func parseSettings(raw json.RawMessage) (settings, error) {
 				err = fmt.Errorf("must be between %s and %s, got %s", minEnrollmentTTL, maxEnrollmentTTL, s.enrollmentTTL)
 			}
 		case "warn_below":
-			s.warnBelow, err = settingInt(value)
+			s.warnBelow, err = sdk.SettingInt(value)
 			if err == nil && s.warnBelow < 0 {
 				err = fmt.Errorf("must not be negative, got %d", s.warnBelow)
 			}
@@ -197,45 +195,4 @@ func parseSettings(raw json.RawMessage) (settings, error) {
 			sdk.ErrInvalidSettings, "warn_below", s.count, s.warnBelow)
 	}
 	return s, nil
-}
-
-func settingString(raw json.RawMessage) (string, error) {
-	var v string
-	if isNull(raw) {
-		return "", errors.New("must be a string, not null")
-	}
-	if !utf8.Valid(raw) {
-		// json.Unmarshal would quietly replace the bad bytes.
-		return "", errors.New("must be valid UTF-8")
-	}
-	if err := json.Unmarshal(raw, &v); err != nil {
-		return "", errors.New("must be a string")
-	}
-	return v, nil
-}
-
-func settingInt(raw json.RawMessage) (int, error) {
-	var v int
-	if isNull(raw) {
-		return 0, errors.New("must be an integer, not null")
-	}
-	if err := json.Unmarshal(raw, &v); err != nil {
-		return 0, errors.New("must be an integer")
-	}
-	return v, nil
-}
-
-func settingBool(raw json.RawMessage) (bool, error) {
-	var v bool
-	if isNull(raw) {
-		return false, errors.New("must be true or false, not null")
-	}
-	if err := json.Unmarshal(raw, &v); err != nil {
-		return false, errors.New("must be true or false")
-	}
-	return v, nil
-}
-
-func isNull(raw json.RawMessage) bool {
-	return bytes.Equal(bytes.TrimSpace(raw), []byte("null"))
 }

@@ -1,7 +1,6 @@
 package sms
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -194,7 +193,7 @@ func parseSettings(raw json.RawMessage) (settings, error) {
 		sender:         senderSettings{kind: senderLog},
 	}
 	messageText := defaultMessage
-	fields, err := settingObject(raw)
+	fields, err := sdk.SettingsObject(raw)
 	if err != nil {
 		return settings{}, fmt.Errorf("%w: sms settings %v", sdk.ErrInvalidSettings, err)
 	}
@@ -211,12 +210,12 @@ func parseSettings(raw json.RawMessage) (settings, error) {
 		case "resend_interval":
 			s.resendInterval, err = settingDuration(value, minResendInterval, maxResendInterval)
 		case "issuer":
-			s.issuer, err = settingString(value)
+			s.issuer, err = sdk.SettingString(value)
 			if err == nil {
 				err = checkIssuer(s.issuer)
 			}
 		case "message":
-			messageText, err = settingString(value)
+			messageText, err = sdk.SettingString(value)
 		case "sender":
 			s.sender, err = parseSenderSettings(value)
 			if err != nil {
@@ -240,45 +239,10 @@ func settingError(key string, err error) error {
 	return fmt.Errorf("%w: sms setting %q: %v", sdk.ErrInvalidSettings, key, err)
 }
 
-// settingObject reads a JSON object of settings; empty input and null are
-// an empty object.
-func settingObject(raw json.RawMessage) (map[string]json.RawMessage, error) {
-	trimmed := bytes.TrimSpace(raw)
-	if len(trimmed) == 0 || bytes.Equal(trimmed, []byte("null")) {
-		return map[string]json.RawMessage{}, nil
-	}
-	if trimmed[0] != '{' {
-		return nil, errors.New("must be a JSON object")
-	}
-	var fields map[string]json.RawMessage
-	if err := json.Unmarshal(trimmed, &fields); err != nil {
-		return nil, fmt.Errorf("must be a JSON object: %v", err)
-	}
-	return fields, nil
-}
-
-func settingString(raw json.RawMessage) (string, error) {
-	if isNull(raw) {
-		return "", errors.New("must be a string, not null")
-	}
-	if !utf8.Valid(raw) {
-		// json.Unmarshal would quietly replace the bad bytes.
-		return "", errors.New("must be valid UTF-8")
-	}
-	var v string
-	if err := json.Unmarshal(raw, &v); err != nil {
-		return "", errors.New("must be a string")
-	}
-	return v, nil
-}
-
 func settingInt(raw json.RawMessage, lo, hi int) (int, error) {
-	if isNull(raw) {
-		return 0, errors.New("must be an integer, not null")
-	}
-	var v int
-	if err := json.Unmarshal(raw, &v); err != nil {
-		return 0, errors.New("must be an integer")
+	v, err := sdk.SettingInt(raw)
+	if err != nil {
+		return 0, err
 	}
 	if v < lo || v > hi {
 		return 0, fmt.Errorf("must be between %d and %d, got %d", lo, hi, v)
@@ -286,35 +250,16 @@ func settingInt(raw json.RawMessage, lo, hi int) (int, error) {
 	return v, nil
 }
 
-func settingBool(raw json.RawMessage) (bool, error) {
-	if isNull(raw) {
-		return false, errors.New("must be true or false, not null")
-	}
-	var v bool
-	if err := json.Unmarshal(raw, &v); err != nil {
-		return false, errors.New("must be true or false")
-	}
-	return v, nil
-}
-
 // settingDuration reads a Go duration string ("5m", "30s").
 func settingDuration(raw json.RawMessage, lo, hi time.Duration) (time.Duration, error) {
-	text, err := settingString(raw)
+	d, err := sdk.SettingDuration(raw)
 	if err != nil {
-		return 0, fmt.Errorf("%v (a duration such as \"30s\")", err)
-	}
-	d, err := time.ParseDuration(text)
-	if err != nil {
-		return 0, fmt.Errorf("must be a duration such as \"30s\", got %q", text)
+		return 0, err
 	}
 	if d < lo || d > hi {
 		return 0, fmt.Errorf("must be between %s and %s, got %s", lo, hi, d)
 	}
 	return d, nil
-}
-
-func isNull(raw json.RawMessage) bool {
-	return bytes.Equal(bytes.TrimSpace(raw), []byte("null"))
 }
 
 // checkIssuer accepts a short printable name for the message.

@@ -79,10 +79,10 @@ type httpSettings struct {
 // parseSenderSettings reads the "sender" object: its "type" and the keys of
 // that type. Errors name the key as "sender.<key>".
 func parseSenderSettings(raw json.RawMessage) (senderSettings, error) {
-	if isNull(raw) || len(raw) == 0 {
+	if sdk.IsNullSetting(raw) || len(raw) == 0 {
 		return senderSettings{}, settingError("sender", errors.New("must be an object with a \"type\", not null"))
 	}
-	fields, err := settingObject(raw)
+	fields, err := sdk.SettingsObject(raw)
 	if err != nil {
 		return senderSettings{}, settingError("sender", err)
 	}
@@ -90,7 +90,7 @@ func parseSenderSettings(raw json.RawMessage) (senderSettings, error) {
 	if !ok {
 		return senderSettings{}, settingError("sender.type", fmt.Errorf("is required: %q, %q or %q", senderLog, senderWebhook, senderTwilio))
 	}
-	kind, err := settingString(typeRaw)
+	kind, err := sdk.SettingString(typeRaw)
 	if err != nil {
 		return senderSettings{}, settingError("sender.type", err)
 	}
@@ -124,7 +124,7 @@ func parseHTTPSetting(h *httpSettings, key string, value json.RawMessage) (bool,
 	var err error
 	switch key {
 	case "allow_insecure_http":
-		h.allowInsecureHTTP, err = settingBool(value)
+		h.allowInsecureHTTP, err = sdk.SettingBool(value)
 	case "timeout":
 		h.timeout, err = settingDuration(value, minSendTimeout, maxSendTimeout)
 	case "max_retries":

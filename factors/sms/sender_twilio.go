@@ -13,6 +13,7 @@ import (
 	"strings"
 	"unicode"
 
+	"github.com/factorgate/factorgate/sdk"
 	"github.com/nyaruka/phonenumbers"
 )
 
@@ -54,22 +55,22 @@ func parseTwilioSettings(fields map[string]json.RawMessage) (twilioSettings, err
 		var err error
 		switch key {
 		case "account_sid":
-			s.accountSID, err = settingString(value)
+			s.accountSID, err = sdk.SettingString(value)
 			if err == nil && !accountSIDRE.MatchString(s.accountSID) {
 				err = errors.New(`must be "AC" followed by 32 hex digits`)
 			}
 		case "auth_token":
-			s.authToken, err = settingString(value)
+			s.authToken, err = sdk.SettingString(value)
 			if err == nil {
 				err = checkAuthToken(s.authToken)
 			}
 		case "from":
-			s.from, err = settingString(value)
+			s.from, err = sdk.SettingString(value)
 			if err == nil {
 				err = checkFrom(s.from)
 			}
 		case "base_url":
-			s.baseURL, err = settingString(value)
+			s.baseURL, err = sdk.SettingString(value)
 		default:
 			return twilioSettings{}, unknownSenderSetting(key)
 		}

@@ -10,6 +10,8 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+
+	"github.com/factorgate/factorgate/sdk"
 )
 
 // Bounds of the webhook's settings.
@@ -50,19 +52,19 @@ func parseWebhookSettings(fields map[string]json.RawMessage) (webhookSettings, e
 		var err error
 		switch key {
 		case "url":
-			s.url, err = settingString(value)
+			s.url, err = sdk.SettingString(value)
 		case "header_name":
-			s.headerName, err = settingString(value)
+			s.headerName, err = sdk.SettingString(value)
 			if err == nil {
 				err = checkHeaderName(s.headerName)
 			}
 		case "header_value":
-			s.headerValue, err = settingString(value)
+			s.headerValue, err = sdk.SettingString(value)
 			if err == nil {
 				err = checkHeaderValue(s.headerValue)
 			}
 		case "instance":
-			s.instance, err = settingString(value)
+			s.instance, err = sdk.SettingString(value)
 			if err == nil {
 				err = checkInstance(s.instance)
 			}

@@ -141,33 +141,33 @@ func parseSettings(raw json.RawMessage) (settings, error) {
 		var err error
 		switch key {
 		case "issuer":
-			s.issuer, err = settingString(value)
+			s.issuer, err = sdk.SettingString(value)
 			if err == nil {
 				err = checkIssuer(s.issuer)
 			}
 		case "algorithm":
-			s.algorithm, err = settingString(value)
+			s.algorithm, err = sdk.SettingString(value)
 			if err == nil && !knownAlgorithm(s.algorithm) {
 				err = fmt.Errorf("must be \"SHA1\", \"SHA256\" or \"SHA512\", got %q", s.algorithm)
 			}
 		case "digits":
-			s.digits, err = settingInt(value)
+			s.digits, err = sdk.SettingInt(value)
 			if err == nil && !validDigits(s.digits) {
 				err = fmt.Errorf("must be 6 or 8, got %d", s.digits)
 			}
 		case "period":
-			s.period, err = settingInt(value)
+			s.period, err = sdk.SettingInt(value)
 			if err == nil && !validPeriod(s.period) {
 				err = fmt.Errorf("must be between %d and %d seconds, got %d", minPeriod, maxPeriod, s.period)
 			}
 		case "skew":
-			s.skew, err = settingInt(value)
+			s.skew, err = sdk.SettingInt(value)
 			if err == nil && !validSkew(s.skew) {
 				err = fmt.Errorf("must be between 0 and %d steps, got %d", maxSkew, s.skew)
 			}
 		case "enrollment_ttl":
 			var text string
-			text, err = settingString(value)
+			text, err = sdk.SettingString(value)
 			if err == nil {
 				s.enrollmentTTL, err = time.ParseDuration(text)
 			}
@@ -175,7 +175,7 @@ func parseSettings(raw json.RawMessage) (settings, error) {
 				err = fmt.Errorf("must be between %s and %s, got %s", minEnrollmentTTL, maxEnrollmentTTL, s.enrollmentTTL)
 			}
 		case "qr_size":
-			s.qrSize, err = settingInt(value)
+			s.qrSize, err = sdk.SettingInt(value)
 			if err == nil && (s.qrSize < minQRSize || s.qrSize > maxQRSize) {
 				err = fmt.Errorf("must be between %d and %d pixels, got %d", minQRSize, maxQRSize, s.qrSize)
 			}
@@ -187,36 +187,6 @@ func parseSettings(raw json.RawMessage) (settings, error) {
 		}
 	}
 	return s, nil
-}
-
-func settingString(raw json.RawMessage) (string, error) {
-	var v string
-	if isNull(raw) {
-		return "", errors.New("must be a string, not null")
-	}
-	if !utf8.Valid(raw) {
-		// json.Unmarshal would quietly replace the bad bytes.
-		return "", errors.New("must be valid UTF-8")
-	}
-	if err := json.Unmarshal(raw, &v); err != nil {
-		return "", errors.New("must be a string")
-	}
-	return v, nil
-}
-
-func settingInt(raw json.RawMessage) (int, error) {
-	var v int
-	if isNull(raw) {
-		return 0, errors.New("must be an integer, not null")
-	}
-	if err := json.Unmarshal(raw, &v); err != nil {
-		return 0, errors.New("must be an integer")
-	}
-	return v, nil
-}
-
-func isNull(raw json.RawMessage) bool {
-	return bytes.Equal(bytes.TrimSpace(raw), []byte("null"))
 }
 
 // checkIssuer accepts a name an authenticator app can show: printable UTF-8,
