@@ -727,13 +727,7 @@ func TestAccountingRequests(t *testing.T) {
 // TestAccountingErrorTable checks that every lifecycle failure is mapped
 // exactly once and renders in the dialect's shape.
 func TestAccountingErrorTable(t *testing.T) {
-	kinds := []error{
-		mfa.ErrUserNotFound, mfa.ErrUnknownFactor, mfa.ErrUnsupported, mfa.ErrAlreadyEnrolled,
-		mfa.ErrNoEnrollment, mfa.ErrNotEnrolled, mfa.ErrNotFound, mfa.ErrNoChallenge,
-		mfa.ErrInvalidParams, mfa.ErrInvalidCode, mfa.ErrExpired, mfa.ErrReplayed,
-		mfa.ErrChallengeSpent, mfa.ErrThrottled, mfa.ErrLocked, mfa.ErrUnavailable,
-		mfa.ErrCredentialBroken, mfa.ErrBusy,
-	}
+	kinds := mfa.Kinds()
 	if len(accountingLifecycleErrors) != len(kinds) {
 		t.Fatalf("the table has %d entries for %d kinds", len(accountingLifecycleErrors), len(kinds))
 	}

@@ -607,13 +607,7 @@ func testScannerRoutes(t *testing.T, env func(t *testing.T, routes map[string]st
 }
 
 func TestScannerLifecycleErrors(t *testing.T) {
-	kinds := []error{
-		mfa.ErrUserNotFound, mfa.ErrUnknownFactor, mfa.ErrUnsupported, mfa.ErrAlreadyEnrolled,
-		mfa.ErrNoEnrollment, mfa.ErrNotEnrolled, mfa.ErrNotFound, mfa.ErrNoChallenge,
-		mfa.ErrInvalidParams, mfa.ErrInvalidCode, mfa.ErrExpired, mfa.ErrReplayed,
-		mfa.ErrChallengeSpent, mfa.ErrThrottled, mfa.ErrLocked, mfa.ErrUnavailable,
-		mfa.ErrCredentialBroken, mfa.ErrBusy,
-	}
+	kinds := mfa.Kinds()
 	table := scannerLifecycleErrors()
 	if len(table) != len(kinds) {
 		t.Fatalf("%d entries for %d kinds", len(table), len(kinds))

@@ -647,13 +647,7 @@ func zitadelWantConnect(t *testing.T, err error, code connect.Code, msg string, 
 // once, and that only the server's own failures are 5xx.
 func TestZitadelErrorTable(t *testing.T) {
 	serverSide := map[error]bool{mfa.ErrUnknownFactor: true, mfa.ErrUnavailable: true, mfa.ErrCredentialBroken: true}
-	kinds := []error{
-		mfa.ErrUserNotFound, mfa.ErrUnknownFactor, mfa.ErrUnsupported, mfa.ErrAlreadyEnrolled,
-		mfa.ErrNoEnrollment, mfa.ErrNotEnrolled, mfa.ErrNotFound, mfa.ErrNoChallenge,
-		mfa.ErrInvalidParams, mfa.ErrInvalidCode, mfa.ErrExpired, mfa.ErrReplayed,
-		mfa.ErrChallengeSpent, mfa.ErrThrottled, mfa.ErrLocked, mfa.ErrUnavailable,
-		mfa.ErrCredentialBroken, mfa.ErrBusy,
-	}
+	kinds := mfa.Kinds()
 	z := &zitadel{d: Deps{}.withDefaults(), factor: "totp"}
 	table := zitadelErrorTable()
 	for _, kind := range kinds {

@@ -128,3 +128,15 @@ func notFound(err error, kind error) error {
 	}
 	return err
 }
+
+// Kinds lists every lifecycle failure identity, so each front door can check
+// that its error table maps all of them exactly once.
+func Kinds() []error {
+	return []error{
+		ErrUserNotFound, ErrUnknownFactor, ErrUnsupported, ErrAlreadyEnrolled,
+		ErrNoEnrollment, ErrNotEnrolled, ErrNotFound, ErrNoChallenge,
+		ErrInvalidParams, ErrInvalidCode, ErrExpired, ErrReplayed,
+		ErrChallengeSpent, ErrThrottled, ErrLocked, ErrUnavailable,
+		ErrCredentialBroken, ErrBusy,
+	}
+}
