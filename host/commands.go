@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/factorgate/factorgate/host/auth"
+	"github.com/factorgate/factorgate/host/oauth"
 	"github.com/factorgate/factorgate/host/plugins"
 	"github.com/factorgate/factorgate/host/seal"
 	"github.com/factorgate/factorgate/host/store"
@@ -258,8 +259,13 @@ func (c *cli) keysCommand() *cobra.Command {
 	var batch int
 	rotate := &cobra.Command{
 		Use:   "rotate",
-		Short: "Re-seal all factor state under the active key, in batches, while the server runs",
-		Args:  cobra.NoArgs,
+		Short: "Re-seal all factor state and OAuth token keys under the active key, in batches, while the server runs",
+		Long: `Re-seal all factor state and OAuth token keys under the active key, in batches, while the server runs.
+
+Challenges and browser login flows live for minutes and are not re-sealed:
+keep the old key configured for 15 minutes after the restart that made the
+new key active, then drop it.`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if batch < 1 || batch > 10000 {
 				return errors.New("--batch must be between 1 and 10000")
@@ -270,6 +276,11 @@ func (c *cli) keysCommand() *cobra.Command {
 				if len(rep.Failed) > 0 {
 					fmt.Fprintf(c.stdout, "%d credentials could not be opened with any configured key: %s\n", len(rep.Failed), strings.Join(rep.Failed, ", "))
 				}
+				if err != nil {
+					return err
+				}
+				n, err := oauth.ResealKeys(cmd.Context(), a.store, a.sealer)
+				fmt.Fprintf(c.stdout, "re-sealed %d OAuth token keys\n", n)
 				return err
 			})
 		},

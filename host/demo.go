@@ -11,6 +11,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/factorgate/factorgate/host/auth"
+	"github.com/factorgate/factorgate/host/oauth"
 	"github.com/factorgate/factorgate/host/store"
 )
 
@@ -48,6 +49,19 @@ func bootstrapDemo(ctx context.Context, a *app, out io.Writer) error {
 	if err != nil {
 		return err
 	}
+	client, err := newClient("demo-client", "Demo client", []string{"http://127.0.0.1/callback"},
+		[]string{"openid", "profile", "email", "offline_access"}, []string{"authorization_code", "refresh_token"}, nil, false, false, false, false)
+	if err != nil {
+		return err
+	}
+	clientSecret, secretHash, err := oauth.NewClientSecret()
+	if err != nil {
+		return err
+	}
+	client.SecretHash = secretHash
+	if _, err := a.store.CreateOAuthClient(ctx, client); err != nil && !errors.Is(err, store.ErrAlreadyExists) {
+		return fmt.Errorf("create demo client: %w", err)
+	}
 	fmt.Fprintf(out, `
 Demo user created (shown once):
   name:      %s
@@ -64,7 +78,10 @@ Try it:
   # 3. verify a later code
   curl -s -X POST -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
        -d '{"code":"123456"}' %s/v1/users/me/factors/totp/verify
-`, demoUser, password, token, token, base, base, base)
+
+Sign in through OAuth 2.0 / OpenID Connect (password, then the second factor) and see the ID token's claims:
+  go run ./examples/oauth2-client -issuer %s -client-id %s -client-secret %s
+`, demoUser, password, token, token, base, base, base, base, client.ID, clientSecret)
 	return nil
 }
 

@@ -55,6 +55,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		c.pluginsCommand(),
 		c.keysCommand(),
 		c.apikeysCommand(),
+		c.clientsCommand(),
 	)
 	if err := root.ExecuteContext(ctx); err != nil {
 		fmt.Fprintln(stderr, "factorgate:", err)

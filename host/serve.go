@@ -13,6 +13,8 @@ import (
 	"github.com/factorgate/factorgate/host/api"
 	"github.com/factorgate/factorgate/host/auth"
 	"github.com/factorgate/factorgate/host/dialects"
+	"github.com/factorgate/factorgate/host/oauth"
+	"github.com/factorgate/factorgate/host/store"
 )
 
 // janitorInterval is how often expired enrollments, challenges and sessions are deleted.
@@ -72,6 +74,16 @@ func (c *cli) serveCommand() *cobra.Command {
 				MaxBodyBytes:   int64(cfg.HTTP.MaxBodyBytes),
 				TrustedProxies: cfg.HTTP.TrustedProxyPrefixes(),
 			}, auth.NewAPIKeys(a.store, nil, nil))
+			provider, err := oauth.New(ctx, oauth.Deps{
+				Store: a.store, Sealer: a.sealer, MFA: a.mfa, Sessions: sessions, Factors: a.plugins,
+				PublicURL: cfg.PublicURL, Logger: log, SessionMaxAge: sessionMaxAge,
+				Lockout:      store.LockoutPolicy{MaxFailures: cfg.Lockout.MaxFailures, BaseDelay: cfg.Lockout.BaseDelay, MaxDelay: cfg.Lockout.MaxDelay},
+				MaxBodyBytes: int64(cfg.HTTP.MaxBodyBytes), TrustedProxies: cfg.HTTP.TrustedProxyPrefixes(),
+			})
+			if err != nil {
+				return fmt.Errorf("oauth provider: %w", err)
+			}
+			provider.Register(mux)
 			// gRPC clients of the Zitadel-compatible service speak HTTP/2
 			// without TLS (h2c); browsers and everything else speak HTTP/1.1.
 			protocols := new(http.Protocols)
@@ -93,7 +105,7 @@ func (c *cli) serveCommand() *cobra.Command {
 			}
 			served := make(chan error, 1)
 			go func() { served <- srv.Serve(ln) }()
-			go a.janitor(ctx)
+			go a.janitor(ctx, provider)
 			log.Info("factorgate serving", "listen", ln.Addr().String(), "public_url", cfg.PublicURL, "database", a.store.Dialect())
 
 			fmt.Fprintf(c.stdout, "Factorgate is listening on http://%s (public URL %s)\n", ln.Addr(), cfg.PublicURL)
@@ -125,8 +137,9 @@ func (c *cli) serveCommand() *cobra.Command {
 	return cmd
 }
 
-// janitor deletes expired pending enrollments and challenges.
-func (a *app) janitor(ctx context.Context) {
+// janitor deletes expired pending enrollments, challenges, sessions and
+// OAuth codes, tokens and login flows.
+func (a *app) janitor(ctx context.Context, provider *oauth.Provider) {
 	t := time.NewTicker(janitorInterval)
 	defer t.Stop()
 	for {
@@ -149,6 +162,11 @@ func (a *app) janitor(ctx context.Context) {
 				a.log.Warn("delete expired sessions", "error", err)
 			} else if n > 0 {
 				a.log.Debug("deleted expired sessions", "count", n)
+			}
+			if n, err := provider.DeleteExpired(ctx); err != nil {
+				a.log.Warn("delete expired oauth rows", "error", err)
+			} else if n > 0 {
+				a.log.Debug("deleted expired oauth rows", "count", n)
 			}
 		}
 	}

@@ -1,0 +1,81 @@
+package oauth
+
+import (
+	"slices"
+	"strings"
+)
+
+// Authentication context classes (the acr claim). A client asks for one with
+// acr_values; a token says which one the login met.
+const (
+	// ACRPassword: the user proved a password only.
+	ACRPassword = "urn:factorgate:acr:pwd"
+	// ACRMFA: the user proved a password and a second factor.
+	ACRMFA = "urn:factorgate:acr:mfa"
+	// ACRRefedsMFA is the REFEDS MFA profile, met by the same logins as
+	// ACRMFA, for relying parties in research and education federations.
+	ACRRefedsMFA = "https://refeds.org/profile/mfa"
+)
+
+// Authentication method references (RFC 8176) the provider adds itself; the
+// factors name their own ("otp", "sms", "hwk", "swk", "user", ...).
+const (
+	amrPassword = "pwd"
+	amrMFA      = "mfa"
+)
+
+// acrValuesSupported is what discovery lists, strongest last.
+var acrValuesSupported = []string{ACRPassword, ACRMFA, ACRRefedsMFA}
+
+// isMFAClass reports whether acr names a class that needs a second factor.
+func isMFAClass(acr string) bool { return acr == ACRMFA || acr == ACRRefedsMFA }
+
+// wantsMFA reports whether any of the requested acr_values needs a second
+// factor. Unknown values ask for nothing, as OpenID Connect allows.
+func wantsMFA(acrValues []string) bool { return slices.ContainsFunc(acrValues, isMFAClass) }
+
+// hasMFA reports whether the methods include a second factor.
+func hasMFA(amr []string) bool { return slices.Contains(amr, amrMFA) }
+
+// acrFor is the class a login with the methods amr meets, named the way the
+// client asked for it: the REFEDS profile when it asked for that one.
+func acrFor(amr, acrValues []string) string {
+	if !hasMFA(amr) {
+		return ACRPassword
+	}
+	if slices.Contains(acrValues, ACRRefedsMFA) && !slices.Contains(acrValues, ACRMFA) {
+		return ACRRefedsMFA
+	}
+	return ACRMFA
+}
+
+// MeetsACR reports whether a token whose acr claim is have satisfies a
+// resource that wants the class want: an MFA class satisfies every class,
+// the password class only itself.
+func MeetsACR(have, want string) bool {
+	switch {
+	case want == "" || have == want:
+		return true
+	case isMFAClass(have):
+		return want == ACRPassword || isMFAClass(want)
+	}
+	return false
+}
+
+// addMethods merges methods into amr, keeping the order they were proven in.
+// Once a second factor joins a first, "mfa" is added (RFC 8176 §2).
+func addMethods(amr []string, secondFactor bool, methods ...string) []string {
+	out := slices.Clone(amr)
+	for _, m := range methods {
+		if m != "" && !slices.Contains(out, m) {
+			out = append(out, m)
+		}
+	}
+	if secondFactor && slices.Contains(out, amrPassword) && !slices.Contains(out, amrMFA) {
+		out = append(out, amrMFA)
+	}
+	return out
+}
+
+// splitSpaces splits a space-separated parameter (scope, acr_values).
+func splitSpaces(s string) []string { return strings.Fields(s) }

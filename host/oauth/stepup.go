@@ -1,0 +1,65 @@
+package oauth
+
+import (
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// StepUpChallenge returns the WWW-Authenticate value a resource server sends
+// (with 401) when a token's authentication is not strong or recent enough
+// (RFC 9470): error="insufficient_user_authentication" with the acr_values
+// the client should ask for (acr, space-separated, may be empty) and, when
+// maxAge is positive, the max_age it should ask for (in whole seconds).
+func StepUpChallenge(acr string, maxAge time.Duration) string {
+	var b strings.Builder
+	b.WriteString(`Bearer error="insufficient_user_authentication"`)
+	b.WriteString(`, error_description="A different authentication level is required"`)
+	if acr = strings.TrimSpace(acr); acr != "" {
+		b.WriteString(`, acr_values="`)
+		b.WriteString(strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(acr))
+		b.WriteString(`"`)
+	}
+	if maxAge > 0 {
+		b.WriteString(`, max_age=`)
+		b.WriteString(strconv.FormatInt(int64(maxAge/time.Second), 10))
+	}
+	return b.String()
+}
+
+// WriteStepUp answers a request whose token needs step-up: 401 with
+// StepUpChallenge's header and the same error as a JSON body.
+func WriteStepUp(w http.ResponseWriter, acr string, maxAge time.Duration) {
+	w.Header().Set("WWW-Authenticate", StepUpChallenge(acr, maxAge))
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusUnauthorized)
+	body := map[string]any{"error": "insufficient_user_authentication", "error_description": "A different authentication level is required"}
+	if acr != "" {
+		body["acr_values"] = acr
+	}
+	if maxAge > 0 {
+		body["max_age"] = int64(maxAge / time.Second)
+	}
+	_ = json.NewEncoder(w).Encode(body) // the client went away; nothing to do
+}
+
+// Authentication is what a resource server knows about the login behind a
+// token, from introspection or a JWT access token.
+type Authentication struct {
+	ACR      string
+	AMR      []string
+	AuthTime time.Time
+}
+
+// Satisfies reports whether the login meets what a resource requires: the
+// class acr (MeetsACR; empty: any) and, when maxAge is positive, a login no
+// older than maxAge at now.
+func (a Authentication) Satisfies(acr string, maxAge time.Duration, now time.Time) bool {
+	if !MeetsACR(a.ACR, acr) {
+		return false
+	}
+	return maxAge <= 0 || (!a.AuthTime.IsZero() && now.Sub(a.AuthTime) <= maxAge)
+}

@@ -1,0 +1,110 @@
+package oauth
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/ory/fosite"
+)
+
+// token is the token endpoint (also served at Auth0's /oauth/token). Auth0
+// SDKs send JSON bodies; they are turned into the form fosite reads.
+func (p *Provider) token(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	if err := formFromJSON(r); err != nil {
+		p.fosite.WriteAccessError(ctx, w, fosite.NewAccessRequest(newSession()), fosite.ErrInvalidRequest.WithHint(err.Error()))
+		return
+	}
+	sess := newSession()
+	ar, err := p.fosite.NewAccessRequest(ctx, r, sess)
+	if err != nil {
+		p.writeTokenError(ctx, w, ar, err)
+		return
+	}
+	if ar.GetGrantTypes().ExactOne("client_credentials") {
+		// A client acting for itself gets what it is registered for and
+		// asked for; fosite checked the request against the registration.
+		for _, s := range ar.GetRequestedScopes() {
+			ar.GrantScope(s)
+		}
+		for _, a := range ar.GetRequestedAudience() {
+			ar.GrantAudience(a)
+		}
+	}
+	resp, err := p.fosite.NewAccessResponse(ctx, ar)
+	if err != nil {
+		p.writeTokenError(ctx, w, ar, err)
+		return
+	}
+	p.fosite.WriteAccessResponse(ctx, w, ar, resp)
+}
+
+// writeTokenError writes a token endpoint error: fosite's, or the 403
+// mfa_required of the password step (which carries the mfa_token fosite's
+// error body has no room for), or a 429 too_many_attempts.
+func (p *Provider) writeTokenError(ctx context.Context, w http.ResponseWriter, ar fosite.AccessRequester, err error) {
+	var need *mfaRequiredError
+	if errors.As(err, &need) {
+		writeJSON(w, http.StatusForbidden, map[string]string{
+			"error":             "mfa_required",
+			"error_description": "Multifactor authentication required",
+			"mfa_token":         need.token,
+		}, "")
+		return
+	}
+	var rfc *fosite.RFC6749Error
+	if errors.As(err, &rfc) && rfc.CodeField >= http.StatusInternalServerError {
+		p.log.ErrorContext(ctx, "oauth: token request failed", "error", rfc.ErrorField, "debug", rfc.DebugField, "cause", rfc.Cause())
+	}
+	if ar == nil {
+		ar = fosite.NewAccessRequest(newSession())
+	}
+	p.fosite.WriteAccessError(ctx, w, ar, err)
+}
+
+// formFromJSON turns a JSON object body into a form body. Strings are kept,
+// arrays of strings become repeated values, numbers and booleans their text.
+func formFromJSON(r *http.Request) error {
+	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if mt != "application/json" {
+		return nil
+	}
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		return fmt.Errorf("read body: %w", err)
+	}
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal(body, &obj); err != nil {
+		return errors.New("the JSON body is not an object")
+	}
+	form := url.Values{}
+	for k, raw := range obj {
+		if string(bytes.TrimSpace(raw)) == "null" {
+			continue
+		}
+		var s string
+		var list []string
+		var v any
+		switch {
+		case json.Unmarshal(raw, &s) == nil:
+			form.Set(k, s)
+		case json.Unmarshal(raw, &list) == nil:
+			form[k] = list
+		case json.Unmarshal(raw, &v) == nil:
+			form.Set(k, strings.TrimSpace(string(raw)))
+		}
+	}
+	enc := form.Encode()
+	r.Body = io.NopCloser(bytes.NewReader([]byte(enc)))
+	r.ContentLength = int64(len(enc))
+	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	return nil
+}
