@@ -1,7 +1,6 @@
 package totp
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -128,13 +127,9 @@ func defaultSettings() settings {
 // keys keep their defaults; null is not a value.
 func parseSettings(raw json.RawMessage) (settings, error) {
 	s := defaultSettings()
-	trimmed := bytes.TrimSpace(raw)
-	if len(trimmed) == 0 || bytes.Equal(trimmed, []byte("null")) {
-		return s, nil
-	}
-	var fields map[string]json.RawMessage
-	if err := json.Unmarshal(trimmed, &fields); err != nil {
-		return settings{}, fmt.Errorf("%w: totp settings must be a JSON object: %v", sdk.ErrInvalidSettings, err)
+	fields, err := sdk.SettingsObject(raw)
+	if err != nil {
+		return settings{}, fmt.Errorf("%w: totp settings %v", sdk.ErrInvalidSettings, err)
 	}
 	for _, key := range slices.Sorted(maps.Keys(fields)) {
 		value := fields[key]
