@@ -47,10 +47,23 @@ func (c *cli) serveCommand() *cobra.Command {
 			// Deferred, so plugins are stopped on return and on a panic alike.
 			defer a.Close()
 
+			sessions := auth.NewSessions(a.store, sessionTTL, sessionMaxAge, nil)
+			provider, err := oauth.New(ctx, oauth.Deps{
+				Store: a.store, Sealer: a.sealer, MFA: a.mfa, Sessions: sessions, Factors: a.plugins,
+				PublicURL: cfg.PublicURL, Logger: log, SessionMaxAge: sessionMaxAge,
+				Lockout:      store.LockoutPolicy{MaxFailures: cfg.Lockout.MaxFailures, BaseDelay: cfg.Lockout.BaseDelay, MaxDelay: cfg.Lockout.MaxDelay},
+				MaxBodyBytes: int64(cfg.HTTP.MaxBodyBytes), TrustedProxies: cfg.HTTP.TrustedProxyPrefixes(),
+			})
+			if err != nil {
+				return fmt.Errorf("oauth provider: %w", err)
+			}
+			// Personal API tokens and the provider's access tokens are both
+			// accepted wherever a bearer token is.
+			bearer := auth.Chain{a.tokens, auth.AuthenticatorFunc(provider.AuthenticateAccessToken)}
 			apiHandler := api.New(api.Deps{
 				MFA:     a.mfa,
 				Users:   a.store,
-				Auth:    a.tokens,
+				Auth:    bearer,
 				Factors: a.plugins,
 				Ready: api.ReadyChecks{
 					{Name: "database", Check: a.store.Ping},
@@ -61,28 +74,19 @@ func (c *cli) serveCommand() *cobra.Command {
 				MaxBodyBytes:   int64(cfg.HTTP.MaxBodyBytes),
 				TrustedProxies: cfg.HTTP.TrustedProxyPrefixes(),
 			})
-			sessions := auth.NewSessions(a.store, sessionTTL, sessionMaxAge, nil)
 			mux := http.NewServeMux()
 			mux.Handle("/", apiHandler)
 			dialects.Register(mux, dialects.Deps{
 				MFA:            a.mfa,
 				Users:          a.store,
-				Tokens:         a.tokens,
+				Tokens:         bearer,
 				Sessions:       sessions,
+				SignIn:         provider,
 				Routes:         cfg.Routes,
 				Logger:         log,
 				MaxBodyBytes:   int64(cfg.HTTP.MaxBodyBytes),
 				TrustedProxies: cfg.HTTP.TrustedProxyPrefixes(),
 			}, auth.NewAPIKeys(a.store, nil, nil))
-			provider, err := oauth.New(ctx, oauth.Deps{
-				Store: a.store, Sealer: a.sealer, MFA: a.mfa, Sessions: sessions, Factors: a.plugins,
-				PublicURL: cfg.PublicURL, Logger: log, SessionMaxAge: sessionMaxAge,
-				Lockout:      store.LockoutPolicy{MaxFailures: cfg.Lockout.MaxFailures, BaseDelay: cfg.Lockout.BaseDelay, MaxDelay: cfg.Lockout.MaxDelay},
-				MaxBodyBytes: int64(cfg.HTTP.MaxBodyBytes), TrustedProxies: cfg.HTTP.TrustedProxyPrefixes(),
-			})
-			if err != nil {
-				return fmt.Errorf("oauth provider: %w", err)
-			}
 			provider.Register(mux)
 			// gRPC clients of the Zitadel-compatible service speak HTTP/2
 			// without TLS (h2c); browsers and everything else speak HTTP/1.1.

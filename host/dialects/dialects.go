@@ -13,6 +13,7 @@ package dialects
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/netip"
@@ -21,6 +22,7 @@ import (
 	"github.com/factorgate/factorgate/host/auth"
 	"github.com/factorgate/factorgate/host/internal/httpx"
 	"github.com/factorgate/factorgate/host/mfa"
+	"github.com/factorgate/factorgate/host/oauth"
 	"github.com/factorgate/factorgate/host/store"
 )
 
@@ -63,11 +65,26 @@ type Sessions interface {
 	Authenticate(ctx context.Context, secret string) (auth.Session, error)
 }
 
+// SignIn is the OAuth provider's first-party sign-in, which the dialects'
+// own sign-in endpoints translate to (*oauth.Provider): the password check
+// with the shared lockout, the pending second step, and the tokens or the
+// session a completed sign-in gets.
+type SignIn interface {
+	CheckSignInPassword(ctx context.Context, r *http.Request, c oauth.SignInClient, username, password string) (store.User, error)
+	BeginSignIn(ctx context.Context, c oauth.SignInClient, user store.User, step oauth.SignInStep) (string, error)
+	CompleteSignIn(ctx context.Context, r *http.Request, c oauth.SignInClient, state string, prove oauth.Prove) (oauth.SignedIn, error)
+	ProveSignIn(ctx context.Context, r *http.Request, c oauth.SignInClient, user store.User, step oauth.SignInStep, prove oauth.Prove) (oauth.SignedIn, error)
+	FinishSignIn(ctx context.Context, r *http.Request, c oauth.SignInClient, user store.User) (oauth.SignedIn, error)
+	SecureCookies() bool
+}
+
 var (
 	_ MFA      = (*mfa.Service)(nil)
 	_ Users    = store.Store(nil)
 	_ Tokens   = (*auth.Tokens)(nil)
+	_ Tokens   = auth.Chain(nil)
 	_ Sessions = (*auth.Sessions)(nil)
+	_ SignIn   = (*oauth.Provider)(nil)
 )
 
 // Deps are what the dialects need.
@@ -76,6 +93,9 @@ type Deps struct {
 	Users    Users
 	Tokens   Tokens
 	Sessions Sessions
+	// SignIn serves the dialects' sign-in endpoints; without it they are
+	// not registered.
+	SignIn SignIn
 	// Routes maps a route name (RouteScannerTOTP, ...) to the factor instance
 	// serving it; an absent route is not served.
 	Routes map[string]string
@@ -104,6 +124,22 @@ func (d Deps) withDefaults() Deps {
 func (d Deps) factor(route string) (string, bool) {
 	f, ok := d.Routes[route]
 	return f, ok && f != ""
+}
+
+// activeFactors returns the factor instances of the user's active second
+// factors.
+func (d Deps) activeFactors(ctx context.Context, userID string) (map[string]bool, error) {
+	creds, err := d.MFA.ListCredentials(ctx, userID)
+	if err != nil {
+		return nil, fmt.Errorf("list the user's factors: %w", err)
+	}
+	out := map[string]bool{}
+	for _, c := range creds {
+		if c.Status == store.CredentialActive {
+			out[c.Factor] = true
+		}
+	}
+	return out, nil
 }
 
 // meta is the audit record's who and where for a request through a dialect.

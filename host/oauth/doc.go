@@ -62,6 +62,20 @@
 // user's lockout. A recovery code is replaced by a fresh set, returned as
 // recovery_code (and recovery_codes).
 //
+// # Sign-in of the documented dialects
+//
+// The dialects in host/dialects sign users in through the provider without a
+// browser redirect: [Provider.CheckSignInPassword] checks the password with
+// the login's lockout and audit, [Provider.BeginSignIn] stores a pending
+// second step (random, stored hashed, bound to the dialect's client and the
+// user, single-use, at most five minutes), [Provider.CompleteSignIn] proves
+// the second factor and consumes the step in one transaction, and the tokens
+// it issues (JWT access tokens, a refresh token where the dialect has one)
+// go to the dialect's built-in public client, registered at first use. A
+// SlugBase sign-in ends in a browser session instead.
+// [Provider.AuthenticateAccessToken] accepts the provider's access tokens
+// wherever a personal API token is accepted (see auth.Chain).
+//
 // # Step-up (RFC 9470)
 //
 // A resource server that receives a token whose login is too weak or too old

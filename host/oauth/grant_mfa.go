@@ -178,7 +178,7 @@ func (h *mfaGrant) PopulateTokenEndpointResponse(ctx context.Context, req fosite
 		a := authState{AMR: addMethods(tok.AMR, true, amr...), AuthTime: p.now()}
 		*sess = *userSession(user.ID, user.Name, a, nil, tok.CreatedAt).withExpiries(sess)
 		out.recoveryCodes = codes
-		return h.store(ctx, req, &out)
+		return p.storeTokens(ctx, req, &out)
 	})
 	if err != nil {
 		return fosite.ErrServerError.WithWrap(err).WithDebug(err.Error())
@@ -215,10 +215,9 @@ func (s *Session) withExpiries(from *Session) *Session {
 	return s
 }
 
-// store generates and stores the access (and refresh) token of req, inside
-// the grant's transaction.
-func (h *mfaGrant) store(ctx context.Context, req fosite.AccessRequester, out *issued) error {
-	p := h.p
+// storeTokens generates and stores the access (and refresh) token of req,
+// inside the caller's transaction.
+func (p *Provider) storeTokens(ctx context.Context, req fosite.AccessRequester, out *issued) error {
 	access, accessSig, err := p.strategy.GenerateAccessToken(ctx, req)
 	if err != nil {
 		return fmt.Errorf("generate access token: %w", err)

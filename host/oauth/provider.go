@@ -36,6 +36,7 @@ type Store interface {
 	ResetAttempts(ctx context.Context, userID string) error
 	AppendAudit(ctx context.Context, e store.AuditEvent) (store.AuditEvent, error)
 	DeleteExpiredOAuth(ctx context.Context, now time.Time) (int64, error)
+	CreateOAuthClient(ctx context.Context, c store.OAuthClient) (store.OAuthClient, error)
 	store.OAuthKeyStore
 	store.LoginFlowStore
 	store.MFATokenStore
