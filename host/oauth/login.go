@@ -209,6 +209,8 @@ type enrollOption struct {
 	DisplayName string
 	// Phone: the enrollment asks for a phone number (SMS).
 	Phone bool
+	// kind is the factor's own name, shared by its instances.
+	kind string
 }
 
 func (p *Provider) enrollOptions() []enrollOption {
@@ -228,8 +230,30 @@ func (p *Provider) enrollOptions() []enrollOption {
 		if name == "" {
 			name = in.Name
 		}
-		out = append(out, enrollOption{Factor: in.Name, DisplayName: name, Phone: phone})
+		opt := enrollOption{Factor: in.Name, DisplayName: name, Phone: phone}
+		// Several instances of one factor (sms and the 7-digit sms-7 a
+		// dialect uses) are one choice for a person: offer the instance
+		// named after the factor, or else the first.
+		if i := slices.IndexFunc(out, func(o enrollOption) bool { return o.kind == d.Name }); i >= 0 {
+			if in.Name == d.Name {
+				opt.kind = d.Name
+				out[i] = opt
+			}
+			continue
+		}
+		opt.kind = d.Name
+		out = append(out, opt)
 	}
+	// An authenticator app first: it needs no phone number and no gateway.
+	slices.SortStableFunc(out, func(a, b enrollOption) int {
+		switch {
+		case a.Phone == b.Phone:
+			return 0
+		case !a.Phone:
+			return -1
+		}
+		return 1
+	})
 	return out
 }
 
