@@ -372,8 +372,10 @@ func TestAccountingFlow(t *testing.T) {
 				}
 			}
 			last.wantMessage(t, http.StatusBadRequest, spent)
-			// The right code no longer helps; a new opt-in does.
+			// The right code no longer helps; a new opt-in does, once the
+			// resend interval has passed.
 			e.verify(e.alice, id, code).wantMessage(t, http.StatusBadRequest, spent)
+			e.clock.Add(31 * time.Second)
 			id = e.optIn(e.alice, "0499999999").providerUserID(t)
 			e.verify(e.alice, id, e.sms.lastCode(t, "+61499999999")).want(t, http.StatusOK, "application/json; charset=utf-8", accountingGolden(t, "verify_response.json"))
 		})
@@ -381,6 +383,7 @@ func TestAccountingFlow(t *testing.T) {
 			e := env(t)
 			first := e.optIn(e.alice, "0499999999").providerUserID(t)
 			firstCode := e.sms.lastCode(t, "+61499999999")
+			e.clock.Add(31 * time.Second) // a new opt-in sends again: past the resend interval
 			second := e.optIn(e.alice, "0411111111").providerUserID(t)
 			if first == second {
 				t.Fatalf("two opt-ins share ProviderUserId %d", first)

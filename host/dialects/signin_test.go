@@ -529,6 +529,7 @@ func testAccountingSignIn(t *testing.T, e *signInEnv) {
 		rr.want(t, http.StatusOK, "")
 		fresh := rr.field(t, "access_token")
 		wantClaims(t, fresh, alice.ID, "factorgate-accounting", oauth.ACRPassword, "pwd")
+		e.clock.Add(time.Minute) // a new opt-in sends again: past the resend interval
 		e.do(t, http.MethodPost, accountingOptInPath+"?FileId="+fileID, map[string]string{"Authorization": "Bearer " + fresh, "Content-Type": "application/json"},
 			`{"MobileNumber":"0499999999"}`).want(t, http.StatusOK, "")
 		// The refresh token was rotated: the old one is spent.

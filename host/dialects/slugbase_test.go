@@ -484,7 +484,7 @@ func TestSlugBase(t *testing.T) {
 // that enrolling again replaces the old set of codes.
 func testSlugBaseFlow(t *testing.T, e *slugBaseEnv) {
 	ctx := context.Background()
-	started := time.Now()
+	started := e.clock.Now()
 
 	resp, body := e.do("GET", slugBaseStatusPath, slugBaseBearer, "", nil)
 	slugBaseExpect(t, resp, body, 200, "status_disabled.json")
@@ -528,7 +528,7 @@ func testSlugBaseFlow(t *testing.T, e *slugBaseEnv) {
 	if err != nil || !strings.HasSuffix(*status.EnrolledAt, "Z") {
 		t.Fatalf("enrolled_at %q is not RFC 3339 UTC: %v", *status.EnrolledAt, err)
 	}
-	if at.Before(started.Add(-time.Minute)) || at.After(time.Now().Add(time.Minute)) {
+	if at.Before(started.Add(-time.Minute)) || at.After(e.clock.Now().Add(time.Minute)) {
 		t.Errorf("enrolled_at %s is not the time of the enrollment", at)
 	}
 

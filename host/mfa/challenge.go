@@ -56,7 +56,7 @@ func (s *Service) Challenge(ctx context.Context, m Meta, req ChallengeRequest) (
 	if resp.Result != sdk.ResultOK {
 		return Challenge{}, resultError(resp.Result, resp.Reason, resp.RetryAfter)
 	}
-	ch := store.Challenge{ID: s.opts.NewID(), UserID: user.ID, CredentialID: cred.ID, Factor: req.Factor, ExpiresAt: now.Add(s.opts.ChallengeTTL)}
+	ch := store.Challenge{ID: s.opts.NewID(), UserID: user.ID, CredentialID: cred.ID, Factor: req.Factor, CreatedAt: now, ExpiresAt: now.Add(s.opts.ChallengeTTL)}
 	if !resp.Display.ExpiresAt.IsZero() && resp.Display.ExpiresAt.Before(ch.ExpiresAt) {
 		ch.ExpiresAt = resp.Display.ExpiresAt
 	}

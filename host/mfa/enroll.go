@@ -54,6 +54,18 @@ func (s *Service) BeginEnrollment(ctx context.Context, m Meta, req BeginRequest)
 		}
 	}
 	now := s.now()
+	if f.Description().Has(sdk.CapabilityChallenge) {
+		// A factor that sends something (an SMS) on every begin must not be a
+		// way to send without limit: a new begin waits out the resend
+		// interval after the pending one.
+		if p, err := s.store.FindCredential(ctx, user.ID, req.Factor, store.CredentialPending); err == nil {
+			if wait := p.CreatedAt.Add(s.opts.ResendInterval).Sub(now); wait > 0 && now.Before(p.ExpiresAt) {
+				return Enrollment{}, &Error{Kind: ErrThrottled, Reason: "a code was sent moments ago; wait before asking for another", RetryAfter: wait.Round(time.Second) + time.Second}
+			}
+		} else if !errors.Is(err, store.ErrNotFound) {
+			return Enrollment{}, fmt.Errorf("look up pending enrollment: %w", err)
+		}
+	}
 	if f.Description().ConfirmsWithoutProof {
 		en, err := s.enrollAtOnce(ctx, m, user, req, now)
 		cred.ID = en.ID
@@ -67,7 +79,7 @@ func (s *Service) BeginEnrollment(ctx context.Context, m Meta, req BeginRequest)
 	if d := f.Description().EnrollmentTTL; d > 0 && d < ttl {
 		ttl = d
 	}
-	cred.ExpiresAt = now.Add(ttl)
+	cred.CreatedAt, cred.ExpiresAt = now, now.Add(ttl)
 	if cred.State, err = s.sealCredential(cred, resp.PendingState); err != nil {
 		return Enrollment{}, err
 	}
@@ -314,7 +326,7 @@ func (s *Service) prepareCompanion(ctx context.Context, user store.User, factor 
 	if finish.Result != sdk.ResultOK || len(finish.CredentialState) == 0 {
 		return nil, failure(ErrUnsupported, fmt.Sprintf("factor %q needs a proof to confirm, so it cannot be enrolled alongside another", factor))
 	}
-	c := &companion{cred: store.Credential{ID: s.opts.NewID(), UserID: user.ID, Factor: factor, ExpiresAt: now.Add(s.opts.EnrollmentTTL)}}
+	c := &companion{cred: store.Credential{ID: s.opts.NewID(), UserID: user.ID, Factor: factor, CreatedAt: now, ExpiresAt: now.Add(s.opts.EnrollmentTTL)}}
 	if c.state, err = s.sealCredential(c.cred, finish.CredentialState); err != nil {
 		return nil, err
 	}

@@ -7,6 +7,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"strings"
 	"sync"
@@ -497,4 +499,64 @@ func TestDatabaseDownFailsClosed(t *testing.T) {
 	if err := e.verify(h, code(t, secret, e.clock.Now())); err == nil {
 		t.Fatal("verification succeeded without its commit")
 	}
+}
+
+// A factor that sends a code on every enrollment begin (SMS) cannot be made
+// to send without limit: a new begin waits out the resend interval.
+func TestEnrollmentBeginsOfASendingFactorAreThrottled(t *testing.T) {
+	rec := &smsGateway{}
+	gateway := httptest.NewServer(rec)
+	defer gateway.Close()
+	e := newEnv(t, testdb.Backends()[0].NewURL)
+	m := plugins.New(plugins.Options{})
+	t.Cleanup(func() { m.Close() })
+	settings := fmt.Sprintf(`{"sender": {"type": "webhook", "url": %q, "allow_insecure_http": true}}`, gateway.URL)
+	if err := m.Load(context.Background(), []plugins.Binary{bins["sms"]}, []plugins.InstanceConfig{{Name: "sms", Plugin: "sms", Settings: json.RawMessage(settings)}}); err != nil {
+		t.Fatal(err)
+	}
+	st := e.openStore()
+	svc := mfa.New(st, mfa.FactorsFunc(func(name string) (mfa.Factor, bool) {
+		in, ok := m.Instance(name)
+		return in, ok
+	}), e.sealer, mfa.Options{Now: e.clock.Now})
+	begin := func() error {
+		_, err := svc.BeginEnrollment(context.Background(), meta, mfa.BeginRequest{UserID: e.user.ID, Factor: "sms", Params: map[string]string{"phone": "+61412345678"}})
+		return err
+	}
+	if err := begin(); err != nil {
+		t.Fatal(err)
+	}
+	err := begin()
+	if d, ok := mfa.RetryAfter(err); !errors.Is(err, mfa.ErrThrottled) || !ok || d <= 0 || d > 31*time.Second {
+		t.Fatalf("second begin at once: %v (retry after %v)", err, d)
+	}
+	if n := rec.count(); n != 1 {
+		t.Fatalf("%d messages sent, want 1", n)
+	}
+	e.clock.Add(31 * time.Second)
+	if err := begin(); err != nil {
+		t.Fatalf("begin after the interval: %v", err)
+	}
+	if n := rec.count(); n != 2 {
+		t.Fatalf("%d messages sent, want 2", n)
+	}
+}
+
+// smsGateway counts the messages the webhook sender posts.
+type smsGateway struct {
+	mu sync.Mutex
+	n  int
+}
+
+func (g *smsGateway) ServeHTTP(w http.ResponseWriter, _ *http.Request) {
+	g.mu.Lock()
+	g.n++
+	g.mu.Unlock()
+	w.WriteHeader(http.StatusAccepted)
+}
+
+func (g *smsGateway) count() int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.n
 }

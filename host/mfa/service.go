@@ -81,6 +81,9 @@ type Options struct {
 	EnrollmentTTL time.Duration
 	// ChallengeTTL is how long a challenge lives (default 5m).
 	ChallengeTTL time.Duration
+	// ResendInterval is how long a new enrollment of a factor that sends a
+	// code (SMS) waits after the pending one began (default 30s).
+	ResendInterval time.Duration
 	// MaxCommitRetries bounds how often a verification that lost a
 	// compare-and-swap is tried again on fresh state (default 8).
 	MaxCommitRetries int
@@ -120,6 +123,9 @@ func New(st Store, factors Factors, sealer Sealer, opts Options) *Service {
 	}
 	if opts.ChallengeTTL <= 0 {
 		opts.ChallengeTTL = 5 * time.Minute
+	}
+	if opts.ResendInterval <= 0 {
+		opts.ResendInterval = 30 * time.Second
 	}
 	if opts.MaxCommitRetries <= 0 {
 		opts.MaxCommitRetries = 8
