@@ -81,7 +81,7 @@ func (c *cli) serveCommand() *cobra.Command {
 				Users:          a.store,
 				Tokens:         bearer,
 				Sessions:       sessions,
-				SignIn:         provider,
+				SignIn:         provider.SignIn(),
 				Routes:         cfg.Routes,
 				Logger:         log,
 				MaxBodyBytes:   int64(cfg.HTTP.MaxBodyBytes),

@@ -32,7 +32,7 @@ import (
 
 	"github.com/factorgate/factorgate/host/auth"
 	"github.com/factorgate/factorgate/host/mfa"
-	"github.com/factorgate/factorgate/host/oauth"
+	"github.com/factorgate/factorgate/host/signin"
 	"github.com/factorgate/factorgate/host/store"
 	"github.com/factorgate/factorgate/sdk"
 )
@@ -749,8 +749,8 @@ func accountingRetrySeconds(d time.Duration) int {
 // JSON whatever was asked for, as the service's OAuth server answers.
 
 // accountingClient is the built-in OAuth client of the password grant.
-func accountingClient() oauth.SignInClient {
-	return oauth.SignInClient{ID: "factorgate-accounting", Name: "Accounting API sign-in", Refresh: true}
+func accountingClient() signin.Client {
+	return signin.Client{ID: "factorgate-accounting", Name: "Accounting API sign-in", Refresh: true}
 }
 
 // The grant request's members and its XML root element.
@@ -822,49 +822,27 @@ func (a *accounting) grant(w http.ResponseWriter, r *http.Request) (accountingTo
 	if err != nil {
 		return accountingTokenResponse{}, err
 	}
-	ctx := r.Context()
-	client := accountingClient()
-	user, err := a.d.SignIn.CheckSignInPassword(ctx, r, client, g.username, g.password)
-	if err != nil {
-		return accountingTokenResponse{}, err
-	}
-	active, err := a.d.activeFactors(ctx, user.ID)
-	if err != nil {
-		return accountingTokenResponse{}, err
-	}
-	if len(active) == 0 {
-		done, err := a.d.SignIn.FinishSignIn(ctx, r, client, user)
-		if err != nil {
-			return accountingTokenResponse{}, err
-		}
-		return accountingTokens(user, done), nil
-	}
-	if !active[a.factor] {
+	done, err := a.d.SignIn.SignInWithCode(r.Context(), signin.Start{
+		Client: accountingClient(), Meta: a.d.signInMeta(r, accountingVia), Username: g.username, Password: g.password,
+		Factors: []string{a.factor},
+	}, g.code)
+	switch {
+	case errors.Is(err, signin.ErrNoUsableFactor):
 		return accountingTokenResponse{}, &accountingOAuthError{status: http.StatusBadRequest, code: "invalid_grant",
 			description: "Two-factor authentication is on for this user with a method this API cannot verify."}
-	}
-	meta := a.d.meta(r, auth.Principal{User: user}, accountingVia)
-	if g.code == "" {
-		if _, err := a.d.MFA.Challenge(ctx, meta, mfa.ChallengeRequest{UserID: user.ID, Factor: a.factor}); err != nil {
-			return accountingTokenResponse{}, err
-		}
+	case errors.Is(err, signin.ErrCodeSent):
 		return accountingTokenResponse{}, &accountingOAuthError{status: http.StatusUnauthorized, code: "2fa_code_required",
 			description: "Two-factor authentication is on for this user. A code was sent by SMS; post the request again with it as verification_code."}
-	}
-	done, err := a.d.SignIn.ProveSignIn(ctx, r, client, user, oauth.SignInStep{Factor: a.factor}, func(ctx context.Context, step oauth.SignInStep) ([]string, error) {
-		v, err := a.d.MFA.Verify(ctx, meta, mfa.VerifyRequest{UserID: step.UserID, Factor: step.Factor, Proof: sdk.Proof{Code: g.code}})
-		if err != nil {
-			return nil, err
-		}
-		return v.AMR, nil
-	})
-	if err != nil {
+	case errors.Is(err, signin.ErrCodeRequired):
+		return accountingTokenResponse{}, &accountingOAuthError{status: http.StatusUnauthorized, code: "2fa_code_required",
+			description: "Two-factor authentication is on for this user; post the request again with the code as verification_code."}
+	case err != nil:
 		return accountingTokenResponse{}, err
 	}
-	return accountingTokens(user, done), nil
+	return accountingTokens(done.User, done), nil
 }
 
-func accountingTokens(user store.User, done oauth.SignedIn) accountingTokenResponse {
+func accountingTokens(user store.User, done signin.SignedIn) accountingTokenResponse {
 	t := done.Tokens
 	return accountingTokenResponse{
 		AccessToken: t.AccessToken, TokenType: "Bearer", ExpiresIn: int64(t.ExpiresIn / time.Second),
@@ -928,7 +906,7 @@ func (a *accounting) parseGrant(w http.ResponseWriter, r *http.Request) (account
 		return accountingGrant{}, accountingInvalidRequest("The username and password fields are required.")
 	}
 	if len(g.username) > accountingMaxCredential || len(g.password) > accountingMaxCredential {
-		return accountingGrant{}, oauth.ErrBadCredentials
+		return accountingGrant{}, signin.ErrBadCredentials
 	}
 	if len(g.code) > accountingMaxOTPLen || !accountingPrintableASCII(g.code) {
 		return accountingGrant{}, accountingInvalidRequest(fmt.Sprintf("The verification_code field must be at most %d printable characters.", accountingMaxOTPLen))
@@ -985,7 +963,7 @@ func (a *accounting) oauthError(ctx context.Context, err error) *accountingOAuth
 	if oe, ok := errors.AsType[*accountingOAuthError](err); ok {
 		return oe
 	}
-	if errors.Is(err, oauth.ErrBadCredentials) {
+	if errors.Is(err, signin.ErrBadCredentials) {
 		return &accountingOAuthError{status: http.StatusBadRequest, code: "invalid_grant", description: "The user name or password is incorrect."}
 	}
 	for _, e := range accountingGrantErrors() {

@@ -22,7 +22,7 @@ import (
 	"github.com/factorgate/factorgate/host/auth"
 	"github.com/factorgate/factorgate/host/internal/httpx"
 	"github.com/factorgate/factorgate/host/mfa"
-	"github.com/factorgate/factorgate/host/oauth"
+	"github.com/factorgate/factorgate/host/signin"
 	"github.com/factorgate/factorgate/host/store"
 )
 
@@ -65,16 +65,12 @@ type Sessions interface {
 	Authenticate(ctx context.Context, secret string) (auth.Session, error)
 }
 
-// SignIn is the OAuth provider's first-party sign-in, which the dialects'
-// own sign-in endpoints translate to (*oauth.Provider): the password check
-// with the shared lockout, the pending second step, and the tokens or the
-// session a completed sign-in gets.
+// SignIn is the sign-in service the dialects' own sign-in endpoints
+// translate to (*signin.Service).
 type SignIn interface {
-	CheckSignInPassword(ctx context.Context, r *http.Request, c oauth.SignInClient, username, password string) (store.User, error)
-	BeginSignIn(ctx context.Context, c oauth.SignInClient, user store.User, step oauth.SignInStep) (string, error)
-	CompleteSignIn(ctx context.Context, r *http.Request, c oauth.SignInClient, state string, prove oauth.Prove) (oauth.SignedIn, error)
-	ProveSignIn(ctx context.Context, r *http.Request, c oauth.SignInClient, user store.User, step oauth.SignInStep, prove oauth.Prove) (oauth.SignedIn, error)
-	FinishSignIn(ctx context.Context, r *http.Request, c oauth.SignInClient, user store.User) (oauth.SignedIn, error)
+	Begin(ctx context.Context, req signin.Start) (signin.Started, error)
+	Complete(ctx context.Context, c signin.Client, m signin.Meta, state string, p signin.Proof) (signin.SignedIn, error)
+	SignInWithCode(ctx context.Context, req signin.Start, code string) (signin.SignedIn, error)
 	SecureCookies() bool
 }
 
@@ -84,7 +80,7 @@ var (
 	_ Tokens   = (*auth.Tokens)(nil)
 	_ Tokens   = auth.Chain(nil)
 	_ Sessions = (*auth.Sessions)(nil)
-	_ SignIn   = (*oauth.Provider)(nil)
+	_ SignIn   = (*signin.Service)(nil)
 )
 
 // Deps are what the dialects need.
@@ -140,6 +136,12 @@ func (d Deps) activeFactors(ctx context.Context, userID string) (map[string]bool
 		}
 	}
 	return out, nil
+}
+
+// signInMeta is the sign-in service's who and where for a request through
+// a dialect.
+func (d Deps) signInMeta(r *http.Request, via string) signin.Meta {
+	return signin.Meta{RemoteAddr: httpx.ClientIP(r, d.TrustedProxies), Via: via}
 }
 
 // meta is the audit record's who and where for a request through a dialect.

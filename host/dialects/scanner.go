@@ -44,8 +44,7 @@ import (
 
 	"github.com/factorgate/factorgate/host/auth"
 	"github.com/factorgate/factorgate/host/mfa"
-	"github.com/factorgate/factorgate/host/oauth"
-	"github.com/factorgate/factorgate/host/store"
+	"github.com/factorgate/factorgate/host/signin"
 	"github.com/factorgate/factorgate/sdk"
 )
 
@@ -570,8 +569,8 @@ func (s *scanner) write(w http.ResponseWriter, r *http.Request, status int, v an
 
 // scannerClient is the built-in OAuth client the scanner's sign-in issues
 // its JWT access tokens to (registered at first use when absent).
-func scannerClient() oauth.SignInClient {
-	return oauth.SignInClient{ID: "factorgate-scanner", Name: "Security scanner API sign-in"}
+func scannerClient() signin.Client {
+	return signin.Client{ID: "factorgate-scanner", Name: "Security scanner API sign-in"}
 }
 
 // scannerSignInFields are the members a sign-in body may hold: the password
@@ -689,49 +688,22 @@ func (s *scanner) signInPassword(w http.ResponseWriter, r *http.Request, body ma
 		return scannerErrorf(http.StatusUnprocessableEntity, "username and password are required")
 	}
 	if len(username) > scannerMaxCredential || len(password) > scannerMaxCredential {
-		return oauth.ErrBadCredentials
+		return signin.ErrBadCredentials
 	}
-	ctx := r.Context()
-	user, err := s.d.SignIn.CheckSignInPassword(ctx, r, scannerClient(), username, password)
+	// The user's factor among this API's methods: TOTP first, then SMS. A
+	// factor that sends its code sends it now.
+	started, err := s.d.SignIn.Begin(r.Context(), signin.Start{
+		Client: scannerClient(), Meta: s.d.signInMeta(r, scannerVia), Username: username, Password: password,
+		Factors: []string{s.factors["totp"], s.factors["sms"]},
+	})
 	if err != nil {
 		return err
 	}
-	active, err := s.d.activeFactors(ctx, user.ID)
-	if err != nil {
-		return err
-	}
-	if len(active) == 0 {
-		done, err := s.d.SignIn.FinishSignIn(ctx, r, scannerClient(), user)
-		if err != nil {
-			return err
-		}
-		s.write(w, r, http.StatusOK, scannerToken{Token: done.Tokens.AccessToken})
+	if started.Done != nil {
+		s.write(w, r, http.StatusOK, scannerToken{Token: started.Done.Tokens.AccessToken})
 		return nil
 	}
-	// The user's factor among this API's methods: TOTP first, then SMS.
-	var step oauth.SignInStep
-	for _, method := range []string{"totp", "sms"} {
-		if f, ok := s.factors[method]; ok && active[f] {
-			step.Factor = f
-			break
-		}
-	}
-	if step.Factor == "" {
-		return scannerErrorf(http.StatusUnprocessableEntity, "the account's second factor cannot be used with this API")
-	}
-	if step.Factor == s.factors["sms"] {
-		p := auth.Principal{User: user}
-		ch, err := s.d.MFA.Challenge(ctx, s.d.meta(r, p, scannerVia), mfa.ChallengeRequest{UserID: user.ID, Factor: step.Factor})
-		if err != nil {
-			return err
-		}
-		step.ChallengeID = ch.ID
-	}
-	state, err := s.d.SignIn.BeginSignIn(ctx, scannerClient(), user, step)
-	if err != nil {
-		return err
-	}
-	s.write(w, r, http.StatusOK, scannerSignInState{OTPSessionState: state})
+	s.write(w, r, http.StatusOK, scannerSignInState{OTPSessionState: started.State})
 	return nil
 }
 
@@ -747,16 +719,7 @@ func (s *scanner) signInSecondStep(w http.ResponseWriter, r *http.Request, body 
 	if err != nil {
 		return err
 	}
-	done, err := s.d.SignIn.CompleteSignIn(r.Context(), r, scannerClient(), body["otp_session_state"], func(ctx context.Context, step oauth.SignInStep) ([]string, error) {
-		p := auth.Principal{User: store.User{ID: step.UserID}}
-		v, err := s.d.MFA.Verify(ctx, s.d.meta(r, p, scannerVia), mfa.VerifyRequest{
-			UserID: step.UserID, Factor: step.Factor, ChallengeID: step.ChallengeID, Proof: sdk.Proof{Code: code},
-		})
-		if err != nil {
-			return nil, err
-		}
-		return v.AMR, nil
-	})
+	done, err := s.d.SignIn.Complete(r.Context(), scannerClient(), s.d.signInMeta(r, scannerVia), body["otp_session_state"], signin.Proof{Code: code})
 	if err != nil {
 		return err
 	}
@@ -768,10 +731,12 @@ func (s *scanner) signInSecondStep(w http.ResponseWriter, r *http.Request, body 
 // their usual answers.
 func (s *scanner) signInError(err error) error {
 	switch {
-	case errors.Is(err, oauth.ErrBadCredentials):
+	case errors.Is(err, signin.ErrBadCredentials):
 		return scannerErrorf(http.StatusUnauthorized, "invalid username or password")
-	case errors.Is(err, oauth.ErrSignInState):
+	case errors.Is(err, signin.ErrStepInvalid):
 		return scannerErrorf(http.StatusUnauthorized, "invalid or expired otp_session_state; sign in again")
+	case errors.Is(err, signin.ErrNoUsableFactor):
+		return scannerErrorf(http.StatusUnprocessableEntity, "the account's second factor cannot be used with this API")
 	}
 	return err
 }

@@ -152,7 +152,7 @@ func newSignInEnv(t testing.TB, dbURL string, factors signInFactors, lockout sto
 	e.mux = http.NewServeMux()
 	e.mux.Handle("/", api.New(api.Deps{MFA: e.svc, Users: e.st, Auth: bearer, Factors: m}))
 	Register(e.mux, Deps{
-		MFA: e.svc, Users: e.st, Tokens: bearer, Sessions: e.sessions, SignIn: provider,
+		MFA: e.svc, Users: e.st, Tokens: bearer, Sessions: e.sessions, SignIn: provider.SignIn(),
 		Routes: map[string]string{
 			RouteScannerTOTP: "totp", RouteScannerSMS: "sms", RouteAccountingSMS: "sms",
 			RouteSlugBaseTOTP: "totp", RouteSlugBaseBackupCodes: "backup-codes",

@@ -18,8 +18,7 @@ import (
 
 	"github.com/factorgate/factorgate/host/auth"
 	"github.com/factorgate/factorgate/host/mfa"
-	"github.com/factorgate/factorgate/host/oauth"
-	"github.com/factorgate/factorgate/host/store"
+	"github.com/factorgate/factorgate/host/signin"
 	"github.com/factorgate/factorgate/sdk"
 )
 
@@ -562,8 +561,8 @@ const (
 
 // slugBaseClient is the built-in client that owns SlugBase's pending logins;
 // a completed login is a browser session, not tokens.
-func slugBaseClient() oauth.SignInClient {
-	return oauth.SignInClient{ID: "factorgate-slugbase", Name: "SlugBase API sign-in", Session: true}
+func slugBaseClient() signin.Client {
+	return signin.Client{ID: "factorgate-slugbase", Name: "SlugBase API sign-in", Session: true}
 }
 
 // Failures of the sign-in.
@@ -614,31 +613,21 @@ func (s *slugBase) loginStep(w http.ResponseWriter, r *http.Request) error {
 	if len(email) > slugBaseMaxCredential || len(password) > slugBaseMaxCredential {
 		return slugBaseBadCredentials
 	}
-	ctx := r.Context()
-	client := slugBaseClient()
-	user, err := s.d.SignIn.CheckSignInPassword(ctx, r, client, email, password)
-	if err != nil {
-		return err
-	}
-	active, err := s.d.activeFactors(ctx, user.ID)
-	if err != nil {
-		return err
-	}
-	if len(active) == 0 {
-		done, err := s.d.SignIn.FinishSignIn(ctx, r, client, user)
-		if err != nil {
-			return err
-		}
-		s.signedIn(w, r, done)
-		return nil
-	}
-	if !active[s.totp] && (s.backupCodes == "" || !active[s.backupCodes]) {
+	started, err := s.d.SignIn.Begin(r.Context(), signin.Start{
+		Client: slugBaseClient(), Meta: s.d.signInMeta(r, slugBaseVia), Username: email, Password: password,
+		Factors: []string{s.totp, s.backupCodes},
+	})
+	if errors.Is(err, signin.ErrNoUsableFactor) {
 		return slugBaseMFAUnavailable
 	}
-	state, err := s.d.SignIn.BeginSignIn(ctx, client, user, oauth.SignInStep{})
 	if err != nil {
 		return err
 	}
+	if started.Done != nil {
+		s.signedIn(w, r, *started.Done)
+		return nil
+	}
+	state := started.State
 	http.SetCookie(w, auth.Cookie(SlugBaseMFAPendingCookie, state, slugBasePendingPath, s.d.SignIn.SecureCookies(), 5*time.Minute))
 	s.writeJSON(w, r, http.StatusOK, slugBaseMFARequired{MFARequired: true})
 	return nil
@@ -685,14 +674,7 @@ func (s *slugBase) verifyStep(w http.ResponseWriter, r *http.Request) error {
 	if factor == "" {
 		return slugBaseWrongCode
 	}
-	done, err := s.d.SignIn.CompleteSignIn(r.Context(), r, slugBaseClient(), c.Value, func(ctx context.Context, step oauth.SignInStep) ([]string, error) {
-		p := auth.Principal{User: store.User{ID: step.UserID}}
-		v, err := s.d.MFA.Verify(ctx, s.d.meta(r, p, slugBaseVia), mfa.VerifyRequest{UserID: step.UserID, Factor: factor, Proof: sdk.Proof{Code: code}})
-		if err != nil {
-			return nil, err
-		}
-		return v.AMR, nil
-	})
+	done, err := s.d.SignIn.Complete(r.Context(), slugBaseClient(), s.d.signInMeta(r, slugBaseVia), c.Value, signin.Proof{Factor: factor, Code: code})
 	if err != nil {
 		return err
 	}
@@ -712,7 +694,7 @@ func (s *slugBase) codeFactor(code string) string {
 }
 
 // signedIn sets the session cookie and answers with the user.
-func (s *slugBase) signedIn(w http.ResponseWriter, r *http.Request, done oauth.SignedIn) {
+func (s *slugBase) signedIn(w http.ResponseWriter, r *http.Request, done signin.SignedIn) {
 	http.SetCookie(w, auth.Cookie(SlugBaseSessionCookie, done.Session.Secret, "/", s.d.SignIn.SecureCookies(), done.SessionMaxAge))
 	u := done.User
 	s.writeJSON(w, r, http.StatusOK, slugBaseUser{ID: u.ID, Email: u.Email, Name: u.Name, IsAdmin: u.Admin})
@@ -723,9 +705,9 @@ func (s *slugBase) signedIn(w http.ResponseWriter, r *http.Request, done oauth.S
 // SlugBase, and the rest keep their usual answers.
 func (s *slugBase) signInFailure(err error) error {
 	switch {
-	case errors.Is(err, oauth.ErrBadCredentials):
+	case errors.Is(err, signin.ErrBadCredentials):
 		return slugBaseBadCredentials
-	case errors.Is(err, oauth.ErrSignInState):
+	case errors.Is(err, signin.ErrStepInvalid):
 		return slugBasePendingInvalid
 	case errors.Is(err, mfa.ErrInvalidCode), errors.Is(err, mfa.ErrReplayed), errors.Is(err, mfa.ErrExpired),
 		errors.Is(err, mfa.ErrNotEnrolled), errors.Is(err, mfa.ErrNotFound):

@@ -3,6 +3,8 @@ package oauth
 import (
 	"slices"
 	"strings"
+
+	"github.com/factorgate/factorgate/host/signin"
 )
 
 // Authentication context classes (the acr claim). A client asks for one with
@@ -20,8 +22,8 @@ const (
 // Authentication method references (RFC 8176) the provider adds itself; the
 // factors name their own ("otp", "sms", "hwk", "swk", "user", ...).
 const (
-	amrPassword = "pwd"
-	amrMFA      = "mfa"
+	amrPassword = signin.AMRPassword
+	amrMFA      = signin.AMRMFA
 )
 
 // acrValuesSupported is what discovery lists, strongest last.
@@ -60,21 +62,6 @@ func MeetsACR(have, want string) bool {
 		return want == ACRPassword || isMFAClass(want)
 	}
 	return false
-}
-
-// addMethods merges methods into amr, keeping the order they were proven in.
-// Once a second factor joins a first, "mfa" is added (RFC 8176 §2).
-func addMethods(amr []string, secondFactor bool, methods ...string) []string {
-	out := slices.Clone(amr)
-	for _, m := range methods {
-		if m != "" && !slices.Contains(out, m) {
-			out = append(out, m)
-		}
-	}
-	if secondFactor && slices.Contains(out, amrPassword) && !slices.Contains(out, amrMFA) {
-		out = append(out, amrMFA)
-	}
-	return out
 }
 
 // splitSpaces splits a space-separated parameter (scope, acr_values).

@@ -12,6 +12,7 @@ import (
 	"github.com/ory/fosite"
 
 	"github.com/factorgate/factorgate/host/mfa"
+	"github.com/factorgate/factorgate/host/signin"
 	"github.com/factorgate/factorgate/host/store"
 	"github.com/factorgate/factorgate/sdk"
 )
@@ -19,10 +20,9 @@ import (
 // mfaGrant serves the three MFA grants of Auth0's contract: mfa-otp
 // (mfa_token, otp), mfa-oob (mfa_token, oob_code, binding_code) and
 // mfa-recovery-code (mfa_token, recovery_code). The second factor is
-// verified, or the enrollment /mfa/associate began is confirmed, in the same
-// database transaction that consumes the mfa_token and stores the tokens:
-// either all of it happens or none. A wrong code still counts against the
-// user's lockout (that part commits), and leaves the mfa_token usable.
+// verified, or the enrollment /mfa/associate began is confirmed, first;
+// then one transaction consumes the mfa_token and stores the tokens. A wrong
+// code counts against the user's lockout and leaves the mfa_token usable.
 type mfaGrant struct{ p *Provider }
 
 var _ fosite.TokenEndpointHandler = (*mfaGrant)(nil)
@@ -133,7 +133,7 @@ type issued struct {
 }
 
 // PopulateTokenEndpointResponse proves the second factor and issues the
-// tokens in one transaction.
+// tokens.
 func (h *mfaGrant) PopulateTokenEndpointResponse(ctx context.Context, req fosite.AccessRequester, resp fosite.AccessResponder) error {
 	grant := h.grant(req)
 	if grant == "" {
@@ -144,47 +144,9 @@ func (h *mfaGrant) PopulateTokenEndpointResponse(ctx context.Context, req fosite
 	if !ok {
 		return fosite.ErrServerError.WithDebugf("session is %T", req.GetSession())
 	}
-	r := httpRequest(ctx)
-	form := req.GetRequestForm()
-	var (
-		out     issued
-		outcome error
-	)
-	err := p.d.Store.InTx(ctx, func(ctx context.Context) error {
-		outcome = nil
-		tok, err := p.loadMFAToken(ctx, form.Get("mfa_token"), req.GetClient().GetID())
-		if err != nil {
-			outcome = err
-			return nil
-		}
-		user, err := p.d.Store.GetUser(ctx, tok.UserID)
-		if err != nil {
-			return fmt.Errorf("load user: %w", err)
-		}
-		amr, codes, err := h.prove(ctx, r, grant, tok, form.Get)
-		var lerr *mfa.Error
-		if errors.As(err, &lerr) {
-			// The counted attempt (and its audit record) commits; the
-			// mfa_token stays usable.
-			outcome = lerr
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		if err := p.d.Store.ConsumeMFAToken(ctx, tok.Hash, tok.Version); err != nil {
-			return fmt.Errorf("consume mfa_token: %w", err)
-		}
-		a := authState{AMR: addMethods(tok.AMR, true, amr...), AuthTime: p.now()}
-		*sess = *userSession(user.ID, user.Name, a, nil, tok.CreatedAt).withExpiries(sess)
-		out.recoveryCodes = codes
-		return p.storeTokens(ctx, req, &out)
-	})
+	out, err := h.proveAndStore(ctx, req, grant, sess)
 	if err != nil {
-		return fosite.ErrServerError.WithWrap(err).WithDebug(err.Error())
-	}
-	if outcome != nil {
-		return grantError(grant, outcome)
+		return err
 	}
 	resp.SetAccessToken(out.access)
 	resp.SetTokenType("bearer")
@@ -205,6 +167,48 @@ func (h *mfaGrant) PopulateTokenEndpointResponse(ctx context.Context, req fosite
 		}
 	}
 	return nil
+}
+
+// proveAndStore proves the grant's second factor, then consumes the
+// mfa_token and stores the tokens in one transaction. The factor is called
+// first, outside any transaction (a plugin call never holds the database);
+// a wrong code counts against the lockout and leaves the mfa_token usable.
+// Of two requests proving one mfa_token, the one whose compare-and-swap
+// consumes it gets the tokens.
+func (h *mfaGrant) proveAndStore(ctx context.Context, req fosite.AccessRequester, grant string, sess *Session) (issued, error) {
+	p := h.p
+	form := req.GetRequestForm()
+	tok, err := p.loadMFAToken(ctx, form.Get("mfa_token"), req.GetClient().GetID())
+	if err != nil {
+		return issued{}, err
+	}
+	user, err := p.d.Store.GetUser(ctx, tok.UserID)
+	if err != nil {
+		return issued{}, fosite.ErrServerError.WithWrap(err).WithDebug(err.Error())
+	}
+	amr, codes, err := h.prove(ctx, httpRequest(ctx), grant, tok, form.Get)
+	if _, ok := errors.AsType[*mfa.Error](err); ok {
+		return issued{}, grantError(grant, err)
+	}
+	if err != nil {
+		return issued{}, fosite.ErrServerError.WithWrap(err).WithDebug(err.Error())
+	}
+	out := issued{recoveryCodes: codes}
+	err = p.d.Store.InTx(ctx, func(ctx context.Context) error {
+		if err := p.d.Store.ConsumeMFAToken(ctx, tok.Hash, tok.Version); err != nil {
+			return fmt.Errorf("consume mfa_token: %w", err)
+		}
+		a := authState{AMR: signin.AddMethods(tok.AMR, true, amr...), AuthTime: p.now()}
+		*sess = *userSession(user.ID, user.Name, a, nil, tok.CreatedAt).withExpiries(sess)
+		return p.storeTokens(ctx, req, &out)
+	})
+	if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrConflict) {
+		return issued{}, fosite.ErrInvalidGrant.WithHint("The mfa_token is invalid or was already used.")
+	}
+	if err != nil {
+		return issued{}, fosite.ErrServerError.WithWrap(err).WithDebug(err.Error())
+	}
+	return out, nil
 }
 
 // withExpiries keeps the token expiries HandleTokenEndpointRequest set.
@@ -326,8 +330,7 @@ func (h *mfaGrant) recover(ctx context.Context, m mfa.Meta, tok store.MFAToken, 
 
 // hostError reports a failure of a step the user has no part in (enrolling
 // the companion backup codes). Its chain to the lifecycle error is cut on
-// purpose: such a failure must roll the grant's transaction back rather than
-// be committed and answered as a wrong code.
+// purpose: such a failure is the server's, never answered as a wrong code.
 func hostError(op string, err error) error {
 	return fmt.Errorf("%s: %s", op, err.Error())
 }

@@ -9,6 +9,8 @@ import (
 
 	"github.com/ory/fosite"
 
+	"github.com/factorgate/factorgate/host/mfa"
+	"github.com/factorgate/factorgate/host/signin"
 	"github.com/factorgate/factorgate/host/store"
 )
 
@@ -65,13 +67,13 @@ func (h *passwordStep) HandleTokenEndpointRequest(ctx context.Context, req fosit
 		return err
 	}
 	r := httpRequest(ctx)
-	user, err := p.checkPassword(ctx, r, username, password, client.ID, "grant")
-	var locked *lockedError
+	user, err := p.signin.CheckPassword(ctx, p.signInMeta(r, client.ID, "grant"), username, password)
 	switch {
-	case errors.Is(err, errBadPassword):
+	case errors.Is(err, signin.ErrBadCredentials):
 		return fosite.ErrInvalidGrant.WithHint("Wrong username or password.")
-	case errors.As(err, &locked):
-		return tooManyAttemptsError(locked.retryAfter)
+	case errors.Is(err, mfa.ErrLocked):
+		d, _ := mfa.RetryAfter(err)
+		return tooManyAttemptsError(d)
 	case err != nil:
 		return fosite.ErrServerError.WithWrap(err)
 	}

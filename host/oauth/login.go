@@ -294,7 +294,7 @@ func (p *Provider) enterVerify(ctx context.Context, r *http.Request, fl *loginFl
 	if !f.Challenge {
 		return nil
 	}
-	ch, err := p.d.MFA.Challenge(ctx, p.meta(r, fl.UserID), mfa.ChallengeRequest{UserID: fl.UserID, Factor: f.Factor})
+	ch, err := p.signin.SendCode(ctx, p.signInMeta(r, fl.ClientID, "oauth"), fl.UserID, f.Factor)
 	if err != nil {
 		return err
 	}

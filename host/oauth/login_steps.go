@@ -1,86 +1,18 @@
 package oauth
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/factorgate/factorgate/host/auth"
+	"github.com/factorgate/factorgate/host/internal/httpx"
 	"github.com/factorgate/factorgate/host/mfa"
+	"github.com/factorgate/factorgate/host/signin"
 	"github.com/factorgate/factorgate/host/store"
 	"github.com/factorgate/factorgate/sdk"
 )
-
-// Audit actions of the provider.
-const (
-	actionPassword = "oauth.password"
-	actionLogin    = "oauth.login"
-)
-
-// timingHash is compared against when the user is unknown or has no
-// password, so that the answer takes as long as for a wrong password.
-const timingHash = "$2a$12$A5oPHOSmbfj4Ee4WlpdWkelO2y/KYUln95gK6KmsyaFP0VfxxPKT2"
-
-// Failures of the password step.
-var errBadPassword = errors.New("wrong username or password")
-
-// lockedError reports a user locked out by failed attempts.
-type lockedError struct{ retryAfter time.Duration }
-
-func (e *lockedError) Error() string {
-	return fmt.Sprintf("too many failed attempts; try again in %s", e.retryAfter)
-}
-
-// checkPassword checks a user's password. The attempt counts against the
-// same per-user lockout as second factors, before the hash is compared, and
-// both outcomes are audited. A success does not reset the counter: only a
-// completed login does, so knowing the password does not buy more guesses at
-// the second factor.
-func (p *Provider) checkPassword(ctx context.Context, r *http.Request, username, password, clientID, via string) (store.User, error) {
-	user, err := p.d.Store.GetUserByName(ctx, username)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && user.PasswordHash == "") {
-		auth.CheckPassword(timingHash, password)
-		p.audit(ctx, r, store.User{}, actionPassword, "unknown_user", map[string]string{"client": clientID, "via": via})
-		return store.User{}, errBadPassword
-	}
-	if err != nil {
-		return store.User{}, fmt.Errorf("look up user: %w", err)
-	}
-	now := p.now()
-	a, err := p.d.Store.ReserveAttempt(ctx, user.ID, now, p.d.Lockout)
-	if err != nil {
-		return store.User{}, fmt.Errorf("count attempt: %w", err)
-	}
-	if !a.Allowed {
-		p.audit(ctx, r, user, actionPassword, "locked", map[string]string{"client": clientID, "via": via})
-		return store.User{}, &lockedError{retryAfter: max(time.Second, a.LockedUntil.Sub(now).Round(time.Second))}
-	}
-	if !auth.CheckPassword(user.PasswordHash, password) {
-		p.audit(ctx, r, user, actionPassword, "invalid", map[string]string{"client": clientID, "via": via})
-		return store.User{}, errBadPassword
-	}
-	p.audit(ctx, r, user, actionPassword, "ok", map[string]string{"client": clientID, "via": via})
-	return user, nil
-}
-
-// audit records an outcome of the provider; it never records a password or
-// a code. A failed write is logged.
-func (p *Provider) audit(ctx context.Context, r *http.Request, user store.User, action, result string, detail map[string]string) {
-	actor := user.ID
-	if actor == "" {
-		actor = "anonymous"
-	}
-	e := store.AuditEvent{
-		Time: p.now(), OrgID: user.OrgID, UserID: user.ID, Actor: actor, Action: action, Result: result,
-		RemoteAddr: p.meta(r, user.ID).RemoteAddr, Detail: detail,
-	}
-	if _, err := p.d.Store.AppendAudit(ctx, e); err != nil {
-		p.log.ErrorContext(ctx, "oauth: audit write failed", "action", action, "user", user.ID, "error", err)
-	}
-}
 
 // postFlow loads the flow of a form post and checks it is at one of steps.
 func (p *Provider) postFlow(w http.ResponseWriter, r *http.Request, steps ...string) (*loginFlow, bool) {
@@ -124,14 +56,14 @@ func (p *Provider) loginPassword(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	user, err := p.checkPassword(ctx, r, strings.TrimSpace(r.PostFormValue("username")), r.PostFormValue("password"), fl.ClientID, "login")
-	var locked *lockedError
+	user, err := p.signin.CheckPassword(ctx, p.signInMeta(r, fl.ClientID, "login"), r.PostFormValue("username"), r.PostFormValue("password"))
 	switch {
-	case errors.Is(err, errBadPassword):
+	case errors.Is(err, signin.ErrBadCredentials):
 		p.renderStep(w, r, fl, http.StatusUnauthorized, "Wrong username or password.", nil)
 		return
-	case errors.As(err, &locked):
-		p.renderStep(w, r, fl, http.StatusTooManyRequests, fmt.Sprintf("Too many failed attempts. Try again in %s.", locked.retryAfter), nil)
+	case errors.Is(err, mfa.ErrLocked):
+		status, msg := p.mfaMessage(r, err)
+		p.renderStep(w, r, fl, status, msg, nil)
 		return
 	case err != nil:
 		p.renderError(w, r, http.StatusInternalServerError, "The sign-in could not continue.", err)
@@ -140,7 +72,6 @@ func (p *Provider) loginPassword(w http.ResponseWriter, r *http.Request) {
 	fl.UserID, fl.AMR, fl.AuthTime = user.ID, []string{amrPassword}, p.now()
 	done, err := p.advance(ctx, r, fl)
 	if done {
-		p.resetAttempts(ctx, user.ID)
 		p.finish(w, r, fl)
 		return
 	}
@@ -205,13 +136,13 @@ func (p *Provider) loginVerify(w http.ResponseWriter, r *http.Request) {
 		p.renderStep(w, r, fl, http.StatusBadRequest, "Enter the code.", nil)
 		return
 	}
-	v, err := p.d.MFA.Verify(ctx, p.meta(r, fl.UserID), mfa.VerifyRequest{UserID: fl.UserID, Factor: fl.Factor, Proof: sdk.Proof{Code: code}})
+	amr, err := p.signin.Prove(ctx, p.signInMeta(r, fl.ClientID, "oauth"), signin.Step{UserID: fl.UserID, Factor: fl.Factor}, code)
 	if err != nil {
 		status, msg := p.mfaMessage(r, err)
 		p.renderStep(w, r, fl, status, msg, nil)
 		return
 	}
-	fl.AMR = addMethods(fl.AMR, true, v.AMR...)
+	fl.AMR = signin.AddMethods(fl.AMR, true, amr...)
 	fl.AuthTime = p.now()
 	p.finish(w, r, fl)
 }
@@ -277,7 +208,7 @@ func (p *Provider) loginConfirm(w http.ResponseWriter, r *http.Request) {
 		p.renderStep(w, r, fl, status, msg, nil)
 		return
 	}
-	fl.AMR = addMethods(fl.AMR, true, c.Credential.AMR...)
+	fl.AMR = signin.AddMethods(fl.AMR, true, c.Credential.AMR...)
 	fl.AuthTime, fl.Display, fl.EnrollmentID = p.now(), nil, ""
 	if c.Also == nil || len(c.Also.Display.Codes) == 0 {
 		p.finish(w, r, fl)
@@ -330,16 +261,13 @@ func (p *Provider) finish(w http.ResponseWriter, r *http.Request, fl *loginFlow)
 		return
 	}
 	http.SetCookie(w, auth.Cookie(sessionCookieName, se.Secret, "/", p.secure, p.d.SessionMaxAge))
-	p.audit(ctx, r, user, actionLogin, "ok", map[string]string{"client": fl.ClientID, "amr": strings.Join(fl.AMR, " ")})
+	p.signin.Finished(ctx, p.signInMeta(r, fl.ClientID, "login"), user, fl.AMR)
 	p.resumeAuthorization(w, r, fl, user)
 }
 
-// resetAttempts clears the user's failure count after a completed login; a
-// failure only leaves the count higher.
-func (p *Provider) resetAttempts(ctx context.Context, userID string) {
-	if err := p.d.Store.ResetAttempts(ctx, userID); err != nil {
-		p.log.WarnContext(ctx, "oauth: reset failed attempts", "user", userID, "error", err)
-	}
+// signInMeta is the sign-in service's who and where for a request.
+func (p *Provider) signInMeta(r *http.Request, clientID, via string) signin.Meta {
+	return signin.Meta{RemoteAddr: httpx.ClientIP(r, p.d.TrustedProxies), Via: via, ClientID: clientID}
 }
 
 // mfaMessage maps a lifecycle failure to what the login page says; nil is

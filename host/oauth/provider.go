@@ -21,25 +21,22 @@ import (
 	"github.com/factorgate/factorgate/host/auth"
 	"github.com/factorgate/factorgate/host/mfa"
 	"github.com/factorgate/factorgate/host/plugins"
+	"github.com/factorgate/factorgate/host/signin"
 	"github.com/factorgate/factorgate/host/store"
+	"github.com/factorgate/factorgate/sdk"
 )
 
 // Store is the persistence the provider needs (*store.SQLStore). It must be
 // the store the MFA service uses, so that an MFA grant's verification and the
 // tokens it issues share one transaction.
 type Store interface {
+	signin.Store
 	InTx(ctx context.Context, fn func(ctx context.Context) error) error
 	Fosite() *store.FositeStore
-	GetUser(ctx context.Context, id string) (store.User, error)
-	GetUserByName(ctx context.Context, name string) (store.User, error)
-	ReserveAttempt(ctx context.Context, userID string, now time.Time, p store.LockoutPolicy) (store.Attempt, error)
-	ResetAttempts(ctx context.Context, userID string) error
-	AppendAudit(ctx context.Context, e store.AuditEvent) (store.AuditEvent, error)
 	DeleteExpiredOAuth(ctx context.Context, now time.Time) (int64, error)
 	CreateOAuthClient(ctx context.Context, c store.OAuthClient) (store.OAuthClient, error)
 	store.OAuthKeyStore
 	store.LoginFlowStore
-	store.MFATokenStore
 }
 
 // Sealer encrypts keys and login flows at rest (*seal.Sealer).
@@ -150,13 +147,6 @@ func (d Deps) withDefaults() (Deps, error) {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
-	if d.Lockout.MaxFailures <= 0 {
-		// The MFA service's defaults, for callers that left both unset.
-		d.Lockout = store.LockoutPolicy{MaxFailures: 5, BaseDelay: 30 * time.Second, MaxDelay: time.Hour}
-	}
-	if err := d.Lockout.Validate(); err != nil {
-		return d, fmt.Errorf("oauth: %w", err)
-	}
 	if d.MaxBodyBytes <= 0 {
 		d.MaxBodyBytes = 64 << 10
 	}
@@ -217,6 +207,7 @@ type Provider struct {
 	strategy *tokenStrategy
 	idTokens *openid.IDTokenHandleHelper
 	pages    *template.Template
+	signin   *signin.Service
 	log      *slog.Logger
 }
 
@@ -245,6 +236,9 @@ func New(ctx context.Context, deps Deps) (*Provider, error) {
 	p := &Provider{
 		d: d, issuer: d.PublicURL, secure: auth.SecureCookies(d.PublicURL),
 		fstore: d.Store.Fosite(), keys: keys, pages: pages, log: d.Logger,
+	}
+	if p.signin, err = p.newSignIn(); err != nil {
+		return nil, err
 	}
 	p.config = &fosite.Config{
 		AccessTokenLifespan:   d.AccessTokenLifespan,
@@ -295,6 +289,29 @@ func New(ctx context.Context, deps Deps) (*Provider, error) {
 	p.fosite = f
 	return p, nil
 }
+
+// newSignIn builds the sign-in service the login pages, the MFA grants and
+// the dialects' sign-ins share, with the provider as its token issuer.
+func (p *Provider) newSignIn() (*signin.Service, error) {
+	d := p.d
+	return signin.New(signin.Deps{
+		Store: d.Store, MFA: d.MFA, Sessions: d.Sessions, Issuer: p,
+		Factors: signin.DescribeFunc(func(name string) (sdk.Description, bool) {
+			desc, ok := p.instances()[name]
+			return desc, ok
+		}),
+		Lockout: d.Lockout, StepLifespan: min(d.MFATokenLifespan, maxSignInStepLifespan),
+		SessionMaxAge: d.SessionMaxAge, SecureCookies: p.secure, Logger: d.Logger, Now: d.Now,
+	})
+}
+
+// maxSignInStepLifespan bounds how long a dialect's pending second step
+// lives.
+const maxSignInStepLifespan = 5 * time.Minute
+
+// SignIn returns the sign-in service, for the doors that sign people in
+// without the login pages (the dialects).
+func (p *Provider) SignIn() *signin.Service { return p.signin }
 
 // Handler returns the provider's endpoints.
 func (p *Provider) Handler() http.Handler {

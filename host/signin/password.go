@@ -1,0 +1,101 @@
+package signin
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/factorgate/factorgate/host/auth"
+	"github.com/factorgate/factorgate/host/mfa"
+	"github.com/factorgate/factorgate/host/store"
+)
+
+// timingHash is compared against when the user is unknown or has no
+// password, so that the answer takes as long as for a wrong password.
+const timingHash = "$2a$12$A5oPHOSmbfj4Ee4WlpdWkelO2y/KYUln95gK6KmsyaFP0VfxxPKT2"
+
+// maxCredential bounds a user name or password as sent; a longer one is a
+// wrong password, answered without hashing it.
+const maxCredential = 1024
+
+// CheckPassword checks a user's password. The attempt counts against the
+// same per-user lockout as second factors, before the hash is compared; an
+// unknown user costs as much as a wrong password; every outcome is audited.
+// A success does not reset the counter: only a completed sign-in does, so
+// knowing the password does not buy more guesses at the second factor. It
+// returns ErrBadCredentials, an *mfa.Error of kind mfa.ErrLocked, or another
+// error when the check itself failed.
+func (s *Service) CheckPassword(ctx context.Context, m Meta, username, password string) (store.User, error) {
+	username = strings.TrimSpace(username)
+	if username == "" || len(username) > maxCredential || len(password) > maxCredential {
+		s.audit(ctx, m, store.User{}, ActionPassword, "unknown_user", nil)
+		return store.User{}, ErrBadCredentials
+	}
+	user, err := s.d.Store.GetUserByName(ctx, username)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && user.PasswordHash == "") {
+		auth.CheckPassword(timingHash, password)
+		s.audit(ctx, m, store.User{}, ActionPassword, "unknown_user", nil)
+		return store.User{}, ErrBadCredentials
+	}
+	if err != nil {
+		return store.User{}, fmt.Errorf("signin: look up user: %w", err)
+	}
+	if err := s.reserveAttempt(ctx, user.ID); err != nil {
+		if errors.Is(err, mfa.ErrLocked) {
+			s.audit(ctx, m, user, ActionPassword, "locked", nil)
+		}
+		return store.User{}, err
+	}
+	if !auth.CheckPassword(user.PasswordHash, password) {
+		s.audit(ctx, m, user, ActionPassword, "invalid", nil)
+		return store.User{}, ErrBadCredentials
+	}
+	s.audit(ctx, m, user, ActionPassword, "ok", nil)
+	return user, nil
+}
+
+// reserveAttempt counts one password attempt of the user; a locked user
+// gets an *mfa.Error of kind mfa.ErrLocked.
+func (s *Service) reserveAttempt(ctx context.Context, userID string) error {
+	now := s.now()
+	a, err := s.d.Store.ReserveAttempt(ctx, userID, now, s.d.Lockout)
+	if err != nil {
+		return fmt.Errorf("signin: count attempt: %w", err)
+	}
+	if !a.Allowed {
+		return &mfa.Error{Kind: mfa.ErrLocked, RetryAfter: max(time.Second, a.LockedUntil.Sub(now).Round(time.Second))}
+	}
+	return nil
+}
+
+// Finished ends a sign-in that proved what it needed: it resets the user's
+// failed attempts and audits the login. Doors that keep their own flow (the
+// login pages) call it; the other methods of the service call it themselves.
+func (s *Service) Finished(ctx context.Context, m Meta, user store.User, amr []string) {
+	if err := s.d.Store.ResetAttempts(ctx, user.ID); err != nil {
+		s.log.WarnContext(ctx, "signin: reset failed attempts", "user", user.ID, "error", err)
+	}
+	s.audit(ctx, m, user, ActionLogin, "ok", map[string]string{"amr": strings.Join(amr, " ")})
+}
+
+// audit records an outcome of a sign-in; it never records a password or a
+// code. A failed write is logged.
+func (s *Service) audit(ctx context.Context, m Meta, user store.User, action, result string, detail map[string]string) {
+	actor := user.ID
+	if actor == "" {
+		actor = "anonymous"
+	}
+	d := map[string]string{"client": m.ClientID, "via": m.Via}
+	for k, v := range detail {
+		d[k] = v
+	}
+	e := store.AuditEvent{
+		Time: s.now(), OrgID: user.OrgID, UserID: user.ID, Actor: actor, Action: action, Result: result,
+		RemoteAddr: m.RemoteAddr, Detail: d,
+	}
+	if _, err := s.d.Store.AppendAudit(ctx, e); err != nil {
+		s.log.ErrorContext(ctx, "signin: audit write failed", "action", action, "user", user.ID, "error", err)
+	}
+}
