@@ -36,6 +36,8 @@ import (
 
 	"github.com/coreos/go-oidc/v3/oidc"
 	"golang.org/x/oauth2"
+
+	"github.com/factorgate/factorgate/examples/stepup"
 )
 
 func main() {
@@ -273,14 +275,12 @@ func newResourceServer(provider *oidc.Provider, o options, out io.Writer) (*http
 			w.WriteHeader(http.StatusUnauthorized)
 			return
 		}
-		fresh := o.requireMaxAge <= 0 || time.Since(time.Unix(in.AuthTime, 0)) <= o.requireMaxAge
-		if !meetsACR(in.ACR, o.requireACR) || !fresh {
-			challenge := fmt.Sprintf(`Bearer error="insufficient_user_authentication", error_description="A different authentication level is required", acr_values="%s"`, o.requireACR)
-			if o.requireMaxAge > 0 {
-				challenge += fmt.Sprintf(", max_age=%d", int(o.requireMaxAge/time.Second))
-			}
-			w.Header().Set("WWW-Authenticate", challenge)
-			w.WriteHeader(http.StatusUnauthorized)
+		login := stepup.Authentication{ACR: in.ACR, AMR: in.AMR}
+		if in.AuthTime > 0 {
+			login.AuthTime = time.Unix(in.AuthTime, 0)
+		}
+		if !login.Satisfies(o.requireACR, o.requireMaxAge, time.Now()) {
+			stepup.Write(w, o.requireACR, o.requireMaxAge)
 			return
 		}
 		w.Header().Set("Content-Type", "application/json")
@@ -327,13 +327,6 @@ func introspect(ctx context.Context, endpoint, clientID, secret, token string) (
 		return introspection{}, fmt.Errorf("introspection response: %w", err)
 	}
 	return in, nil
-}
-
-// meetsACR mirrors the host's rule: an MFA class satisfies the password
-// class and the other MFA class.
-func meetsACR(have, want string) bool {
-	mfa := func(s string) bool { return s == "urn:factorgate:acr:mfa" || s == "https://refeds.org/profile/mfa" }
-	return want == "" || have == want || (mfa(have) && (mfa(want) || want == "urn:factorgate:acr:pwd"))
 }
 
 var challengeParam = regexp.MustCompile(`(\w+)=(?:"((?:[^"\\]|\\.)*)"|([^\s,]+))`)

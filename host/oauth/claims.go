@@ -51,18 +51,5 @@ func acrFor(amr, acrValues []string) string {
 	return ACRMFA
 }
 
-// MeetsACR reports whether a token whose acr claim is have satisfies a
-// resource that wants the class want: an MFA class satisfies every class,
-// the password class only itself.
-func MeetsACR(have, want string) bool {
-	switch {
-	case want == "" || have == want:
-		return true
-	case isMFAClass(have):
-		return want == ACRPassword || isMFAClass(want)
-	}
-	return false
-}
-
 // splitSpaces splits a space-separated parameter (scope, acr_values).
 func splitSpaces(s string) []string { return strings.Fields(s) }

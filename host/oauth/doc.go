@@ -85,9 +85,8 @@
 //	  error_description="A different authentication level is required",
 //	  acr_values="urn:factorgate:acr:mfa", max_age=300
 //
-// ([StepUpChallenge] builds the value, [WriteStepUp] the whole answer, and
-// [Authentication.Satisfies] checks the acr and auth_time from introspection
-// or a JWT access token). The client runs the authorization request again
+// (the package examples/stepup builds that answer and checks the acr and
+// auth_time from introspection or a JWT access token). The client runs the authorization request again
 // with the acr_values and max_age of the challenge. The login layer honours
 // them before fosite issues the code: acr_values naming an MFA class makes
 // the user prove (or enroll) a second factor, without the password again when

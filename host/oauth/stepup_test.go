@@ -14,6 +14,7 @@ import (
 	"github.com/pquerna/otp/totp"
 	"golang.org/x/oauth2"
 
+	"github.com/factorgate/factorgate/examples/stepup"
 	"github.com/factorgate/factorgate/host/oauth"
 )
 
@@ -33,13 +34,13 @@ func resourceServer(t testing.TB, h *host, clientID, secret, wantACR string, max
 			w.WriteHeader(http.StatusUnauthorized)
 			return
 		}
-		a := oauth.Authentication{}
+		a := stepup.Authentication{}
 		a.ACR, _ = in["acr"].(string)
 		if at, ok := in["auth_time"].(float64); ok {
 			a.AuthTime = time.Unix(int64(at), 0)
 		}
 		if !a.Satisfies(wantACR, maxAge, now()) {
-			oauth.WriteStepUp(w, wantACR, maxAge)
+			stepup.Write(w, wantACR, maxAge)
 			return
 		}
 		w.WriteHeader(http.StatusOK)
@@ -65,6 +66,10 @@ func stepUpParams(header string) map[string]string {
 // runs the authorization again with them, the user (still signed in) only
 // adds a second factor, and the stronger token is accepted.
 func TestStepUp(t *testing.T) {
+	// The resource server's package names the provider's classes by value.
+	if stepup.ACRPassword != oauth.ACRPassword || stepup.ACRMFA != oauth.ACRMFA || stepup.ACRRefedsMFA != oauth.ACRRefedsMFA {
+		t.Fatal("examples/stepup and host/oauth disagree on the acr values")
+	}
 	h := sqliteHost(t, hostOptions{})
 	h.user("henry")
 	id, secret := h.client(clientSpec{id: "web"})

@@ -1,4 +1,10 @@
-package oauth
+// Package stepup is what a resource server in front of Factorgate needs to
+// ask for step-up authentication (RFC 9470): it checks the acr and auth_time
+// of a token (from introspection or a JWT access token) against what a
+// request requires and, when they fall short, answers 401 with the
+// WWW-Authenticate challenge that tells the client which acr_values and
+// max_age to ask the provider for. It imports nothing of the host.
+package stepup
 
 import (
 	"encoding/json"
@@ -8,12 +14,38 @@ import (
 	"time"
 )
 
-// StepUpChallenge returns the WWW-Authenticate value a resource server sends
+// Authentication context classes Factorgate issues (the acr claim).
+const (
+	// ACRPassword: the user proved a password only.
+	ACRPassword = "urn:factorgate:acr:pwd"
+	// ACRMFA: the user proved a password and a second factor.
+	ACRMFA = "urn:factorgate:acr:mfa"
+	// ACRRefedsMFA is the REFEDS MFA profile, met by the same logins as ACRMFA.
+	ACRRefedsMFA = "https://refeds.org/profile/mfa"
+)
+
+// isMFAClass reports whether acr names a class that needs a second factor.
+func isMFAClass(acr string) bool { return acr == ACRMFA || acr == ACRRefedsMFA }
+
+// MeetsACR reports whether a token whose acr claim is have satisfies a
+// resource that wants the class want: an MFA class satisfies every class,
+// the password class only itself.
+func MeetsACR(have, want string) bool {
+	switch {
+	case want == "" || have == want:
+		return true
+	case isMFAClass(have):
+		return want == ACRPassword || isMFAClass(want)
+	}
+	return false
+}
+
+// Challenge returns the WWW-Authenticate value a resource server sends
 // (with 401) when a token's authentication is not strong or recent enough
 // (RFC 9470): error="insufficient_user_authentication" with the acr_values
 // the client should ask for (acr, space-separated, may be empty) and, when
 // maxAge is positive, the max_age it should ask for (in whole seconds).
-func StepUpChallenge(acr string, maxAge time.Duration) string {
+func Challenge(acr string, maxAge time.Duration) string {
 	var b strings.Builder
 	b.WriteString(`Bearer error="insufficient_user_authentication"`)
 	b.WriteString(`, error_description="A different authentication level is required"`)
@@ -29,10 +61,10 @@ func StepUpChallenge(acr string, maxAge time.Duration) string {
 	return b.String()
 }
 
-// WriteStepUp answers a request whose token needs step-up: 401 with
-// StepUpChallenge's header and the same error as a JSON body.
-func WriteStepUp(w http.ResponseWriter, acr string, maxAge time.Duration) {
-	w.Header().Set("WWW-Authenticate", StepUpChallenge(acr, maxAge))
+// Write answers a request whose token needs step-up: 401 with
+// Challenge's header and the same error as a JSON body.
+func Write(w http.ResponseWriter, acr string, maxAge time.Duration) {
+	w.Header().Set("WWW-Authenticate", Challenge(acr, maxAge))
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(http.StatusUnauthorized)
