@@ -29,6 +29,12 @@ var clientGrants = []string{"authorization_code", "refresh_token", "client_crede
 // provider, and its token signing keys.
 func (c *cli) clientsCommand() *cobra.Command {
 	cmd := &cobra.Command{Use: "clients", Short: "Manage OAuth 2.0 / OpenID Connect clients"}
+	cmd.AddCommand(c.clientsCreateCommand(), c.clientsListCommand(), c.clientsDeleteCommand(), c.clientsRotateKeysCommand())
+	return cmd
+}
+
+// clientsCreateCommand registers a client.
+func (c *cli) clientsCreateCommand() *cobra.Command {
 	var (
 		id, name                            string
 		redirects, scopes, grants, audience []string
@@ -78,9 +84,12 @@ func (c *cli) clientsCommand() *cobra.Command {
 	f.BoolVar(&requireMFA, "require-mfa", false, "every login for this client proves a second factor (enrolling one if needed)")
 	f.BoolVar(&jwt, "jwt-access-tokens", false, "issue RFC 9068 JWT access tokens instead of opaque ones")
 	f.BoolVar(&first, "first-party", false, "allow the password step and the MFA grants (Auth0's MFA API) for this client")
-	cmd.AddCommand(create)
+	return create
+}
 
-	cmd.AddCommand(&cobra.Command{
+// clientsListCommand lists the clients.
+func (c *cli) clientsListCommand() *cobra.Command {
+	return &cobra.Command{
 		Use:   "list",
 		Short: "List the clients (never their secrets)",
 		Args:  cobra.NoArgs,
@@ -112,9 +121,12 @@ func (c *cli) clientsCommand() *cobra.Command {
 				return w.Flush()
 			})
 		},
-	})
+	}
+}
 
-	cmd.AddCommand(&cobra.Command{
+// clientsDeleteCommand deletes a client and its tokens.
+func (c *cli) clientsDeleteCommand() *cobra.Command {
+	return &cobra.Command{
 		Use:   "delete ID",
 		Short: "Delete a client, revoking every code and token issued to it",
 		Args:  cobra.ExactArgs(1),
@@ -129,9 +141,12 @@ func (c *cli) clientsCommand() *cobra.Command {
 				return nil
 			})
 		},
-	})
+	}
+}
 
-	cmd.AddCommand(&cobra.Command{
+// clientsRotateKeysCommand adds new token signing keys.
+func (c *cli) clientsRotateKeysCommand() *cobra.Command {
+	return &cobra.Command{
 		Use:   "rotate-keys",
 		Short: "Add new token signing keys (RS256, ES256); the old ones stay published until their tokens expire",
 		Args:  cobra.NoArgs,
@@ -152,8 +167,7 @@ func (c *cli) clientsCommand() *cobra.Command {
 				return nil
 			})
 		},
-	})
-	return cmd
+	}
 }
 
 // newClient checks the flags of `clients create` and returns the client.

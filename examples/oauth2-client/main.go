@@ -60,7 +60,8 @@ type options struct {
 	timeout                        time.Duration
 }
 
-func run(ctx context.Context, args []string, out io.Writer) error {
+// parseOptions reads the command line.
+func parseOptions(args []string) (options, error) {
 	var o options
 	fs := flag.NewFlagSet("oauth2-client", flag.ContinueOnError)
 	fs.StringVar(&o.issuer, "issuer", "http://127.0.0.1:8080", "the Factorgate host's public URL")
@@ -73,15 +74,22 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	fs.DurationVar(&o.requireMaxAge, "require-max-age", 0, "with -require-acr: also require a login no older than this")
 	fs.DurationVar(&o.timeout, "timeout", 5*time.Minute, "how long to wait for the browser")
 	if err := fs.Parse(args); err != nil {
-		return err
+		return options{}, err
 	}
 	if o.clientID == "" {
-		return errors.New("-client-id is required")
+		return options{}, errors.New("-client-id is required")
 	}
 	if o.requireACR != "" && o.clientSecret == "" {
-		return errors.New("-require-acr needs -client-secret: the resource server introspects the token with it")
+		return options{}, errors.New("-require-acr needs -client-secret: the resource server introspects the token with it")
 	}
+	return o, nil
+}
 
+func run(ctx context.Context, args []string, out io.Writer) error {
+	o, err := parseOptions(args)
+	if err != nil {
+		return err
+	}
 	provider, err := oidc.NewProvider(ctx, o.issuer)
 	if err != nil {
 		return fmt.Errorf("discover %s: %w", o.issuer, err)
@@ -108,7 +116,13 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		return nil
 	}
 
-	// Step-up: call a resource server that wants more than the token has.
+	return c.stepUp(ctx, provider, o, tok)
+}
+
+// stepUp calls a resource server that wants more than the token has and,
+// when it asks for a stronger login, signs in again once as it says.
+func (c *client) stepUp(ctx context.Context, provider *oidc.Provider, o options, tok *oauth2.Token) error {
+	out, conf := c.out, c.conf
 	api, err := newResourceServer(provider, o, out)
 	if err != nil {
 		return err
