@@ -89,7 +89,9 @@ func newAPIHost(t *testing.T, instances []plugins.InstanceConfig) *apiHost {
 	t.Cleanup(func() { st.Close() })
 	key, _ := seal.GenerateKey("k", nil)
 	sealer, _ := seal.New(key)
-	m := plugins.New(plugins.Options{Logger: log})
+	// The tests check outcomes, not speed: a call may take as long as a busy
+	// machine needs (fifty argon2id checks at once under the race detector).
+	m := plugins.New(plugins.Options{Logger: log, CallTimeout: 10 * time.Minute})
 	t.Cleanup(func() { m.Close() })
 	var binaries []plugins.Binary
 	for _, b := range bins {
