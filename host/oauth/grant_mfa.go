@@ -352,15 +352,11 @@ func grantError(grant string, err error) error {
 	if errors.As(err, &rfc) {
 		return rfc
 	}
+	if busy := busyError(err); busy != nil {
+		return busy
+	}
 	what := map[string]string{GrantMFAOTP: "otp", GrantMFAOOB: "binding_code", GrantMFARecovery: "recovery code"}[grant]
 	switch {
-	case errors.Is(err, mfa.ErrLocked):
-		d, _ := mfa.RetryAfter(err)
-		return tooManyAttemptsError(d)
-	case errors.Is(err, mfa.ErrThrottled):
-		return &fosite.RFC6749Error{ErrorField: "too_many_attempts", DescriptionField: "Too many requests; try again later.", CodeField: http.StatusTooManyRequests}
-	case errors.Is(err, mfa.ErrUnavailable):
-		return fosite.ErrTemporarilyUnavailable.WithHint("The second factor is unavailable right now.")
 	case errors.Is(err, mfa.ErrReplayed):
 		return fosite.ErrInvalidGrant.WithHintf("The %s was already used.", what)
 	case errors.Is(err, mfa.ErrExpired):

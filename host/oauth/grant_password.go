@@ -9,7 +9,6 @@ import (
 
 	"github.com/ory/fosite"
 
-	"github.com/factorgate/factorgate/host/mfa"
 	"github.com/factorgate/factorgate/host/signin"
 	"github.com/factorgate/factorgate/host/store"
 )
@@ -71,9 +70,8 @@ func (h *passwordStep) HandleTokenEndpointRequest(ctx context.Context, req fosit
 	switch {
 	case errors.Is(err, signin.ErrBadCredentials):
 		return fosite.ErrInvalidGrant.WithHint("Wrong username or password.")
-	case errors.Is(err, mfa.ErrLocked):
-		d, _ := mfa.RetryAfter(err)
-		return tooManyAttemptsError(d)
+	case busyError(err) != nil:
+		return busyError(err)
 	case err != nil:
 		return fosite.ErrServerError.WithWrap(err)
 	}

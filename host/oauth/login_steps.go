@@ -3,7 +3,9 @@ package oauth
 import (
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/factorgate/factorgate/host/auth"
@@ -61,8 +63,13 @@ func (p *Provider) loginPassword(w http.ResponseWriter, r *http.Request) {
 	case errors.Is(err, signin.ErrBadCredentials):
 		p.renderStep(w, r, fl, http.StatusUnauthorized, "Wrong username or password.", nil)
 		return
+	case errors.Is(err, mfa.ErrThrottled):
+		d, _ := mfa.RetryAfter(err)
+		status, _ := p.mfaMessage(w, r, err)
+		p.renderStep(w, r, fl, status, fmt.Sprintf("Too many sign-in attempts. Try again in %s.", d), nil)
+		return
 	case errors.Is(err, mfa.ErrLocked):
-		status, msg := p.mfaMessage(r, err)
+		status, msg := p.mfaMessage(w, r, err)
 		p.renderStep(w, r, fl, status, msg, nil)
 		return
 	case err != nil:
@@ -75,7 +82,7 @@ func (p *Provider) loginPassword(w http.ResponseWriter, r *http.Request) {
 		p.finish(w, r, fl)
 		return
 	}
-	status, msg := p.mfaMessage(r, err)
+	status, msg := p.mfaMessage(w, r, err)
 	p.saveAndShow(w, r, fl, status, msg)
 }
 
@@ -94,7 +101,7 @@ func (p *Provider) loginChooseFactor(w http.ResponseWriter, r *http.Request) {
 	want := r.PostFormValue("factor")
 	for _, f := range factors {
 		if f.Factor == want {
-			status, msg := p.mfaMessage(r, p.enterVerify(ctx, r, fl, f))
+			status, msg := p.mfaMessage(w, r, p.enterVerify(ctx, r, fl, f))
 			p.saveAndShow(w, r, fl, status, msg)
 			return
 		}
@@ -116,7 +123,7 @@ func (p *Provider) loginResend(w http.ResponseWriter, r *http.Request) {
 	}
 	for _, f := range factors {
 		if f.Factor == fl.Factor && f.Challenge {
-			status, msg := p.mfaMessage(r, p.enterVerify(ctx, r, fl, f))
+			status, msg := p.mfaMessage(w, r, p.enterVerify(ctx, r, fl, f))
 			p.saveAndShow(w, r, fl, status, msg)
 			return
 		}
@@ -138,7 +145,7 @@ func (p *Provider) loginVerify(w http.ResponseWriter, r *http.Request) {
 	}
 	amr, err := p.signin.Prove(ctx, p.signInMeta(r, fl.ClientID, "oauth"), signin.Step{UserID: fl.UserID, Factor: fl.Factor}, code)
 	if err != nil {
-		status, msg := p.mfaMessage(r, err)
+		status, msg := p.mfaMessage(w, r, err)
 		p.renderStep(w, r, fl, status, msg, nil)
 		return
 	}
@@ -172,7 +179,7 @@ func (p *Provider) loginEnroll(w http.ResponseWriter, r *http.Request) {
 	}
 	en, err := p.d.MFA.BeginEnrollment(r.Context(), p.meta(r, fl.UserID), mfa.BeginRequest{UserID: fl.UserID, Factor: opt.Factor, Params: params})
 	if err != nil {
-		status, msg := p.mfaMessage(r, err)
+		status, msg := p.mfaMessage(w, r, err)
 		fl.Step = stepEnroll
 		p.renderStep(w, r, fl, status, msg, nil)
 		return
@@ -204,7 +211,7 @@ func (p *Provider) loginConfirm(w http.ResponseWriter, r *http.Request) {
 			p.saveAndShow(w, r, fl, http.StatusGone, "The setup expired. Start it again.")
 			return
 		}
-		status, msg := p.mfaMessage(r, err)
+		status, msg := p.mfaMessage(w, r, err)
 		p.renderStep(w, r, fl, status, msg, nil)
 		return
 	}
@@ -272,9 +279,14 @@ func (p *Provider) signInMeta(r *http.Request, clientID, via string) signin.Meta
 
 // mfaMessage maps a lifecycle failure to what the login page says; nil is
 // no message.
-func (p *Provider) mfaMessage(r *http.Request, err error) (int, string) {
+// A failure that passes with time also sets Retry-After.
+func (p *Provider) mfaMessage(w http.ResponseWriter, r *http.Request, err error) (int, string) {
 	if err == nil {
 		return 0, ""
+	}
+	if busyError(err) != nil {
+		d, _ := mfa.RetryAfter(err)
+		w.Header().Set("Retry-After", strconv.Itoa(max(1, int(math.Ceil(d.Seconds())))))
 	}
 	switch {
 	case errors.Is(err, mfa.ErrInvalidCode):

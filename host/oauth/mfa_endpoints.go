@@ -270,14 +270,12 @@ func (p *Provider) mfaAuthenticators(w http.ResponseWriter, r *http.Request) {
 // lifecycleError maps a failure of the MFA service on the MFA API to an
 // OAuth error.
 func lifecycleError(err error) error {
+	if busy := busyError(err); busy != nil {
+		return busy
+	}
 	switch {
 	case errors.Is(err, mfa.ErrInvalidParams):
 		return fosite.ErrInvalidRequest.WithHint(mfa.Reason(err))
-	case errors.Is(err, mfa.ErrThrottled), errors.Is(err, mfa.ErrLocked):
-		d, _ := mfa.RetryAfter(err)
-		return tooManyAttemptsError(d)
-	case errors.Is(err, mfa.ErrUnavailable):
-		return fosite.ErrTemporarilyUnavailable.WithHint("The authenticator is unavailable right now.")
 	case errors.Is(err, mfa.ErrAlreadyEnrolled):
 		return fosite.ErrAccessDenied.WithHint("The user already has this authenticator.")
 	}

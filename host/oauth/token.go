@@ -7,12 +7,17 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"mime"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/ory/fosite"
+
+	"github.com/factorgate/factorgate/host/mfa"
 )
 
 // token is the token endpoint (also served at Auth0's /oauth/token). Auth0
@@ -60,14 +65,50 @@ func (p *Provider) writeTokenError(ctx context.Context, w http.ResponseWriter, a
 		}, "")
 		return
 	}
+	var wait *retryAfterError
+	if errors.As(err, &wait) {
+		w.Header().Set("Retry-After", strconv.Itoa(int(wait.after/time.Second)))
+		err = wait.rfc
+	}
 	var rfc *fosite.RFC6749Error
-	if errors.As(err, &rfc) && rfc.CodeField >= http.StatusInternalServerError {
+	if errors.As(err, &rfc) && rfc.CodeField >= http.StatusInternalServerError && rfc.CodeField != http.StatusServiceUnavailable {
 		p.log.ErrorContext(ctx, "oauth: token request failed", "error", rfc.ErrorField, "debug", rfc.DebugField, "cause", rfc.Cause())
 	}
 	if ar == nil {
 		ar = fosite.NewAccessRequest(newSession())
 	}
 	p.fosite.WriteAccessError(ctx, w, ar, err)
+}
+
+// retryAfterError carries how long a client should wait (a lockout, a
+// throttle, a factor that is down) to the Retry-After header of the token
+// endpoint's and the MFA API's error answers.
+type retryAfterError struct {
+	rfc   *fosite.RFC6749Error
+	after time.Duration
+}
+
+func (e *retryAfterError) Error() string { return e.rfc.Error() }
+func (e *retryAfterError) Unwrap() error { return e.rfc }
+
+// busyError maps the lifecycle's failures that pass with time (locked,
+// throttled, a factor unavailable) to their OAuth answer with Retry-After in
+// whole seconds, at least one; nil for any other error.
+func busyError(err error) error {
+	d, _ := mfa.RetryAfter(err)
+	d = time.Duration(math.Max(1, math.Ceil(d.Seconds()))) * time.Second
+	var rfc *fosite.RFC6749Error
+	switch {
+	case errors.Is(err, mfa.ErrLocked):
+		rfc = tooManyAttemptsError(d)
+	case errors.Is(err, mfa.ErrThrottled):
+		rfc = &fosite.RFC6749Error{ErrorField: "too_many_attempts", DescriptionField: "Too many requests; try again later.", CodeField: http.StatusTooManyRequests}
+	case errors.Is(err, mfa.ErrUnavailable):
+		rfc = fosite.ErrTemporarilyUnavailable.WithHint("The second factor is unavailable right now.")
+	default:
+		return nil
+	}
+	return &retryAfterError{rfc: rfc, after: d}
 }
 
 // formFromJSON turns a JSON object body into a form body. Strings are kept,

@@ -7,7 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/factorgate/factorgate/host/auth"
 	"github.com/factorgate/factorgate/host/mfa"
 	"github.com/factorgate/factorgate/host/store"
 )
@@ -33,9 +32,24 @@ func (s *Service) CheckPassword(ctx context.Context, m Meta, username, password 
 		s.audit(ctx, m, store.User{}, ActionPassword, "unknown_user", nil)
 		return store.User{}, ErrBadCredentials
 	}
+	if wait, ok := s.throttle.admit(m.RemoteAddr, strings.ToLower(username), s.now()); !ok {
+		s.audit(ctx, m, store.User{}, ActionPassword, "throttled", nil)
+		return store.User{}, &mfa.Error{Kind: mfa.ErrThrottled, RetryAfter: wait, Reason: "too many sign-in attempts"}
+	}
+	release, ok := s.throttle.acquireHash()
+	if !ok {
+		s.audit(ctx, m, store.User{}, ActionPassword, "throttled", nil)
+		return store.User{}, &mfa.Error{Kind: mfa.ErrThrottled, RetryAfter: hashBusyRetry, Reason: "too many sign-in attempts"}
+	}
+	defer release()
+	return s.checkPassword(ctx, m, username, password)
+}
+
+// checkPassword is CheckPassword once the attempt was admitted.
+func (s *Service) checkPassword(ctx context.Context, m Meta, username, password string) (store.User, error) {
 	user, err := s.d.Store.GetUserByName(ctx, username)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && user.PasswordHash == "") {
-		auth.CheckPassword(timingHash, password)
+		s.d.ComparePassword(timingHash, password)
 		s.audit(ctx, m, store.User{}, ActionPassword, "unknown_user", nil)
 		return store.User{}, ErrBadCredentials
 	}
@@ -48,7 +62,7 @@ func (s *Service) CheckPassword(ctx context.Context, m Meta, username, password 
 		}
 		return store.User{}, err
 	}
-	if !auth.CheckPassword(user.PasswordHash, password) {
+	if !s.d.ComparePassword(user.PasswordHash, password) {
 		s.audit(ctx, m, user, ActionPassword, "invalid", nil)
 		return store.User{}, ErrBadCredentials
 	}

@@ -10,6 +10,7 @@ package signin
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"time"
 
@@ -78,7 +79,12 @@ type Deps struct {
 	SessionMaxAge time.Duration
 	// SecureCookies: cookies are Secure (the public URL is https).
 	SecureCookies bool
-	Logger        *slog.Logger
+	// Throttle bounds password attempts before any hash is computed.
+	Throttle ThrottleOptions
+	// ComparePassword compares a password with its stored hash (default
+	// auth.CheckPassword, bcrypt).
+	ComparePassword func(hash, password string) bool
+	Logger          *slog.Logger
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 }
@@ -91,8 +97,9 @@ const (
 
 // Service is the sign-in service.
 type Service struct {
-	d   Deps
-	log *slog.Logger
+	d        Deps
+	throttle *throttle
+	log      *slog.Logger
 }
 
 // New returns the sign-in service.
@@ -118,7 +125,14 @@ func New(d Deps) (*Service, error) {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
-	return &Service{d: d, log: d.Logger}, nil
+	if d.ComparePassword == nil {
+		d.ComparePassword = auth.CheckPassword
+	}
+	t, err := newThrottle(d.Throttle)
+	if err != nil {
+		return nil, fmt.Errorf("signin: %w", err)
+	}
+	return &Service{d: d, throttle: t, log: d.Logger}, nil
 }
 
 func (s *Service) now() time.Time { return s.d.Now().UTC() }

@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"regexp"
 	"sync"
 	"sync/atomic"
@@ -38,6 +40,7 @@ type env struct {
 	signin *signin.Service
 	offset atomic.Int64
 	texts  atomic.Int64
+	hashes atomic.Int64
 	org    store.Org
 
 	mu       sync.Mutex
@@ -48,7 +51,13 @@ type env struct {
 // lifetimes, so the host's clock may only run ahead of it.
 func (e *env) now() time.Time { return time.Now().Add(time.Duration(e.offset.Load())) }
 
-func newEnv(t *testing.T, dbURL string) *env {
+// envOptions: the throttle's limits, and a hook run in every password hash.
+type envOptions struct {
+	throttle  signin.ThrottleOptions
+	whileHash func()
+}
+
+func newEnv(t *testing.T, dbURL string, o envOptions) *env {
 	t.Helper()
 	ctx := context.Background()
 	e := &env{}
@@ -91,14 +100,34 @@ func newEnv(t *testing.T, dbURL string) *env {
 		in, ok := m.Instance(name)
 		return in, ok
 	}), sealer, mfa.Options{Now: e.now, Lockout: lockout})
+	sessions := auth.NewSessions(e.st, time.Hour, time.Hour, nil)
 	provider, err := oauth.New(ctx, oauth.Deps{
-		Store: e.st, Sealer: sealer, MFA: e.mfa, Sessions: auth.NewSessions(e.st, time.Hour, time.Hour, nil), Factors: m,
+		Store: e.st, Sealer: sealer, MFA: e.mfa, Sessions: sessions, Factors: m,
 		PublicURL: "http://127.0.0.1:1", Now: e.now, Lockout: lockout,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.signin = provider.SignIn()
+	e.signin, err = signin.New(signin.Deps{
+		Store: e.st, MFA: e.mfa, Sessions: sessions, Issuer: provider, Lockout: lockout, Now: e.now, Throttle: o.throttle,
+		Factors: signin.DescribeFunc(func(name string) (sdk.Description, bool) {
+			in, ok := m.Instance(name)
+			if !ok {
+				return sdk.Description{}, false
+			}
+			return in.Description(), true
+		}),
+		ComparePassword: func(hash, pw string) bool {
+			e.hashes.Add(1)
+			if o.whileHash != nil {
+				o.whileHash()
+			}
+			return auth.CheckPassword(hash, pw)
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 	return e
 }
 
@@ -162,7 +191,7 @@ func TestSignIn(t *testing.T) {
 			{"password and code in one request", testWithCode},
 			{"no usable factor", testNoUsableFactor},
 		} {
-			t.Run(tc.name, func(t *testing.T) { tc.run(t, newEnv(t, newURL(t))) })
+			t.Run(tc.name, func(t *testing.T) { tc.run(t, newEnv(t, newURL(t), envOptions{})) })
 		}
 	})
 }
@@ -392,4 +421,78 @@ func testNoUsableFactor(t *testing.T, e *env) {
 	if _, err := e.signin.Begin(context.Background(), start(tokenClient, "ada", password, "sms", "")); !errors.Is(err, signin.ErrNoUsableFactor) {
 		t.Fatalf("only another factor: %v", err)
 	}
+}
+
+// TestThrottle: password attempts over the per-address, per-name or
+// concurrent-hash budgets are refused at once, before a hash is computed.
+func TestThrottle(t *testing.T) {
+	ctx := context.Background()
+	t.Run("one address", func(t *testing.T) {
+		e := newEnv(t, filepath.Join(t.TempDir(), "db"), envOptions{throttle: signin.ThrottleOptions{PerAddressBurst: 3, PerAddressMinute: 1, ConcurrentHashes: 64}})
+		var bad, throttled atomic.Int64
+		var wg sync.WaitGroup
+		for i := range 20 {
+			wg.Go(func() {
+				_, err := e.signin.CheckPassword(ctx, meta, fmt.Sprintf("nobody-%d", i), password)
+				switch d, _ := mfa.RetryAfter(err); {
+				case errors.Is(err, signin.ErrBadCredentials):
+					bad.Add(1)
+				case errors.Is(err, mfa.ErrThrottled) && d >= time.Second:
+					throttled.Add(1)
+				default:
+					t.Errorf("unexpected %v", err)
+				}
+			})
+		}
+		wg.Wait()
+		if bad.Load() != 3 || throttled.Load() != 17 || e.hashes.Load() != 3 {
+			t.Fatalf("%d answered, %d throttled, %d hashes; want 3, 17, 3", bad.Load(), throttled.Load(), e.hashes.Load())
+		}
+		// Another address is not held back by this one.
+		if _, err := e.signin.CheckPassword(ctx, signin.Meta{RemoteAddr: "127.0.0.2"}, "nobody", password); !errors.Is(err, signin.ErrBadCredentials) {
+			t.Fatalf("another address: %v", err)
+		}
+		// Time refills the budget.
+		e.offset.Add(int64(time.Minute))
+		if _, err := e.signin.CheckPassword(ctx, meta, "nobody", password); !errors.Is(err, signin.ErrBadCredentials) {
+			t.Fatalf("a minute later: %v", err)
+		}
+	})
+	t.Run("one name from many addresses", func(t *testing.T) {
+		e := newEnv(t, filepath.Join(t.TempDir(), "db"), envOptions{throttle: signin.ThrottleOptions{PerNameBurst: 2, PerNameMinute: 1}})
+		e.user(t, "ada")
+		for i := range 5 {
+			m := signin.Meta{RemoteAddr: fmt.Sprintf("192.0.2.%d", i)}
+			_, err := e.signin.CheckPassword(ctx, m, "ADA", "wrong")
+			if want := i < 2; errors.Is(err, signin.ErrBadCredentials) != want {
+				t.Fatalf("attempt %d: %v", i, err)
+			}
+		}
+		if e.hashes.Load() != 2 {
+			t.Fatalf("%d hashes, want 2", e.hashes.Load())
+		}
+	})
+	t.Run("hashes at once", func(t *testing.T) {
+		release, entered := make(chan struct{}), make(chan struct{})
+		var once sync.Once
+		e := newEnv(t, filepath.Join(t.TempDir(), "db"), envOptions{
+			throttle:  signin.ThrottleOptions{ConcurrentHashes: 1},
+			whileHash: func() { once.Do(func() { close(entered); <-release }) },
+		})
+		e2 := e.signin
+		done := make(chan error, 1)
+		go func() {
+			_, err := e2.CheckPassword(ctx, meta, "nobody", password)
+			done <- err
+		}()
+		<-entered
+		_, err := e2.CheckPassword(ctx, meta, "someone", password)
+		if !errors.Is(err, mfa.ErrThrottled) {
+			t.Fatalf("second sign-in while the hash slot is busy: %v", err)
+		}
+		close(release)
+		if err := <-done; !errors.Is(err, signin.ErrBadCredentials) {
+			t.Fatalf("the first sign-in: %v", err)
+		}
+	})
 }
