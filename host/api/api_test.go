@@ -257,6 +257,7 @@ func TestRequestBodies(t *testing.T) {
 		{name: "json with charset", req: req{method: "POST", path: totpBase + "/verify", body: `{"code":"123456"}`, header: map[string]string{"Content-Type": "application/json; charset=utf-8"}}, status: 200},
 		{name: "unknown field", req: req{method: "POST", path: totpBase + "/verify", body: `{"code":"123456","otp":"1"}`}, status: 400, code: "invalid_request", field: "otp"},
 		{name: "trailing data", req: req{method: "POST", path: totpBase + "/verify", body: `{"code":"123456"} {}`}, status: 400, code: "invalid_request"},
+		{name: "a member twice", req: req{method: "POST", path: totpBase + "/verify", body: `{"code":"000000","code":"123456"}`}, status: 400, code: "invalid_request"},
 		{name: "trailing garbage", req: req{method: "POST", path: totpBase + "/verify", body: `{"code":"123456"}x`}, status: 400, code: "invalid_request"},
 		{name: "array body", req: req{method: "POST", path: totpBase + "/verify", body: `["123456"]`}, status: 400, code: "invalid_request"},
 		{name: "null body", req: req{method: "POST", path: totpBase + "/verify", body: `null`}, status: 400, code: "invalid_request"},

@@ -39,7 +39,7 @@ var (
 
 // decodeBody decodes the request's JSON object into dst. An empty body leaves
 // dst untouched; a present body must be declared JSON, fit the size limit,
-// hold exactly one object and name only fields dst has.
+// hold exactly one object and name only fields dst has, each once.
 func decodeBody(r *http.Request, dst any) error {
 	body, err := io.ReadAll(r.Body)
 	if err != nil {
@@ -57,6 +57,9 @@ func decodeBody(r *http.Request, dst any) error {
 	}
 	if body[0] != '{' {
 		return invalid("", "the request body must be a JSON object")
+	}
+	if err := httpx.CheckDuplicateKeys(body); err != nil {
+		return invalid("", "%s", err.Error())
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()

@@ -17,6 +17,7 @@ import (
 
 	"github.com/ory/fosite"
 
+	"github.com/factorgate/factorgate/host/internal/httpx"
 	"github.com/factorgate/factorgate/host/mfa"
 )
 
@@ -125,6 +126,9 @@ func formFromJSON(r *http.Request) error {
 	var obj map[string]json.RawMessage
 	if err := json.Unmarshal(body, &obj); err != nil {
 		return errors.New("the JSON body is not an object")
+	}
+	if err := httpx.CheckDuplicateKeys(body); err != nil {
+		return fmt.Errorf("the JSON body is not valid: %w", err)
 	}
 	form := url.Values{}
 	for k, raw := range obj {

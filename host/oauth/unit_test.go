@@ -66,6 +66,7 @@ func TestFormFromJSON(t *testing.T) {
 		{"json with charset", "application/json; charset=utf-8", `{"a":"b"}`, url.Values{"a": {"b"}}, false},
 		{"form untouched", "application/x-www-form-urlencoded", `a=b&c=d`, url.Values{"a": {"b"}, "c": {"d"}}, false},
 		{"not an object", "application/json", `["a"]`, nil, true},
+		{"a member twice", "application/json", `{"otp":"123456","otp":"654321"}`, nil, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := httptest.NewRequest(http.MethodPost, "/oauth/token", strings.NewReader(tc.body))
