@@ -13,6 +13,10 @@ import (
 	"github.com/factorgate/factorgate/host/api"
 	"github.com/factorgate/factorgate/host/auth"
 	"github.com/factorgate/factorgate/host/dialects"
+	"github.com/factorgate/factorgate/host/dialects/accounting"
+	"github.com/factorgate/factorgate/host/dialects/scanner"
+	"github.com/factorgate/factorgate/host/dialects/slugbase"
+	"github.com/factorgate/factorgate/host/dialects/zitadel"
 	"github.com/factorgate/factorgate/host/oauth"
 	"github.com/factorgate/factorgate/host/store"
 )
@@ -76,7 +80,8 @@ func (c *cli) serveCommand() *cobra.Command {
 			})
 			mux := http.NewServeMux()
 			mux.Handle("/", apiHandler)
-			dialects.Register(mux, dialects.Deps{
+			// Each dialect serves the routes the route table gives it.
+			dialectDeps := dialects.Deps{
 				MFA:            a.mfa,
 				Users:          a.store,
 				Tokens:         bearer,
@@ -86,7 +91,11 @@ func (c *cli) serveCommand() *cobra.Command {
 				Logger:         log,
 				MaxBodyBytes:   int64(cfg.HTTP.MaxBodyBytes),
 				TrustedProxies: cfg.HTTP.TrustedProxyPrefixes(),
-			}, auth.NewAPIKeys(a.store, nil, nil))
+			}
+			scanner.Register(mux, dialectDeps, auth.NewAPIKeys(a.store, nil, nil))
+			accounting.Register(mux, dialectDeps)
+			zitadel.Register(mux, dialectDeps)
+			slugbase.Register(mux, dialectDeps)
 			provider.Register(mux)
 			// gRPC clients of the Zitadel-compatible service speak HTTP/2
 			// without TLS (h2c); browsers and everything else speak HTTP/1.1.

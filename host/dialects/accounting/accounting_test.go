@@ -1,4 +1,4 @@
-package dialects
+package accounting
 
 import (
 	"bytes"
@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/factorgate/factorgate/host/auth"
+	"github.com/factorgate/factorgate/host/dialects"
 	"github.com/factorgate/factorgate/host/internal/testdb"
 	"github.com/factorgate/factorgate/host/internal/testplugins"
 	"github.com/factorgate/factorgate/host/mfa"
@@ -187,9 +188,9 @@ func newAccountingEnv(t *testing.T, bins map[string]plugins.Binary, databaseURL 
 	e.alice, e.bob = newUser("user-alice", "alice"), newUser("user-bob", "bob")
 
 	mux := http.NewServeMux()
-	RegisterAccounting(mux, Deps{
+	Register(mux, dialects.Deps{
 		MFA: e.svc, Users: st, Tokens: tokens,
-		Routes: map[string]string{RouteAccountingSMS: "sms-7"},
+		Routes: map[string]string{dialects.RouteAccountingSMS: "sms-7"},
 		Now:    e.clock.Now,
 	})
 	e.srv = httptest.NewServer(mux)
@@ -283,7 +284,7 @@ func (r accountingResponse) wantUnauthorized(t *testing.T) {
 
 func accountingGolden(t *testing.T, name string) string {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", "accounting", name))
+	b, err := os.ReadFile(filepath.Join("testdata", name))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -493,7 +494,7 @@ type accountingFakeMFA struct {
 	begun []mfa.BeginRequest
 }
 
-var _ MFA = (*accountingFakeMFA)(nil)
+var _ dialects.MFA = (*accountingFakeMFA)(nil)
 
 const accountingFakeCode = "1234567"
 
@@ -551,7 +552,7 @@ func (f *accountingFakeMFA) RemoveCredential(context.Context, mfa.Meta, string, 
 // accountingFakeTokens knows one token, of user "u1" in organisation 7.
 type accountingFakeTokens struct{}
 
-var _ Tokens = accountingFakeTokens{}
+var _ dialects.Tokens = accountingFakeTokens{}
 
 const accountingFakeToken = "fgp_test-token"
 
@@ -565,7 +566,7 @@ func (accountingFakeTokens) Authenticate(_ context.Context, secret string) (auth
 // accountingFakeHandler serves the dialect over the fakes.
 func accountingFakeHandler(f *accountingFakeMFA, maxBody int64) http.Handler {
 	mux := http.NewServeMux()
-	RegisterAccounting(mux, Deps{MFA: f, Tokens: accountingFakeTokens{}, Routes: map[string]string{RouteAccountingSMS: "sms-7"}, MaxBodyBytes: maxBody})
+	Register(mux, dialects.Deps{MFA: f, Tokens: accountingFakeTokens{}, Routes: map[string]string{dialects.RouteAccountingSMS: "sms-7"}, MaxBodyBytes: maxBody})
 	return mux
 }
 
@@ -835,7 +836,7 @@ func TestAccountingProviderUserID(t *testing.T) {
 
 func TestAccountingRouteNotConfigured(t *testing.T) {
 	mux := http.NewServeMux()
-	RegisterAccounting(mux, Deps{MFA: &accountingFakeMFA{}, Tokens: accountingFakeTokens{}})
+	Register(mux, dialects.Deps{MFA: &accountingFakeMFA{}, Tokens: accountingFakeTokens{}})
 	rec := accountingServe(mux, http.MethodPost, "/User/opt-in-to-2fa?FileId=7", http.Header{"Authorization": {"Bearer " + accountingFakeToken}}, nil)
 	if rec.Code != http.StatusNotFound {
 		t.Fatalf("status %d, want 404 when the route table has no accounting.sms", rec.Code)

@@ -1,4 +1,4 @@
-package dialects
+package accounting
 
 // The accounting dialect: the accounting service's two-step SMS opt-in,
 //
@@ -9,7 +9,7 @@ package dialects
 // bodies in JSON or XML chosen by Content-Type and Accept, errors as
 // {"Message": "..."} (or <Error><Message>...</Message></Error>) and 401 with
 // an empty body. The opt-in begins an enrollment of the SMS factor instance
-// routed as RouteAccountingSMS (which sends the code); the verification
+// routed as dialects.RouteAccountingSMS (which sends the code); the verification
 // confirms it.
 
 import (
@@ -31,6 +31,7 @@ import (
 	"time"
 
 	"github.com/factorgate/factorgate/host/auth"
+	"github.com/factorgate/factorgate/host/dialects"
 	"github.com/factorgate/factorgate/host/mfa"
 	"github.com/factorgate/factorgate/host/signin"
 	"github.com/factorgate/factorgate/host/store"
@@ -76,17 +77,17 @@ const accountingVerifiedMessage = "2FA opt-in verified. Two-factor authenticatio
 // punctuation are removed; the SMS factor decides whether it is a real number.
 var accountingMobile = regexp.MustCompile(`^\+?[0-9]{4,20}$`)
 
-// RegisterAccounting serves the accounting service's 2FA opt-in endpoints on
-// mux, when the route table names a factor instance for RouteAccountingSMS.
+// Register serves the accounting service's 2FA opt-in endpoints on
+// mux, when the route table names a factor instance for dialects.RouteAccountingSMS.
 // It panics when Deps.MFA or Deps.Tokens is missing, a wiring mistake.
-func RegisterAccounting(mux *http.ServeMux, d Deps) {
-	d = d.withDefaults()
-	factor, ok := d.factor(RouteAccountingSMS)
+func Register(mux *http.ServeMux, d dialects.Deps) {
+	d = d.WithDefaults()
+	factor, ok := d.Factor(dialects.RouteAccountingSMS)
 	if !ok {
 		return
 	}
 	if d.MFA == nil || d.Tokens == nil {
-		panic("dialects.RegisterAccounting: Deps.MFA and Deps.Tokens are required")
+		panic("accounting.Register: Deps.MFA and Deps.Tokens are required")
 	}
 	a := &accounting{d: d, factor: factor}
 	// Registered for every method, so that other methods get a 405 in the
@@ -101,7 +102,7 @@ func RegisterAccounting(mux *http.ServeMux, d Deps) {
 
 // accounting serves the dialect with the factor instance its route names.
 type accounting struct {
-	d      Deps
+	d      dialects.Deps
 	factor string
 }
 
@@ -173,7 +174,7 @@ func (a *accounting) serve(w http.ResponseWriter, r *http.Request, op accounting
 	if err != nil {
 		return nil, err
 	}
-	return op(r.Context(), &accountingCall{principal: p, meta: a.d.meta(r, p, accountingVia), fileID: fileID, body: body, xml: isXML})
+	return op(r.Context(), &accountingCall{principal: p, meta: a.d.Meta(r, p, accountingVia), fileID: fileID, body: body, xml: isXML})
 }
 
 // optIn begins the SMS enrollment, which sends the code, and answers with
@@ -823,7 +824,7 @@ func (a *accounting) grant(w http.ResponseWriter, r *http.Request) (accountingTo
 		return accountingTokenResponse{}, err
 	}
 	done, err := a.d.SignIn.SignInWithCode(r.Context(), signin.Start{
-		Client: accountingClient(), Meta: a.d.signInMeta(r, accountingVia), Username: g.username, Password: g.password,
+		Client: accountingClient(), Meta: a.d.SignInMeta(r, accountingVia), Username: g.username, Password: g.password,
 		Factors: []string{a.factor},
 	}, g.code)
 	switch {

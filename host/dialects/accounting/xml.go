@@ -1,4 +1,4 @@
-package dialects
+package accounting
 
 // XML bodies of the accounting dialect, as the service's XmlSerializer
 // reads and writes them: the root element named after the type, in no

@@ -1,4 +1,4 @@
-package dialects
+package scanner
 
 // The security scanner's "User 2FA" endpoints (API v5, /v2/user/mfa/...).
 //
@@ -43,6 +43,7 @@ import (
 	"time"
 
 	"github.com/factorgate/factorgate/host/auth"
+	"github.com/factorgate/factorgate/host/dialects"
 	"github.com/factorgate/factorgate/host/mfa"
 	"github.com/factorgate/factorgate/host/signin"
 	"github.com/factorgate/factorgate/sdk"
@@ -90,7 +91,7 @@ var (
 
 // scanner serves the dialect over its dependencies.
 type scanner struct {
-	d    Deps
+	d    dialects.Deps
 	keys APIKeys
 	// factors maps each routed method= value to its factor instance.
 	factors map[string]string
@@ -98,25 +99,25 @@ type scanner struct {
 	methods string
 }
 
-// RegisterScanner serves the security scanner's 2FA endpoints on mux, for the
-// methods the route table assigns (RouteScannerTOTP, RouteScannerSMS). With
+// Register serves the security scanner's 2FA endpoints on mux, for the
+// methods the route table assigns (dialects.RouteScannerTOTP, dialects.RouteScannerSMS). With
 // neither route configured nothing is registered. keys checks the x-api-key
 // of every request. It panics when a required dependency is missing, which is
 // a wiring mistake.
-func RegisterScanner(mux *http.ServeMux, d Deps, keys APIKeys) {
-	d = d.withDefaults()
+func Register(mux *http.ServeMux, d dialects.Deps, keys APIKeys) {
+	d = d.WithDefaults()
 	switch {
 	case d.MFA == nil:
-		panic("dialects.RegisterScanner: Deps.MFA is required")
+		panic("scanner.Register: Deps.MFA is required")
 	case d.Tokens == nil:
-		panic("dialects.RegisterScanner: Deps.Tokens is required")
+		panic("scanner.Register: Deps.Tokens is required")
 	case keys == nil:
-		panic("dialects.RegisterScanner: an APIKeys is required")
+		panic("scanner.Register: an APIKeys is required")
 	}
 	s := &scanner{d: d, keys: keys, factors: map[string]string{}}
 	var methods []string
-	for _, m := range []struct{ method, route string }{{"sms", RouteScannerSMS}, {"totp", RouteScannerTOTP}} {
-		if f, ok := d.factor(m.route); ok {
+	for _, m := range []struct{ method, route string }{{"sms", dialects.RouteScannerSMS}, {"totp", dialects.RouteScannerTOTP}} {
+		if f, ok := d.Factor(m.route); ok {
 			s.factors[m.method] = f
 			methods = append(methods, m.method)
 		}
@@ -174,7 +175,7 @@ func (s *scanner) handle(op scannerOp, params ...string) http.Handler {
 			s.fail(w, r, err)
 			return
 		}
-		c := scannerCall{principal: p, meta: s.d.meta(r, p, scannerVia), query: query}
+		c := scannerCall{principal: p, meta: s.d.Meta(r, p, scannerVia), query: query}
 		if c.method, c.factor, err = s.method(query); err != nil {
 			s.fail(w, r, err)
 			return
@@ -693,7 +694,7 @@ func (s *scanner) signInPassword(w http.ResponseWriter, r *http.Request, body ma
 	// The user's factor among this API's methods: TOTP first, then SMS. A
 	// factor that sends its code sends it now.
 	started, err := s.d.SignIn.Begin(r.Context(), signin.Start{
-		Client: scannerClient(), Meta: s.d.signInMeta(r, scannerVia), Username: username, Password: password,
+		Client: scannerClient(), Meta: s.d.SignInMeta(r, scannerVia), Username: username, Password: password,
 		Factors: []string{s.factors["totp"], s.factors["sms"]},
 	})
 	if err != nil {
@@ -719,7 +720,7 @@ func (s *scanner) signInSecondStep(w http.ResponseWriter, r *http.Request, body 
 	if err != nil {
 		return err
 	}
-	done, err := s.d.SignIn.Complete(r.Context(), scannerClient(), s.d.signInMeta(r, scannerVia), body["otp_session_state"], signin.Proof{Code: code})
+	done, err := s.d.SignIn.Complete(r.Context(), scannerClient(), s.d.SignInMeta(r, scannerVia), body["otp_session_state"], signin.Proof{Code: code})
 	if err != nil {
 		return err
 	}

@@ -1,4 +1,4 @@
-package dialects
+package scanner
 
 import (
 	"bytes"
@@ -14,27 +14,25 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/pquerna/otp"
-	"github.com/pquerna/otp/totp"
-
 	smsfactor "github.com/factorgate/factorgate/factors/sms"
 	totpfactor "github.com/factorgate/factorgate/factors/totp"
 	"github.com/factorgate/factorgate/host/auth"
+	"github.com/factorgate/factorgate/host/dialects"
 	"github.com/factorgate/factorgate/host/internal/testdb"
 	"github.com/factorgate/factorgate/host/internal/testplugins"
+	"github.com/factorgate/factorgate/host/internal/testsignin"
 	"github.com/factorgate/factorgate/host/mfa"
 	"github.com/factorgate/factorgate/host/plugins"
 	"github.com/factorgate/factorgate/host/seal"
 	"github.com/factorgate/factorgate/host/store"
 )
 
-var scannerUpdate = flag.Bool("scanner.update", false, "rewrite the scanner dialect's golden files in testdata/scanner")
+var scannerUpdate = flag.Bool("scanner.update", false, "rewrite the scanner dialect's golden files in testdata")
 
 // scannerDocSample is the 200 example of verify_installation in the vendor's
 // documentation, as printed there.
@@ -53,55 +51,6 @@ func (c *scannerClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); retur
 
 func (c *scannerClock) Add(d time.Duration) { c.mu.Lock(); c.now = c.now.Add(d); c.mu.Unlock() }
 
-// scannerOutbox records the SMS the factor sends through its webhook sender.
-type scannerOutbox struct {
-	srv  *httptest.Server
-	mu   sync.Mutex
-	sent []scannerSMS
-}
-
-type scannerSMS struct {
-	To   string `json:"to"`
-	Body string `json:"body"`
-}
-
-func newScannerOutbox(t testing.TB) *scannerOutbox {
-	o := &scannerOutbox{}
-	o.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var m scannerSMS
-		if err := json.NewDecoder(r.Body).Decode(&m); err != nil {
-			http.Error(w, err.Error(), http.StatusBadRequest)
-			return
-		}
-		o.mu.Lock()
-		o.sent = append(o.sent, m)
-		o.mu.Unlock()
-		w.WriteHeader(http.StatusOK)
-	}))
-	t.Cleanup(o.srv.Close)
-	return o
-}
-
-var scannerSMSCode = regexp.MustCompile(`\b[0-9]{7}\b`)
-
-// last returns the newest message and the 7-digit code in it.
-func (o *scannerOutbox) last(t *testing.T) (scannerSMS, string) {
-	t.Helper()
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	if len(o.sent) == 0 {
-		t.Fatal("no SMS was sent")
-	}
-	m := o.sent[len(o.sent)-1]
-	code := scannerSMSCode.FindString(m.Body)
-	if code == "" {
-		t.Fatalf("no 7-digit code in the SMS %q", m.Body)
-	}
-	return m, code
-}
-
-func (o *scannerOutbox) count() int { o.mu.Lock(); defer o.mu.Unlock(); return len(o.sent) }
-
 // scannerEnv is one host serving the dialect: its own database, real plugin
 // processes (or in-process factors for fuzzing), a user with a personal token
 // and an operator API key.
@@ -109,7 +58,7 @@ type scannerEnv struct {
 	st      *store.SQLStore
 	svc     *mfa.Service
 	clock   *scannerClock
-	outbox  *scannerOutbox
+	outbox  *testsignin.Outbox
 	handler http.Handler
 	user    store.User
 	apiKey  string
@@ -153,7 +102,7 @@ func scannerInProcessFactors(t testing.TB, m *plugins.Manager, smsSettings json.
 }
 
 func scannerAllRoutes() map[string]string {
-	return map[string]string{RouteScannerTOTP: "totp", RouteScannerSMS: "sms"}
+	return map[string]string{dialects.RouteScannerTOTP: "totp", dialects.RouteScannerSMS: "sms"}
 }
 
 func newScannerEnv(t testing.TB, databaseURL string, factors scannerFactors, routes map[string]string, maxBody int64) *scannerEnv {
@@ -167,7 +116,7 @@ func newScannerEnv(t testing.TB, databaseURL string, factors scannerFactors, rou
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &scannerEnv{clock: &scannerClock{now: scannerTestStart}, outbox: newScannerOutbox(t)}
+	e := &scannerEnv{clock: &scannerClock{now: scannerTestStart}, outbox: testsignin.NewOutbox(t)}
 	if e.st, err = store.Open(ctx, databaseURL, nil); err != nil {
 		t.Fatal(err)
 	}
@@ -182,7 +131,7 @@ func newScannerEnv(t testing.TB, databaseURL string, factors scannerFactors, rou
 
 	m := plugins.New(plugins.Options{})
 	t.Cleanup(func() { m.Close() })
-	smsSettings := json.RawMessage(fmt.Sprintf(`{"digits": 7, "sender": {"type": "webhook", "url": %q, "allow_insecure_http": true}}`, e.outbox.srv.URL+"/sms"))
+	smsSettings := json.RawMessage(fmt.Sprintf(`{"digits": 7, "sender": {"type": "webhook", "url": %q, "allow_insecure_http": true}}`, e.outbox.URL()+"/sms"))
 	factors(t, m, smsSettings)
 	e.svc = mfa.New(e.st, mfa.FactorsFunc(func(name string) (mfa.Factor, bool) {
 		in, ok := m.Instance(name)
@@ -210,7 +159,7 @@ func newScannerEnv(t testing.TB, databaseURL string, factors scannerFactors, rou
 	}
 
 	mux := http.NewServeMux()
-	RegisterScanner(mux, Deps{MFA: e.svc, Users: e.st, Tokens: tokens, Routes: routes, MaxBodyBytes: maxBody}, keys)
+	Register(mux, dialects.Deps{MFA: e.svc, Users: e.st, Tokens: tokens, Routes: routes, MaxBodyBytes: maxBody}, keys)
 	e.handler = mux
 	return e
 }
@@ -274,7 +223,7 @@ func (r scannerResponse) want(t *testing.T, status int, golden string) {
 
 func scannerGolden(t *testing.T, name string, got []byte) {
 	t.Helper()
-	path := filepath.Join("testdata", "scanner", name+".json")
+	path := filepath.Join("testdata", name+".json")
 	if *scannerUpdate {
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 			t.Fatal(err)
@@ -291,15 +240,6 @@ func scannerGolden(t *testing.T, name string, got []byte) {
 	if !bytes.Equal(got, want) {
 		t.Fatalf("body\n%s\nwant (%s)\n%s", got, path, want)
 	}
-}
-
-func scannerTOTPCode(t *testing.T, secret string, at time.Time) string {
-	t.Helper()
-	c, err := totp.GenerateCodeCustom(secret, at, totp.ValidateOpts{Period: 30, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
 }
 
 // enableTOTP enables TOTP and returns the secret from the answer.
@@ -345,8 +285,8 @@ func testScannerTOTP(t *testing.T, s *scannerServer) {
 	first := s.enableTOTP(t)
 	secret := s.enableTOTP(t)
 	now := e.clock.Now()
-	code := scannerTOTPCode(t, secret, now)
-	if stale := scannerTOTPCode(t, first, now); stale != code {
+	code := testsignin.TOTPCode(t, secret, now)
+	if stale := testsignin.TOTPCode(t, first, now); stale != code {
 		s.put(t, scannerPathVerify, "method=totp&otp_attempt="+stale, nil).want(t, http.StatusUnprocessableEntity, "invalid_code")
 	}
 
@@ -364,7 +304,7 @@ func testScannerTOTP(t *testing.T, s *scannerServer) {
 	s.put(t, scannerPathEnable, "method=totp", nil).want(t, http.StatusUnprocessableEntity, "already_enabled")
 	// The code that confirmed the installation cannot also disable it.
 	s.put(t, scannerPathDisable, "method=totp&otp_attempt="+code, nil).want(t, http.StatusUnprocessableEntity, "replayed")
-	if wrong := scannerTOTPCode(t, secret, now.Add(time.Hour)); wrong != code {
+	if wrong := testsignin.TOTPCode(t, secret, now.Add(time.Hour)); wrong != code {
 		s.put(t, scannerPathDisable, "method=totp&otp_attempt="+wrong, nil).want(t, http.StatusUnprocessableEntity, "invalid_code")
 	}
 	if _, err := e.svc.ActiveCredential(context.Background(), e.user.ID, "totp"); err != nil {
@@ -372,7 +312,7 @@ func testScannerTOTP(t *testing.T, s *scannerServer) {
 	}
 
 	e.clock.Add(30 * time.Second)
-	next := scannerTOTPCode(t, secret, e.clock.Now())
+	next := testsignin.TOTPCode(t, secret, e.clock.Now())
 	s.put(t, scannerPathDisable, "method=totp&otp_attempt="+next, nil).want(t, http.StatusOK, "disabled_totp")
 	if _, err := e.svc.ActiveCredential(context.Background(), e.user.ID, "totp"); !errors.Is(err, mfa.ErrNotEnrolled) {
 		t.Fatalf("after disable: %v, want not enrolled", err)
@@ -406,7 +346,7 @@ func testScannerSMS(t *testing.T, s *scannerServer) {
 	e := s.env
 	ctx := context.Background()
 	s.put(t, scannerPathEnable, "method=sms&phone_number=0499%20999%20999&country_code=AU", nil).want(t, http.StatusOK, "queued")
-	msg, code := e.outbox.last(t)
+	msg, code := e.outbox.Last(t)
 	if msg.To != "+61499999999" {
 		t.Fatalf("SMS sent to %q, want +61499999999", msg.To)
 	}
@@ -420,15 +360,15 @@ func testScannerSMS(t *testing.T, s *scannerServer) {
 	// Disabling needs a code of a live challenge; without one the client is
 	// told to request it.
 	s.put(t, scannerPathDisable, "method=sms&otp_attempt="+code, nil).want(t, http.StatusUnprocessableEntity, "no_code_sent")
-	sent := e.outbox.count()
+	sent := e.outbox.Count()
 	e.clock.Add(31 * time.Second) // past the factor's resend interval
 	if _, err := e.svc.Challenge(ctx, mfa.Meta{Actor: e.user.ID, Via: "test"}, mfa.ChallengeRequest{UserID: e.user.ID, Factor: "sms"}); err != nil {
 		t.Fatal(err)
 	}
-	if e.outbox.count() != sent+1 {
+	if e.outbox.Count() != sent+1 {
 		t.Fatal("the challenge sent no SMS")
 	}
-	_, challengeCode := e.outbox.last(t)
+	_, challengeCode := e.outbox.Last(t)
 	s.put(t, scannerPathDisable, "method=sms&otp_attempt="+challengeCode, nil).want(t, http.StatusOK, "disabled_sms")
 	if _, err := e.svc.ActiveCredential(ctx, e.user.ID, "sms"); !errors.Is(err, mfa.ErrNotEnrolled) {
 		t.Fatalf("after disable: %v, want not enrolled", err)
@@ -446,12 +386,12 @@ func testScannerSMS(t *testing.T, s *scannerServer) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e.clock.Add(time.Minute)
-			before := e.outbox.count()
+			before := e.outbox.Count()
 			s.put(t, scannerPathEnable, "method=sms&"+tc.query, nil).want(t, http.StatusOK, "queued")
-			if e.outbox.count() != before+1 {
+			if e.outbox.Count() != before+1 {
 				t.Fatal("no SMS was sent")
 			}
-			if msg, _ := e.outbox.last(t); msg.To != "+61499999999" {
+			if msg, _ := e.outbox.Last(t); msg.To != "+61499999999" {
 				t.Fatalf("SMS sent to %q, want +61499999999", msg.To)
 			}
 		})
@@ -461,14 +401,14 @@ func testScannerSMS(t *testing.T, s *scannerServer) {
 func testScannerExpired(t *testing.T, s *scannerServer) {
 	secret := s.enableTOTP(t)
 	s.env.clock.Add(11 * time.Minute)
-	code := scannerTOTPCode(t, secret, s.env.clock.Now())
+	code := testsignin.TOTPCode(t, secret, s.env.clock.Now())
 	s.put(t, scannerPathVerify, "method=totp&otp_attempt="+code, nil).want(t, http.StatusUnprocessableEntity, "enrollment_expired")
 }
 
 func testScannerLockout(t *testing.T, s *scannerServer) {
 	secret := s.enableTOTP(t)
-	code := scannerTOTPCode(t, secret, s.env.clock.Now())
-	wrong := scannerTOTPCode(t, secret, s.env.clock.Now().Add(time.Hour))
+	code := testsignin.TOTPCode(t, secret, s.env.clock.Now())
+	wrong := testsignin.TOTPCode(t, secret, s.env.clock.Now().Add(time.Hour))
 	if wrong == code {
 		t.Skip("the wrong code happens to be right")
 	}
@@ -481,7 +421,7 @@ func testScannerLockout(t *testing.T, s *scannerServer) {
 		t.Fatalf("Retry-After %q, want 30", got)
 	}
 	s.env.clock.Add(31 * time.Second)
-	s.put(t, scannerPathVerify, "method=totp&otp_attempt="+scannerTOTPCode(t, secret, s.env.clock.Now()), nil).want(t, http.StatusOK, "verified")
+	s.put(t, scannerPathVerify, "method=totp&otp_attempt="+testsignin.TOTPCode(t, secret, s.env.clock.Now()), nil).want(t, http.StatusOK, "verified")
 }
 
 // testScannerRequests covers every way a request can be refused before or
@@ -575,21 +515,21 @@ func testScannerRequests(t *testing.T, s *scannerServer) {
 			}
 		})
 	}
-	if n := e.outbox.count(); n != 0 {
+	if n := e.outbox.Count(); n != 0 {
 		t.Fatalf("refused requests sent %d SMS", n)
 	}
 }
 
 func testScannerRoutes(t *testing.T, env func(t *testing.T, routes map[string]string) *scannerServer) {
 	t.Run("one method routed", func(t *testing.T) {
-		s := env(t, map[string]string{RouteScannerTOTP: "totp"})
+		s := env(t, map[string]string{dialects.RouteScannerTOTP: "totp"})
 		s.put(t, scannerPathEnable, "method=sms&phone_number=%2B61499999999", nil).want(t, http.StatusUnprocessableEntity, "unknown_method_totp_only")
 		s.enableTOTP(t)
 	})
 	t.Run("another factor behind a method", func(t *testing.T) {
 		// The route table, not the method's name, picks the factor, and the
 		// answer shows what that factor displays.
-		s := env(t, map[string]string{RouteScannerSMS: "totp"})
+		s := env(t, map[string]string{dialects.RouteScannerSMS: "totp"})
 		r := s.put(t, scannerPathEnable, "method=sms&phone_number=%2B61499999999", nil)
 		if r.status != http.StatusOK || !bytes.Contains(r.body, []byte(`"otpauth_url":"otpauth://totp/`)) {
 			t.Fatalf("enable: %d %s", r.status, r.body)

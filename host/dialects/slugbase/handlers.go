@@ -1,4 +1,4 @@
-package dialects
+package slugbase
 
 import (
 	"bytes"
@@ -17,6 +17,7 @@ import (
 	"unicode"
 
 	"github.com/factorgate/factorgate/host/auth"
+	"github.com/factorgate/factorgate/host/dialects"
 	"github.com/factorgate/factorgate/host/mfa"
 	"github.com/factorgate/factorgate/host/signin"
 	"github.com/factorgate/factorgate/sdk"
@@ -126,7 +127,7 @@ type slugBaseCSRFResponse struct {
 
 // slugBase serves SlugBase's MFA enrollment endpoints.
 type slugBase struct {
-	d    Deps
+	d    dialects.Deps
 	totp string
 	// backupCodes is the factor enrolled with a confirmed TOTP; empty when
 	// the route table leaves it out.
@@ -136,19 +137,19 @@ type slugBase struct {
 // slugBaseHandler handles an authenticated request whose body has been read.
 type slugBaseHandler func(w http.ResponseWriter, r *http.Request, p auth.Principal, body []byte) error
 
-// RegisterSlugBase serves SlugBase's MFA endpoints on mux: enrollment of the
+// Register serves SlugBase's MFA endpoints on mux: enrollment of the
 // route slugbase.totp's factor, confirmed together with a fresh set of the
 // route slugbase.backup_codes's codes, its status, and the CSRF token that
 // cookie-authenticated requests carry. Nothing is served when slugbase.totp
 // is not routed.
-func RegisterSlugBase(mux *http.ServeMux, d Deps) {
-	d = d.withDefaults()
-	totp, ok := d.factor(RouteSlugBaseTOTP)
+func Register(mux *http.ServeMux, d dialects.Deps) {
+	d = d.WithDefaults()
+	totp, ok := d.Factor(dialects.RouteSlugBaseTOTP)
 	if !ok {
-		d.Logger.Info("slugbase: endpoints not served: no factor routed", "route", RouteSlugBaseTOTP)
+		d.Logger.Info("slugbase: endpoints not served: no factor routed", "route", dialects.RouteSlugBaseTOTP)
 		return
 	}
-	backupCodes, _ := d.factor(RouteSlugBaseBackupCodes)
+	backupCodes, _ := d.Factor(dialects.RouteSlugBaseBackupCodes)
 	s := &slugBase{d: d, totp: totp, backupCodes: backupCodes}
 	routes := []struct {
 		method, path string
@@ -217,7 +218,7 @@ func (s *slugBase) begin(w http.ResponseWriter, r *http.Request, p auth.Principa
 	if _, err := slugBaseDecode(r, body); err != nil {
 		return err
 	}
-	en, err := s.d.MFA.BeginEnrollment(r.Context(), s.d.meta(r, p, slugBaseVia), mfa.BeginRequest{UserID: p.User.ID, Factor: s.totp})
+	en, err := s.d.MFA.BeginEnrollment(r.Context(), s.d.Meta(r, p, slugBaseVia), mfa.BeginRequest{UserID: p.User.ID, Factor: s.totp})
 	if err != nil {
 		return fmt.Errorf("slugbase: begin enrollment: %w", err)
 	}
@@ -253,7 +254,7 @@ func (s *slugBase) confirm(w http.ResponseWriter, r *http.Request, p auth.Princi
 	if code == "" || len(code) > slugBaseMaxCode || !slugBasePrintable(code) {
 		return slugBaseInvalidCode
 	}
-	done, err := s.d.MFA.ConfirmEnrollment(ctx, s.d.meta(r, p, slugBaseVia), mfa.ConfirmRequest{
+	done, err := s.d.MFA.ConfirmEnrollment(ctx, s.d.Meta(r, p, slugBaseVia), mfa.ConfirmRequest{
 		UserID: p.User.ID, Factor: s.totp, Proof: sdk.Proof{Code: code}, AlsoEnroll: s.backupCodes,
 	})
 	if err != nil {
@@ -281,7 +282,7 @@ func (s *slugBase) cancel(w http.ResponseWriter, r *http.Request, p auth.Princip
 	if err := s.checkNotEnabled(r.Context(), p); err != nil {
 		return err
 	}
-	err := s.d.MFA.CancelEnrollment(r.Context(), s.d.meta(r, p, slugBaseVia), p.User.ID, s.totp)
+	err := s.d.MFA.CancelEnrollment(r.Context(), s.d.Meta(r, p, slugBaseVia), p.User.ID, s.totp)
 	if err != nil && !errors.Is(err, mfa.ErrNoEnrollment) {
 		return fmt.Errorf("slugbase: cancel enrollment: %w", err)
 	}
@@ -614,7 +615,7 @@ func (s *slugBase) loginStep(w http.ResponseWriter, r *http.Request) error {
 		return slugBaseBadCredentials
 	}
 	started, err := s.d.SignIn.Begin(r.Context(), signin.Start{
-		Client: slugBaseClient(), Meta: s.d.signInMeta(r, slugBaseVia), Username: email, Password: password,
+		Client: slugBaseClient(), Meta: s.d.SignInMeta(r, slugBaseVia), Username: email, Password: password,
 		Factors: []string{s.totp, s.backupCodes},
 	})
 	if errors.Is(err, signin.ErrNoUsableFactor) {
@@ -674,7 +675,7 @@ func (s *slugBase) verifyStep(w http.ResponseWriter, r *http.Request) error {
 	if factor == "" {
 		return slugBaseWrongCode
 	}
-	done, err := s.d.SignIn.Complete(r.Context(), slugBaseClient(), s.d.signInMeta(r, slugBaseVia), c.Value, signin.Proof{Factor: factor, Code: code})
+	done, err := s.d.SignIn.Complete(r.Context(), slugBaseClient(), s.d.SignInMeta(r, slugBaseVia), c.Value, signin.Proof{Factor: factor, Code: code})
 	if err != nil {
 		return err
 	}

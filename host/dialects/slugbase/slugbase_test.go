@@ -1,4 +1,4 @@
-package dialects
+package slugbase
 
 import (
 	"bytes"
@@ -27,6 +27,7 @@ import (
 	"github.com/pquerna/otp/totp"
 
 	"github.com/factorgate/factorgate/host/auth"
+	"github.com/factorgate/factorgate/host/dialects"
 	"github.com/factorgate/factorgate/host/internal/testdb"
 	"github.com/factorgate/factorgate/host/internal/testplugins"
 	"github.com/factorgate/factorgate/host/mfa"
@@ -221,10 +222,10 @@ func newSlugBaseEnv(tb testing.TB, bins map[string]plugins.Binary, dbURL string,
 
 	routes := o.routes
 	if routes == nil {
-		routes = map[string]string{RouteSlugBaseTOTP: "totp", RouteSlugBaseBackupCodes: "backup-codes"}
+		routes = map[string]string{dialects.RouteSlugBaseTOTP: "totp", dialects.RouteSlugBaseBackupCodes: "backup-codes"}
 	}
 	e.mux = http.NewServeMux()
-	RegisterSlugBase(e.mux, Deps{
+	Register(e.mux, dialects.Deps{
 		MFA: e.svc, Users: st, Tokens: tokens, Sessions: e.sessions, Routes: routes,
 		Logger: logger, MaxBodyBytes: o.maxBody,
 	})
@@ -367,10 +368,10 @@ func (e *slugBaseEnv) checkNoSecrets(secrets ...string) {
 	}
 }
 
-// slugBaseGolden compares got with testdata/slugbase/name byte for byte.
+// slugBaseGolden compares got with testdata/name byte for byte.
 func slugBaseGolden(tb testing.TB, name string, got []byte) {
 	tb.Helper()
-	want, err := os.ReadFile(filepath.Join("testdata", "slugbase", name))
+	want, err := os.ReadFile(filepath.Join("testdata", name))
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -832,7 +833,7 @@ func testSlugBaseConcurrentConfirm(t *testing.T, e *slugBaseEnv) {
 // testSlugBaseRoutes checks that the route table decides what is served.
 func testSlugBaseRoutes(t *testing.T, bins map[string]plugins.Binary, dbURL func(*testing.T) string) {
 	t.Run("no TOTP route serves nothing", func(t *testing.T) {
-		e := newSlugBaseEnv(t, bins, dbURL(t), slugBaseEnvOptions{routes: map[string]string{RouteSlugBaseBackupCodes: "backup-codes"}})
+		e := newSlugBaseEnv(t, bins, dbURL(t), slugBaseEnvOptions{routes: map[string]string{dialects.RouteSlugBaseBackupCodes: "backup-codes"}})
 		for _, path := range slugBasePaths {
 			if resp, body := e.do(slugBaseMethod(path), path, slugBaseBearer, "", nil); resp.StatusCode != http.StatusNotFound {
 				t.Errorf("%s: %d %s, want 404", path, resp.StatusCode, body)
@@ -840,7 +841,7 @@ func testSlugBaseRoutes(t *testing.T, bins map[string]plugins.Binary, dbURL func
 		}
 	})
 	t.Run("no backup-code route confirms without codes", func(t *testing.T) {
-		e := newSlugBaseEnv(t, bins, dbURL(t), slugBaseEnvOptions{routes: map[string]string{RouteSlugBaseTOTP: "totp"}})
+		e := newSlugBaseEnv(t, bins, dbURL(t), slugBaseEnvOptions{routes: map[string]string{dialects.RouteSlugBaseTOTP: "totp"}})
 		secret := e.begin(slugBaseBearer)
 		resp, body := e.do("POST", slugBaseConfirmPath, slugBaseBearer, `{"code":"`+e.code(secret)+`"}`, nil)
 		slugBaseExpect(t, resp, body, 200, "")
@@ -857,7 +858,7 @@ func testSlugBaseRoutes(t *testing.T, bins map[string]plugins.Binary, dbURL func
 		}
 	})
 	t.Run("backup-code route to a missing factor", func(t *testing.T) {
-		e := newSlugBaseEnv(t, bins, dbURL(t), slugBaseEnvOptions{routes: map[string]string{RouteSlugBaseTOTP: "totp", RouteSlugBaseBackupCodes: "no-such-factor"}})
+		e := newSlugBaseEnv(t, bins, dbURL(t), slugBaseEnvOptions{routes: map[string]string{dialects.RouteSlugBaseTOTP: "totp", dialects.RouteSlugBaseBackupCodes: "no-such-factor"}})
 		secret := e.begin(slugBaseBearer)
 		resp, body := e.do("POST", slugBaseConfirmPath, slugBaseBearer, `{"code":"`+e.code(secret)+`"}`, nil)
 		slugBaseExpect(t, resp, body, 500, "internal_error.json")
@@ -871,7 +872,7 @@ func testSlugBaseRoutes(t *testing.T, bins map[string]plugins.Binary, dbURL func
 }
 
 // slugBaseSample is one documented client sample, as a file holding it
-// verbatim in testdata/slugbase/samples.
+// verbatim in testdata/samples.
 type slugBaseSample struct {
 	name string
 	file string
@@ -891,7 +892,7 @@ type slugBaseSample struct {
 // the user's code go through in the flow test.
 func testSlugBaseSamples(t *testing.T, e *slugBaseEnv) {
 	e.begin(slugBaseBearer)
-	invalid, err := os.ReadFile(filepath.Join("testdata", "slugbase", "invalid_code.json"))
+	invalid, err := os.ReadFile(filepath.Join("testdata", "invalid_code.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -919,7 +920,7 @@ func testSlugBaseSamples(t *testing.T, e *slugBaseEnv) {
 	// The Go sample, as code: the documented program imports encoding/json
 	// without using it, so it cannot be compiled verbatim.
 	t.Run("Go net/http", func(t *testing.T) {
-		doc, err := os.ReadFile(filepath.Join("testdata", "slugbase", "samples", "confirm.go.txt"))
+		doc, err := os.ReadFile(filepath.Join("testdata", "samples", "confirm.go.txt"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -977,7 +978,7 @@ func testSlugBaseSamples(t *testing.T, e *slugBaseEnv) {
 					t.Skipf("the Python sample needs the requests package: %s", bytes.TrimSpace(out))
 				}
 			}
-			doc, err := os.ReadFile(filepath.Join("testdata", "slugbase", "samples", s.file))
+			doc, err := os.ReadFile(filepath.Join("testdata", "samples", s.file))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -1048,7 +1049,7 @@ func slugBaseGoSample(out io.Writer, baseURL, token string) error {
 // the others key for key, with SlugBase's reason phrases.
 func TestSlugBaseDocumentedShapes(t *testing.T) {
 	read := func(name string) []byte {
-		b, err := os.ReadFile(filepath.Join("testdata", "slugbase", name))
+		b, err := os.ReadFile(filepath.Join("testdata", name))
 		if err != nil {
 			t.Fatal(err)
 		}

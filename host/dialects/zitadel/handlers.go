@@ -1,4 +1,4 @@
-package dialects
+package zitadel
 
 // Zitadel's user service v2, the TOTP methods: RegisterTOTP,
 // VerifyTOTPRegistration and RemoveTOTP, over REST in grpc-gateway's JSON
@@ -56,6 +56,7 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/factorgate/factorgate/host/auth"
+	"github.com/factorgate/factorgate/host/dialects"
 	"github.com/factorgate/factorgate/host/dialects/zitadelpb"
 	"github.com/factorgate/factorgate/host/dialects/zitadelpb/zitadelpbconnect"
 	"github.com/factorgate/factorgate/host/mfa"
@@ -88,30 +89,30 @@ var (
 
 // zitadel serves the dialect for one factor instance.
 type zitadel struct {
-	d      Deps
+	d      dialects.Deps
 	factor string
 	audit  zitadelAuditLog
 }
 
-// RegisterZitadel serves Zitadel's user service v2 TOTP methods on mux, over
+// Register serves Zitadel's user service v2 TOTP methods on mux, over
 // REST and over gRPC, gRPC-Web and Connect at /zitadel.user.v2.UserService/,
-// for the factor instance the route table assigns to RouteZitadelTOTP;
+// for the factor instance the route table assigns to dialects.RouteZitadelTOTP;
 // nothing is served when the route is absent. Plain-HTTP gRPC clients need the
 // server to accept unencrypted HTTP/2 (http.Server.Protocols with
 // UnencryptedHTTP2).
 //
 // d.Users must also read the audit log, as store.Store does, because every
-// response reports the audit event its change committed; RegisterZitadel
+// response reports the audit event its change committed; Register
 // panics otherwise, as ServeMux.Handle does for a conflicting pattern.
-func RegisterZitadel(mux *http.ServeMux, d Deps) {
-	d = d.withDefaults()
-	factor, ok := d.factor(RouteZitadelTOTP)
+func Register(mux *http.ServeMux, d dialects.Deps) {
+	d = d.WithDefaults()
+	factor, ok := d.Factor(dialects.RouteZitadelTOTP)
 	if !ok {
 		return
 	}
 	audit, ok := d.Users.(zitadelAuditLog)
 	if !ok {
-		panic("dialects: the Zitadel dialect needs Deps.Users to read the audit log (pass the store)")
+		panic("zitadel.Register: the Zitadel dialect needs Deps.Users to read the audit log (pass the store)")
 	}
 	z := &zitadel{d: d, factor: factor, audit: audit}
 	mux.HandleFunc("POST /v2/users/{userId}/totp", z.serveRegister)
@@ -238,7 +239,7 @@ func (z *zitadel) target(ctx context.Context, r *http.Request, req zitadelUserRe
 	if err != nil {
 		return mfa.Meta{}, store.User{}, fmt.Errorf("look up user: %w", err)
 	}
-	return z.d.meta(r, p, zitadelVia), user, nil
+	return z.d.Meta(r, p, zitadelVia), user, nil
 }
 
 func (z *zitadel) authenticate(ctx context.Context, r *http.Request) (auth.Principal, error) {
