@@ -1,0 +1,189 @@
+package scanner
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/factorgate/factorgate/host/auth"
+	"github.com/factorgate/factorgate/host/signin"
+)
+
+// scannerClient is the built-in OAuth client the scanner's sign-in issues
+// its JWT access tokens to (registered at first use when absent).
+func scannerClient() signin.Client {
+	return signin.Client{ID: "factorgate-scanner", Name: "Security scanner API sign-in"}
+}
+
+// scannerSignInFields are the members a sign-in body may hold: the password
+// step's, or the second step's.
+func scannerSignInFields() []string {
+	return []string{"username", "password", "otp_attempt", "otp_session_state"}
+}
+
+// scannerMaxCredential bounds username and password as sent.
+const scannerMaxCredential = 256
+
+// scannerSignInState is the password step's answer when a second factor is
+// required.
+type scannerSignInState struct {
+	OTPSessionState string `json:"otp_session_state"`
+}
+
+// scannerToken is a completed sign-in's answer.
+type scannerToken struct {
+	Token string `json:"token"`
+}
+
+// signIn serves POST /auth/sign_in. With {"username","password"} it checks
+// the password; a user with an active second factor gets
+// {"otp_session_state"} (and, when the factor is SMS, a code), anyone else
+// {"token"} at once. With {"otp_attempt","otp_session_state"} it proves the
+// second factor and answers {"token"}. The token is a JWT access token of the
+// OAuth provider, accepted as Bearer (or Basic) by this API's endpoints and
+// by the native API. Like every request to this API it carries x-api-key.
+func (s *scanner) signIn(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Cache-Control", "no-store")
+	body, err := s.signInBody(w, r)
+	if err == nil {
+		err = s.checkAPIKey(r)
+	}
+	if err == nil {
+		if _, ok := body["otp_session_state"]; ok {
+			err = s.signInSecondStep(w, r, body)
+		} else {
+			err = s.signInPassword(w, r, body)
+		}
+	}
+	if err != nil {
+		s.fail(w, r, s.signInError(err))
+	}
+}
+
+// signInBody reads the JSON object of a sign-in: string members among
+// scannerSignInFields, each once.
+func (s *scanner) signInBody(w http.ResponseWriter, r *http.Request) (map[string]string, error) {
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		return nil, scannerErrorf(http.StatusMethodNotAllowed, "method not allowed; use POST")
+	}
+	if r.ContentLength > s.d.MaxBodyBytes {
+		return nil, scannerErrorf(http.StatusRequestEntityTooLarge, "request body too large")
+	}
+	raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.d.MaxBodyBytes))
+	if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
+		return nil, scannerErrorf(http.StatusRequestEntityTooLarge, "request body too large")
+	}
+	if err != nil {
+		return nil, scannerErrorf(http.StatusBadRequest, "the request body could not be read")
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return nil, scannerErrorf(http.StatusUnprocessableEntity, "the request body must be a JSON object")
+	}
+	out := map[string]string{}
+	for dec.More() {
+		tok, err := dec.Token()
+		name, _ := tok.(string)
+		if err != nil || !slices.Contains(scannerSignInFields(), name) {
+			return nil, scannerErrorf(http.StatusUnprocessableEntity, "the request body may hold only %s", strings.Join(scannerSignInFields(), ", "))
+		}
+		if _, dup := out[name]; dup {
+			return nil, scannerErrorf(http.StatusUnprocessableEntity, "%s is given more than once", name)
+		}
+		var v string
+		if err := dec.Decode(&v); err != nil {
+			return nil, scannerErrorf(http.StatusUnprocessableEntity, "%s must be a string", name)
+		}
+		out[name] = v
+	}
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('}') {
+		return nil, scannerErrorf(http.StatusUnprocessableEntity, "the request body must be a JSON object")
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return nil, scannerErrorf(http.StatusUnprocessableEntity, "the request body must be a JSON object")
+	}
+	return out, nil
+}
+
+// checkAPIKey checks the application's x-api-key.
+func (s *scanner) checkAPIKey(r *http.Request) error {
+	keys := r.Header.Values(scannerAPIKeyHeader)
+	if len(keys) != 1 || keys[0] == "" {
+		return scannerErrorf(http.StatusUnauthorized, "send one x-api-key header")
+	}
+	if err := s.keys.Check(r.Context(), keys[0]); errors.Is(err, auth.ErrBadAPIKey) {
+		return scannerErrorf(http.StatusUnauthorized, "invalid API key")
+	} else if err != nil {
+		return fmt.Errorf("check API key: %w", err)
+	}
+	return nil
+}
+
+// signInPassword is the password step.
+func (s *scanner) signInPassword(w http.ResponseWriter, r *http.Request, body map[string]string) error {
+	username, password := body["username"], body["password"]
+	if _, ok := body["otp_attempt"]; ok {
+		return scannerErrorf(http.StatusUnprocessableEntity, "otp_attempt is sent with otp_session_state")
+	}
+	if username == "" || password == "" {
+		return scannerErrorf(http.StatusUnprocessableEntity, "username and password are required")
+	}
+	if len(username) > scannerMaxCredential || len(password) > scannerMaxCredential {
+		return signin.ErrBadCredentials
+	}
+	// The user's factor among this API's methods: TOTP first, then SMS. A
+	// factor that sends its code sends it now.
+	started, err := s.d.SignIn.Begin(r.Context(), signin.Start{
+		Client: scannerClient(), Meta: s.d.SignInMeta(r, scannerVia), Username: username, Password: password,
+		Factors: []string{s.factors["totp"], s.factors["sms"]},
+	})
+	if err != nil {
+		return err
+	}
+	if started.Done != nil {
+		s.write(w, r, http.StatusOK, scannerToken{Token: started.Done.Tokens.AccessToken})
+		return nil
+	}
+	s.write(w, r, http.StatusOK, scannerSignInState{OTPSessionState: started.State})
+	return nil
+}
+
+// signInSecondStep proves the second factor of a pending sign-in.
+func (s *scanner) signInSecondStep(w http.ResponseWriter, r *http.Request, body map[string]string) error {
+	if _, ok := body["username"]; ok {
+		return scannerErrorf(http.StatusUnprocessableEntity, "send either username and password, or otp_attempt and otp_session_state")
+	}
+	if _, ok := body["password"]; ok {
+		return scannerErrorf(http.StatusUnprocessableEntity, "send either username and password, or otp_attempt and otp_session_state")
+	}
+	code, err := scannerCode(map[string]string{scannerParamCode: body["otp_attempt"]})
+	if err != nil {
+		return err
+	}
+	done, err := s.d.SignIn.Complete(r.Context(), scannerClient(), s.d.SignInMeta(r, scannerVia), body["otp_session_state"], signin.Proof{Code: code})
+	if err != nil {
+		return err
+	}
+	s.write(w, r, http.StatusOK, scannerToken{Token: done.Tokens.AccessToken})
+	return nil
+}
+
+// signInError maps the sign-in's own failures; lifecycle failures keep
+// their usual answers.
+func (s *scanner) signInError(err error) error {
+	switch {
+	case errors.Is(err, signin.ErrBadCredentials):
+		return scannerErrorf(http.StatusUnauthorized, "invalid username or password")
+	case errors.Is(err, signin.ErrStepInvalid):
+		return scannerErrorf(http.StatusUnauthorized, "invalid or expired otp_session_state; sign in again")
+	case errors.Is(err, signin.ErrNoUsableFactor):
+		return scannerErrorf(http.StatusUnprocessableEntity, "the account's second factor cannot be used with this API")
+	}
+	return err
+}

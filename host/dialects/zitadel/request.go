@@ -1,0 +1,100 @@
+package zitadel
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"unicode"
+	"unicode/utf8"
+
+	"connectrpc.com/connect"
+	"github.com/factorgate/factorgate/host/auth"
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
+)
+
+// zitadelUserRequest is what every request of the dialect has.
+type zitadelUserRequest interface {
+	proto.Message
+	GetUserId() string
+}
+
+func (z *zitadel) authenticate(ctx context.Context, r *http.Request) (auth.Principal, error) {
+	secret, err := auth.BearerToken(r)
+	if errors.Is(err, auth.ErrNoCredentials) {
+		return auth.Principal{}, errZitadelNoAuthHeader
+	}
+	if err != nil {
+		return auth.Principal{}, errZitadelBadAuthHeader
+	}
+	p, err := z.d.Tokens.Authenticate(ctx, secret)
+	if errors.Is(err, auth.ErrBadToken) {
+		return auth.Principal{}, errZitadelBadToken
+	}
+	if err != nil {
+		return auth.Principal{}, fmt.Errorf("authenticate: %w", err)
+	}
+	return p, nil
+}
+
+// validateZitadelRequest applies Zitadel's validation rules (user_id and
+// code of 1–200 runes) with the messages its validator gives. A user_id must
+// also be valid UTF-8 without control characters, which a database key
+// cannot hold.
+func validateZitadelRequest(req zitadelUserRequest) error {
+	name := string(req.ProtoReflect().Descriptor().Name())
+	id := req.GetUserId()
+	if err := zitadelCheckLength(name, "UserId", id); err != nil {
+		return err
+	}
+	if !utf8.ValidString(id) || zitadelHasControl(id) {
+		return zitadelInvalid(name, "UserId", "value must be valid UTF-8 without control characters")
+	}
+	if c, ok := req.(interface{ GetCode() string }); ok {
+		return zitadelCheckLength(name, "Code", c.GetCode())
+	}
+	return nil
+}
+
+func zitadelCheckLength(message, field, value string) error {
+	if n := utf8.RuneCountInString(value); n < 1 || n > zitadelMaxRunes {
+		return zitadelInvalid(message, field, fmt.Sprintf("value length must be between 1 and %d runes, inclusive", zitadelMaxRunes))
+	}
+	return nil
+}
+
+func zitadelInvalid(message, field, reason string) error {
+	return &zitadelError{code: connect.CodeInvalidArgument, message: fmt.Sprintf("invalid %s.%s: %s", message, field, reason)}
+}
+
+func zitadelHasControl(s string) bool {
+	for _, r := range s {
+		if unicode.IsControl(r) {
+			return true
+		}
+	}
+	return false
+}
+
+// readBody reads the size-limited body into msg as the gateway does: an
+// empty body is an empty message, and unknown fields are ignored.
+func (z *zitadel) readBody(w http.ResponseWriter, r *http.Request, msg proto.Message) error {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, z.d.MaxBodyBytes))
+	if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
+		return errZitadelBodyTooLarge
+	}
+	if err != nil {
+		return &zitadelError{code: connect.CodeInvalidArgument, message: "the request body could not be read"}
+	}
+	if msg == nil || len(bytes.TrimSpace(body)) == 0 {
+		return nil
+	}
+	if err := (protojson.UnmarshalOptions{DiscardUnknown: true}).Unmarshal(body, msg); err != nil {
+		// protojson's own messages are deliberately unstable; this one is not.
+		return &zitadelError{code: connect.CodeInvalidArgument, message: fmt.Sprintf("the request body is not a valid %s in JSON", msg.ProtoReflect().Descriptor().FullName())}
+	}
+	return nil
+}
