@@ -80,8 +80,7 @@ func (c *cli) serveCommand() *cobra.Command {
 			})
 			mux := http.NewServeMux()
 			mux.Handle("/", apiHandler)
-			// Each dialect serves the routes the route table gives it.
-			dialectDeps := dialects.Deps{
+			registerDialects(mux, dialects.Deps{
 				MFA:            a.mfa,
 				Users:          a.store,
 				Tokens:         bearer,
@@ -91,11 +90,7 @@ func (c *cli) serveCommand() *cobra.Command {
 				Logger:         log,
 				MaxBodyBytes:   int64(cfg.HTTP.MaxBodyBytes),
 				TrustedProxies: cfg.HTTP.TrustedProxyPrefixes(),
-			}
-			scanner.Register(mux, dialectDeps, auth.NewAPIKeys(a.store, nil, nil))
-			accounting.Register(mux, dialectDeps)
-			zitadel.Register(mux, dialectDeps)
-			slugbase.Register(mux, dialectDeps)
+			}, auth.NewAPIKeys(a.store, nil, nil))
 			provider.Register(mux)
 			// gRPC clients of the Zitadel-compatible service speak HTTP/2
 			// without TLS (h2c); browsers and everything else speak HTTP/1.1.
@@ -183,4 +178,13 @@ func (a *app) janitor(ctx context.Context, provider *oauth.Provider) {
 			}
 		}
 	}
+}
+
+// registerDialects serves each vendor dialect whose routes d's route table
+// configures; the scanner's also checks the operator-issued API keys.
+func registerDialects(mux *http.ServeMux, d dialects.Deps, keys scanner.APIKeys) {
+	scanner.Register(mux, d, keys)
+	accounting.Register(mux, d)
+	zitadel.Register(mux, d)
+	slugbase.Register(mux, d)
 }
