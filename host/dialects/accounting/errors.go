@@ -4,11 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"net/http"
-	"strconv"
-	"time"
 
+	"github.com/factorgate/factorgate/host/internal/httpx"
 	"github.com/factorgate/factorgate/host/mfa"
 )
 
@@ -100,7 +98,7 @@ func (a *accounting) writeError(w http.ResponseWriter, r *http.Request, f accoun
 		h.Set("Allow", http.MethodPost)
 	case http.StatusTooManyRequests:
 		d, _ := mfa.RetryAfter(err)
-		h.Set("Retry-After", strconv.Itoa(accountingRetrySeconds(d)))
+		h.Set("Retry-After", httpx.RetryAfter(d))
 	}
 	var body []byte
 	if f.xml {
@@ -117,16 +115,4 @@ func (a *accounting) writeError(w http.ResponseWriter, r *http.Request, f accoun
 	h.Set("Content-Type", f.mediaType+"; charset=utf-8")
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
-}
-
-// accountingRetrySeconds rounds a wait up to whole seconds, at least one.
-func accountingRetrySeconds(d time.Duration) int {
-	secs := math.Ceil(d.Seconds())
-	switch {
-	case secs < 1:
-		return 1
-	case secs > math.MaxInt32:
-		return math.MaxInt32
-	}
-	return int(secs)
 }

@@ -15,6 +15,7 @@ import (
 	"strings"
 
 	"github.com/factorgate/factorgate/host/auth"
+	"github.com/factorgate/factorgate/host/internal/httpx"
 )
 
 // Request types (the root element of an XML body) and their members. The
@@ -115,9 +116,9 @@ var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
 // readBody reads the bounded request body and tells its format from
 // Content-Type.
 func (a *accounting) readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool, error) {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, a.d.MaxBodyBytes))
+	body, err := httpx.ReadBody(w, r, a.d.MaxBodyBytes)
 	if err != nil {
-		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
+		if errors.Is(err, httpx.ErrBodyTooLarge) {
 			return nil, false, &accountingError{status: http.StatusRequestEntityTooLarge, message: "The request body is too large."}
 		}
 		return nil, false, accountingBadRequest("The request body could not be read.")

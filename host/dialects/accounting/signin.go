@@ -19,7 +19,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"mime"
 	"net/http"
 	"net/url"
@@ -27,6 +26,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/factorgate/factorgate/host/internal/httpx"
 	"github.com/factorgate/factorgate/host/mfa"
 	"github.com/factorgate/factorgate/host/signin"
 	"github.com/factorgate/factorgate/host/store"
@@ -138,9 +138,9 @@ func accountingTokens(user store.User, done signin.SignedIn) accountingTokenResp
 // requests, or a form as OAuth clients send it. Member names match in any
 // case; scope is accepted and ignored (a user has one file).
 func (a *accounting) parseGrant(w http.ResponseWriter, r *http.Request) (accountingGrant, error) {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, a.d.MaxBodyBytes))
+	body, err := httpx.ReadBody(w, r, a.d.MaxBodyBytes)
 	if err != nil {
-		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
+		if errors.Is(err, httpx.ErrBodyTooLarge) {
 			return accountingGrant{}, &accountingOAuthError{status: http.StatusRequestEntityTooLarge, code: "invalid_request", description: "The request body is too large."}
 		}
 		return accountingGrant{}, accountingInvalidRequest("The request body could not be read.")
@@ -274,7 +274,7 @@ func (a *accounting) writeOAuthError(w http.ResponseWriter, r *http.Request, err
 		a.d.Logger.ErrorContext(ctx, "accounting: token request failed", "path", r.URL.Path, "status", e.status, "error", err)
 	}
 	if e.status == http.StatusTooManyRequests {
-		w.Header().Set("Retry-After", strconv.Itoa(accountingRetrySeconds(e.retryAfter)))
+		w.Header().Set("Retry-After", httpx.RetryAfter(e.retryAfter))
 	}
 	body, _ := accountingMarshalJSON(struct {
 		Error       string `json:"error"`

@@ -4,11 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"net/http"
-	"strconv"
 	"time"
 
+	"github.com/factorgate/factorgate/host/internal/httpx"
 	"github.com/factorgate/factorgate/host/mfa"
 )
 
@@ -98,14 +97,9 @@ func (s *scanner) fail(w http.ResponseWriter, r *http.Request, err error) {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="factorgate"`)
 	}
 	if e.retryAfter > 0 {
-		w.Header().Set("Retry-After", strconv.Itoa(scannerRetrySeconds(e.retryAfter)))
+		w.Header().Set("Retry-After", httpx.RetryAfter(e.retryAfter))
 	}
 	s.write(w, r, e.status, struct {
 		Error string `json:"error"`
 	}{e.message})
-}
-
-// scannerRetrySeconds rounds a wait up to whole seconds.
-func scannerRetrySeconds(d time.Duration) int {
-	return int(min(math.Ceil(d.Seconds()), math.MaxInt32))
 }

@@ -3,7 +3,6 @@ package scanner
 import (
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -11,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/factorgate/factorgate/host/auth"
+	"github.com/factorgate/factorgate/host/internal/httpx"
 	"github.com/factorgate/factorgate/host/mfa"
 )
 
@@ -57,8 +57,8 @@ func (s *scanner) discardBody(w http.ResponseWriter, r *http.Request) error {
 	if r.Body == nil || r.Body == http.NoBody {
 		return nil
 	}
-	_, err := io.Copy(io.Discard, http.MaxBytesReader(w, r.Body, s.d.MaxBodyBytes))
-	if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
+	_, err := httpx.ReadBody(w, r, s.d.MaxBodyBytes)
+	if errors.Is(err, httpx.ErrBodyTooLarge) {
 		return tooLarge
 	}
 	if err != nil {

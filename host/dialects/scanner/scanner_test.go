@@ -23,6 +23,7 @@ import (
 	totpfactor "github.com/factorgate/factorgate/factors/totp"
 	"github.com/factorgate/factorgate/host/auth"
 	"github.com/factorgate/factorgate/host/dialects"
+	"github.com/factorgate/factorgate/host/internal/httpx"
 	"github.com/factorgate/factorgate/host/internal/testdb"
 	"github.com/factorgate/factorgate/host/internal/testplugins"
 	"github.com/factorgate/factorgate/host/internal/testsignin"
@@ -567,7 +568,7 @@ func TestScannerLifecycleErrors(t *testing.T) {
 			if got.status < 400 || got.message == "" {
 				t.Fatalf("answer %+v", got)
 			}
-			if got.status == http.StatusTooManyRequests && scannerRetrySeconds(got.retryAfter) != 2 {
+			if got.status == http.StatusTooManyRequests && httpx.RetryAfterSeconds(got.retryAfter) != 2 {
 				t.Fatalf("Retry-After of 1.5s: %v", got.retryAfter)
 			}
 		})

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/factorgate/factorgate/host/auth"
+	"github.com/factorgate/factorgate/host/internal/httpx"
 	"github.com/factorgate/factorgate/host/signin"
 )
 
@@ -75,8 +76,8 @@ func (s *scanner) signInBody(w http.ResponseWriter, r *http.Request) (map[string
 	if r.ContentLength > s.d.MaxBodyBytes {
 		return nil, scannerErrorf(http.StatusRequestEntityTooLarge, "request body too large")
 	}
-	raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.d.MaxBodyBytes))
-	if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
+	raw, err := httpx.ReadBody(w, r, s.d.MaxBodyBytes)
+	if errors.Is(err, httpx.ErrBodyTooLarge) {
 		return nil, scannerErrorf(http.StatusRequestEntityTooLarge, "request body too large")
 	}
 	if err != nil {

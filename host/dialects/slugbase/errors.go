@@ -2,11 +2,9 @@ package slugbase
 
 import (
 	"errors"
-	"math"
 	"net/http"
-	"strconv"
-	"time"
 
+	"github.com/factorgate/factorgate/host/internal/httpx"
 	"github.com/factorgate/factorgate/host/mfa"
 )
 
@@ -83,7 +81,7 @@ func (s *slugBase) writeError(w http.ResponseWriter, r *http.Request, err error)
 	f := s.failure(r, err)
 	if f.status == http.StatusTooManyRequests {
 		if d, ok := mfa.RetryAfter(err); ok {
-			w.Header().Set("Retry-After", strconv.Itoa(slugBaseSeconds(d)))
+			w.Header().Set("Retry-After", httpx.RetryAfter(d))
 		}
 	}
 	s.writeJSON(w, r, f.status, slugBaseErrorBody{Error: http.StatusText(f.status), Message: f.message, Code: f.status, Details: f.reason})
@@ -111,16 +109,4 @@ func (s *slugBase) failure(r *http.Request, err error) *slugBaseFailure {
 		s.d.Logger.ErrorContext(r.Context(), "slugbase: request failed", "method", r.Method, "route", r.Pattern, "status", f.status, "error", err)
 	}
 	return f
-}
-
-// slugBaseSeconds rounds a wait up to whole seconds, at least one.
-func slugBaseSeconds(d time.Duration) int {
-	secs := math.Ceil(d.Seconds())
-	switch {
-	case secs < 1:
-		return 1
-	case secs > math.MaxInt32:
-		return math.MaxInt32
-	}
-	return int(secs)
 }

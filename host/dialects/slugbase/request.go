@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/factorgate/factorgate/host/auth"
+	"github.com/factorgate/factorgate/host/internal/httpx"
 )
 
 // authenticate resolves the caller: an Authorization header is a personal API
@@ -63,10 +64,10 @@ func (s *slugBase) session(r *http.Request) (auth.Session, error) {
 
 // readBody reads the whole request body within the size limit.
 func (s *slugBase) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.d.MaxBodyBytes))
+	body, err := httpx.ReadBody(w, r, s.d.MaxBodyBytes)
 	if err != nil {
-		if mbe, ok := errors.AsType[*http.MaxBytesError](err); ok {
-			return nil, &slugBaseFailure{http.StatusRequestEntityTooLarge, "PAYLOAD_TOO_LARGE", fmt.Sprintf("The request body exceeds %d bytes", mbe.Limit)}
+		if errors.Is(err, httpx.ErrBodyTooLarge) {
+			return nil, &slugBaseFailure{http.StatusRequestEntityTooLarge, "PAYLOAD_TOO_LARGE", fmt.Sprintf("The request body exceeds %d bytes", s.d.MaxBodyBytes)}
 		}
 		return nil, &slugBaseFailure{http.StatusBadRequest, "INVALID_BODY", "The request body could not be read"}
 	}

@@ -5,13 +5,12 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"math"
 	"net/http"
-	"strconv"
 	"time"
 
 	"connectrpc.com/connect"
 	"github.com/factorgate/factorgate/host/dialects/zitadelpb"
+	"github.com/factorgate/factorgate/host/internal/httpx"
 	"github.com/factorgate/factorgate/host/mfa"
 )
 
@@ -22,7 +21,7 @@ func (z *zitadel) writeError(w http.ResponseWriter, r *http.Request, err error) 
 		st.Details = []zitadelDetailJSON{{Type: zitadelErrorDetailType, ID: e.id, Message: e.message}}
 	}
 	if e.retryAfter > 0 {
-		w.Header().Set("Retry-After", zitadelRetryAfter(e.retryAfter))
+		w.Header().Set("Retry-After", httpx.RetryAfter(e.retryAfter))
 	}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
@@ -45,7 +44,7 @@ func (z *zitadel) connectError(ctx context.Context, err error) error {
 		}
 	}
 	if e.retryAfter > 0 {
-		cerr.Meta().Set("Retry-After", zitadelRetryAfter(e.retryAfter))
+		cerr.Meta().Set("Retry-After", httpx.RetryAfter(e.retryAfter))
 	}
 	return cerr
 }
@@ -186,9 +185,4 @@ func (z *zitadel) translate(ctx context.Context, err error) *zitadelError {
 		z.d.Logger.ErrorContext(ctx, "zitadel: request failed", "factor", z.factor, "id", e.id, "error", err)
 	}
 	return e
-}
-
-// zitadelRetryAfter renders a wait as whole seconds, rounded up.
-func zitadelRetryAfter(d time.Duration) string {
-	return strconv.FormatInt(int64(math.Ceil(d.Seconds())), 10)
 }

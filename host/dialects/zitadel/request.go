@@ -5,13 +5,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"unicode"
 	"unicode/utf8"
 
 	"connectrpc.com/connect"
 	"github.com/factorgate/factorgate/host/auth"
+	"github.com/factorgate/factorgate/host/internal/httpx"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 )
@@ -82,8 +82,8 @@ func zitadelHasControl(s string) bool {
 // readBody reads the size-limited body into msg as the gateway does: an
 // empty body is an empty message, and unknown fields are ignored.
 func (z *zitadel) readBody(w http.ResponseWriter, r *http.Request, msg proto.Message) error {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, z.d.MaxBodyBytes))
-	if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
+	body, err := httpx.ReadBody(w, r, z.d.MaxBodyBytes)
+	if errors.Is(err, httpx.ErrBodyTooLarge) {
 		return errZitadelBodyTooLarge
 	}
 	if err != nil {

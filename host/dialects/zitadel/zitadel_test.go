@@ -31,6 +31,7 @@ import (
 	"github.com/factorgate/factorgate/host/dialects"
 	"github.com/factorgate/factorgate/host/dialects/zitadelpb"
 	"github.com/factorgate/factorgate/host/dialects/zitadelpb/zitadelpbconnect"
+	"github.com/factorgate/factorgate/host/internal/httpx"
 	"github.com/factorgate/factorgate/host/internal/testdb"
 	"github.com/factorgate/factorgate/host/internal/testplugins"
 	"github.com/factorgate/factorgate/host/mfa"
@@ -669,7 +670,7 @@ func TestZitadelErrorTable(t *testing.T) {
 			if got := e.httpStatus() >= 500; got != serverSide[kind] {
 				t.Errorf("HTTP status %d", e.httpStatus())
 			}
-			if e.retryAfter != 1500*time.Millisecond || zitadelRetryAfter(e.retryAfter) != "2" {
+			if e.retryAfter != 1500*time.Millisecond || httpx.RetryAfter(e.retryAfter) != "2" {
 				t.Errorf("retry after %v", e.retryAfter)
 			}
 		})
