@@ -10,39 +10,39 @@ import (
 	"github.com/factorgate/factorgate/host/mfa"
 )
 
-// accountingError is a failure found by the dialect itself.
-type accountingError struct {
+// statusError is a failure found by the dialect itself.
+type statusError struct {
 	status  int
 	message string
 }
 
-func (e *accountingError) Error() string {
+func (e *statusError) Error() string {
 	return fmt.Sprintf("accounting: %d %s", e.status, e.message)
 }
 
-func accountingBadRequest(message string) *accountingError {
-	return &accountingError{status: http.StatusBadRequest, message: message}
+func badRequest(message string) *statusError {
+	return &statusError{status: http.StatusBadRequest, message: message}
 }
 
-// accountingInternalMessage is ASP.NET's message for a server failure; the
+// internalMessage is ASP.NET's message for a server failure; the
 // cause is logged, never sent.
-const accountingInternalMessage = "An error has occurred."
+const internalMessage = "An error has occurred."
 
 var (
-	errAccountingUnauthorized = &accountingError{status: http.StatusUnauthorized}
-	errAccountingMethod       = &accountingError{status: http.StatusMethodNotAllowed, message: "The requested resource does not support this HTTP method. Use POST."}
-	errAccountingBadMobile    = accountingBadRequest("The MobileNumber field is not a valid mobile number.")
+	errUnauthorized = &statusError{status: http.StatusUnauthorized}
+	errMethod       = &statusError{status: http.StatusMethodNotAllowed, message: "The requested resource does not support this HTTP method. Use POST."}
+	errBadMobile    = badRequest("The MobileNumber field is not a valid mobile number.")
 )
 
-// accountingLifecycleErrors maps each lifecycle failure to its status and
+// lifecycleErrors maps each lifecycle failure to its status and
 // message, once. 429s carry Retry-After.
-var accountingLifecycleErrors = []struct {
+var lifecycleErrors = []struct {
 	kind    error
 	status  int
 	message string
 }{
 	{mfa.ErrUserNotFound, http.StatusUnauthorized, ""},
-	{mfa.ErrInvalidParams, http.StatusBadRequest, errAccountingBadMobile.message},
+	{mfa.ErrInvalidParams, http.StatusBadRequest, errBadMobile.message},
 	{mfa.ErrAlreadyEnrolled, http.StatusBadRequest, "2FA is already enabled for this user."},
 	{mfa.ErrNoEnrollment, http.StatusBadRequest, "No 2FA opt-in is pending for this ProviderUserId, or it has expired. Opt in again."},
 	{mfa.ErrNotEnrolled, http.StatusBadRequest, "2FA is not enabled for this user."},
@@ -55,18 +55,18 @@ var accountingLifecycleErrors = []struct {
 	{mfa.ErrBusy, http.StatusConflict, "Another request for this user is in progress. Try again."},
 	{mfa.ErrLocked, http.StatusTooManyRequests, "Too many failed attempts. Try again later."},
 	{mfa.ErrThrottled, http.StatusTooManyRequests, "Too many requests. Try again later."},
-	{mfa.ErrUnknownFactor, http.StatusInternalServerError, accountingInternalMessage},
-	{mfa.ErrUnsupported, http.StatusInternalServerError, accountingInternalMessage},
-	{mfa.ErrCredentialBroken, http.StatusInternalServerError, accountingInternalMessage},
+	{mfa.ErrUnknownFactor, http.StatusInternalServerError, internalMessage},
+	{mfa.ErrUnsupported, http.StatusInternalServerError, internalMessage},
+	{mfa.ErrCredentialBroken, http.StatusInternalServerError, internalMessage},
 	{mfa.ErrUnavailable, http.StatusServiceUnavailable, "2FA is temporarily unavailable. Try again later."},
 }
 
-// accountingStatus maps err to its status and message.
-func accountingStatus(ctx context.Context, err error) (int, string) {
-	if ae, ok := errors.AsType[*accountingError](err); ok {
+// errorStatus maps err to its status and message.
+func errorStatus(ctx context.Context, err error) (int, string) {
+	if ae, ok := errors.AsType[*statusError](err); ok {
 		return ae.status, ae.message
 	}
-	for _, e := range accountingLifecycleErrors {
+	for _, e := range lifecycleErrors {
 		if errors.Is(err, e.kind) {
 			return e.status, e.message
 		}
@@ -74,14 +74,14 @@ func accountingStatus(ctx context.Context, err error) (int, string) {
 	if ctx.Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
 		return http.StatusServiceUnavailable, "The request was cancelled or timed out."
 	}
-	return http.StatusInternalServerError, accountingInternalMessage
+	return http.StatusInternalServerError, internalMessage
 }
 
 // writeError answers with the status and message err maps to: 401 with an
 // empty body, anything else as {"Message": ...} or <Error><Message>.
-func (a *accounting) writeError(w http.ResponseWriter, r *http.Request, f accountingFormat, err error) {
+func (a *accounting) writeError(w http.ResponseWriter, r *http.Request, f format, err error) {
 	ctx := r.Context()
-	status, message := accountingStatus(ctx, err)
+	status, message := errorStatus(ctx, err)
 	if status >= http.StatusInternalServerError {
 		a.d.Logger.ErrorContext(ctx, "accounting: request failed", "path", r.URL.Path, "status", status, "error", err)
 	} else {
@@ -102,9 +102,9 @@ func (a *accounting) writeError(w http.ResponseWriter, r *http.Request, f accoun
 	}
 	var body []byte
 	if f.xml {
-		body, err = accountingMarshalXMLError(message)
+		body, err = marshalXMLError(message)
 	} else {
-		body, err = accountingMarshalJSON(struct {
+		body, err = marshalJSON(struct {
 			Message string `json:"Message"`
 		}{message}, "")
 	}

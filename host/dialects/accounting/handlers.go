@@ -13,8 +13,8 @@ package accounting
 // bodies in JSON or XML chosen by Content-Type and Accept, errors as
 // {"Message": "..."} (or <Error><Message>...</Message></Error>) and 401 with
 // an empty body. The opt-in begins an enrollment of the SMS factor instance
-// routed as dialects.RouteAccountingSMS (which sends the code); the verification
-// confirms it.
+// routed as dialects.RouteAccountingSMS (which sends the code); the
+// verification confirms it.
 
 import (
 	"context"
@@ -34,28 +34,29 @@ import (
 
 // Paths of the accounting dialect, as documented (matched case-sensitively).
 const (
-	accountingOptInPath  = "/User/opt-in-to-2fa"
-	accountingVerifyPath = "/User/verify-2fa-opt-in"
+	optInPath  = "/User/opt-in-to-2fa"
+	verifyPath = "/User/verify-2fa-opt-in"
 	// The OAuth 2 password-grant endpoints; both behave alike.
-	accountingTokenPath    = "/authorisation/token"
-	accountingToken2FAPath = "/authorisation/token-2fa"
+	tokenPath    = "/authorisation/token"
+	token2FAPath = "/authorisation/token-2fa"
 )
 
 const (
-	// accountingVia names the dialect in audit records.
-	accountingVia = "accounting"
-	// accountingDefaultRegion is the region of a MobileNumber in national
+	// via names the dialect in audit records.
+	via = "accounting"
+	// defaultRegion is the region of a MobileNumber in national
 	// form (0499 999 999): the accounting service is Australian.
-	accountingDefaultRegion = "AU"
-	// accountingAPIVersion is the only X-Api-Version the service accepts.
-	accountingAPIVersion = "1.0"
+	defaultRegion = "AU"
+	// apiVersion is the only X-Api-Version the service accepts.
+	apiVersion = "1.0"
 	// Limits of request fields.
-	accountingMaxOTPLen    = 64
-	accountingMaxMobileLen = 32
+	maxOTPLen    = 64
+	maxMobileLen = 32
 )
 
-// Register serves the accounting service's 2FA opt-in endpoints on
-// mux, when the route table names a factor instance for dialects.RouteAccountingSMS.
+// Register serves the accounting service's 2FA opt-in endpoints on mux,
+// when the route table names a factor instance for
+// dialects.RouteAccountingSMS, and its password grant when d.SignIn is set.
 // It panics when Deps.MFA or Deps.Tokens is missing, a wiring mistake.
 func Register(mux *http.ServeMux, d dialects.Deps) {
 	d = d.WithDefaults()
@@ -69,11 +70,11 @@ func Register(mux *http.ServeMux, d dialects.Deps) {
 	a := &accounting{d: d, factor: factor}
 	// Registered for every method, so that other methods get a 405 in the
 	// dialect's own shape rather than the mux's plain text.
-	mux.Handle(accountingOptInPath, a.handle(a.optIn))
-	mux.Handle(accountingVerifyPath, a.handle(a.verify))
+	mux.Handle(optInPath, a.handle(a.optIn))
+	mux.Handle(verifyPath, a.handle(a.verify))
 	if d.SignIn != nil {
-		mux.Handle(accountingTokenPath, http.HandlerFunc(a.token))
-		mux.Handle(accountingToken2FAPath, http.HandlerFunc(a.token))
+		mux.Handle(tokenPath, http.HandlerFunc(a.token))
+		mux.Handle(token2FAPath, http.HandlerFunc(a.token))
 	}
 }
 
@@ -83,8 +84,8 @@ type accounting struct {
 	factor string
 }
 
-// accountingCall is an authenticated request with its body read.
-type accountingCall struct {
+// call is an authenticated request with its body read.
+type call struct {
 	principal auth.Principal
 	meta      mfa.Meta
 	fileID    int64
@@ -92,15 +93,15 @@ type accountingCall struct {
 	xml       bool // the body is XML (else JSON)
 }
 
-// accountingOp serves one endpoint once the request is authenticated.
-type accountingOp func(ctx context.Context, c *accountingCall) (accountingBody, error)
+// operation serves one endpoint once the request is authenticated.
+type operation func(ctx context.Context, c *call) (successBody, error)
 
-func (a *accounting) handle(op accountingOp) http.Handler {
+func (a *accounting) handle(op operation) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
 		h.Set("Cache-Control", "no-store")
 		h.Set("X-Content-Type-Options", "nosniff")
-		out := accountingResponseFormat(r)
+		out := negotiateFormat(r)
 		resp, err := a.serve(w, r, op)
 		if err != nil {
 			a.writeError(w, r, out, err)
@@ -113,14 +114,14 @@ func (a *accounting) handle(op accountingOp) http.Handler {
 // serve checks the request in a fixed order (method, version, query,
 // credentials, file, body) and runs op. Credentials come before the FileId
 // and the body, so an unauthenticated caller learns nothing about either.
-func (a *accounting) serve(w http.ResponseWriter, r *http.Request, op accountingOp) (accountingBody, error) {
+func (a *accounting) serve(w http.ResponseWriter, r *http.Request, op operation) (successBody, error) {
 	if r.Method != http.MethodPost {
-		return nil, errAccountingMethod
+		return nil, errMethod
 	}
-	if v := r.Header.Values("X-Api-Version"); len(v) > 1 || (len(v) == 1 && strings.TrimSpace(v[0]) != accountingAPIVersion) {
-		return nil, accountingBadRequest("The X-Api-Version header must be " + accountingAPIVersion + ".")
+	if v := r.Header.Values("X-Api-Version"); len(v) > 1 || (len(v) == 1 && strings.TrimSpace(v[0]) != apiVersion) {
+		return nil, badRequest("The X-Api-Version header must be " + apiVersion + ".")
 	}
-	q, err := parseAccountingQuery(r.URL.RawQuery)
+	q, err := parseQuery(r.URL.RawQuery)
 	if err != nil {
 		return nil, err
 	}
@@ -135,36 +136,36 @@ func (a *accounting) serve(w http.ResponseWriter, r *http.Request, op accounting
 	// A file is the caller's organisation; another one is not theirs to
 	// act on, and whether it exists is not said.
 	if fileID != p.User.OrgID {
-		return nil, errAccountingUnauthorized
+		return nil, errUnauthorized
 	}
 	body, isXML, err := a.readBody(w, r)
 	if err != nil {
 		return nil, err
 	}
-	return op(r.Context(), &accountingCall{principal: p, meta: a.d.Meta(r, p, accountingVia), fileID: fileID, body: body, xml: isXML})
+	return op(r.Context(), &call{principal: p, meta: a.d.Meta(r, p, via), fileID: fileID, body: body, xml: isXML})
 }
 
 // optIn begins the SMS enrollment, which sends the code, and answers with
 // the ProviderUserId that the verification names it by.
-func (a *accounting) optIn(ctx context.Context, c *accountingCall) (accountingBody, error) {
-	mobile, err := parseAccountingOptIn(c.body, c.xml)
+func (a *accounting) optIn(ctx context.Context, c *call) (successBody, error) {
+	mobile, err := parseOptIn(c.body, c.xml)
 	if err != nil {
 		return nil, err
 	}
 	params := map[string]string{"phone": mobile}
 	if !strings.HasPrefix(mobile, "+") {
-		params["country"] = accountingDefaultRegion
+		params["country"] = defaultRegion
 	}
 	en, err := a.d.MFA.BeginEnrollment(ctx, c.meta, mfa.BeginRequest{UserID: c.principal.User.ID, Factor: a.factor, Params: params})
 	if err != nil {
 		return nil, fmt.Errorf("accounting opt-in: %w", err)
 	}
-	return accountingOptInResponse{ProviderUserID: accountingProviderUserID(en.ID)}, nil
+	return optInResponse{ProviderUserID: providerUserID(en.ID)}, nil
 }
 
 // verify confirms the caller's pending enrollment that ProviderUserId names.
-func (a *accounting) verify(ctx context.Context, c *accountingCall) (accountingBody, error) {
-	req, err := parseAccountingVerify(c.body, c.xml)
+func (a *accounting) verify(ctx context.Context, c *call) (successBody, error) {
+	req, err := parseVerify(c.body, c.xml)
 	if err != nil {
 		return nil, err
 	}
@@ -175,7 +176,7 @@ func (a *accounting) verify(ctx context.Context, c *accountingCall) (accountingB
 	if err != nil {
 		return nil, fmt.Errorf("accounting verify: pending enrollment: %w", err)
 	}
-	if accountingProviderUserID(pending.ID) != req.providerUserID {
+	if providerUserID(pending.ID) != req.providerUserID {
 		// An id of an earlier, replaced opt-in, or a wrong one.
 		return nil, &mfa.Error{Kind: mfa.ErrNoEnrollment}
 	}
@@ -183,20 +184,20 @@ func (a *accounting) verify(ctx context.Context, c *accountingCall) (accountingB
 	if err != nil {
 		return nil, fmt.Errorf("accounting verify: %w", err)
 	}
-	return accountingBaseResponse{
-		StatusMessage: accountingVerifiedMessage,
-		Links: []accountingLink{{
-			Rel: "self", Href: accountingVerifyPath + "?FileId=" + strconv.FormatInt(c.fileID, 10),
+	return baseResponse{
+		StatusMessage: verifiedMessage,
+		Links: []link{{
+			Rel: "self", Href: verifyPath + "?FileId=" + strconv.FormatInt(c.fileID, 10),
 			Method: http.MethodPost, Title: "Verify 2FA opt-in",
 		}},
 	}, nil
 }
 
-// accountingProviderUserID is the ProviderUserId of a pending enrollment: a
+// providerUserID is the ProviderUserId of a pending enrollment: a
 // positive 31-bit number (the service's ids are Int32) derived from the
 // enrollment's id. It needs no storage because it names an enrollment only
 // among the caller's own: verify compares it with the caller's pending one.
-func accountingProviderUserID(enrollmentID string) int32 {
+func providerUserID(enrollmentID string) int32 {
 	sum := sha256.Sum256([]byte("factorgate accounting ProviderUserId\x00" + enrollmentID))
 	id := int32(binary.BigEndian.Uint32(sum[:4]) & math.MaxInt32)
 	if id == 0 {

@@ -11,29 +11,29 @@ import (
 	"strings"
 )
 
-// accountingVerifiedMessage is the StatusMessage of a verified opt-in.
-const accountingVerifiedMessage = "2FA opt-in verified. Two-factor authentication is now enabled for this user."
+// verifiedMessage is the StatusMessage of a verified opt-in.
+const verifiedMessage = "2FA opt-in verified. Two-factor authentication is now enabled for this user."
 
-// accountingBody is a success response: a JSON value and its XML form.
-type accountingBody interface {
+// successBody is a success response: a JSON value and its XML form.
+type successBody interface {
 	xmlValue() any
 }
 
 var (
-	_ accountingBody = accountingBaseResponse{}
-	_ accountingBody = accountingOptInResponse{}
+	_ successBody = baseResponse{}
+	_ successBody = optInResponse{}
 )
 
-// accountingFormat is the negotiated format of the response.
-type accountingFormat struct {
+// format is the negotiated format of the response.
+type format struct {
 	mediaType string
 	xml       bool
 }
 
-// accountingResponseFormat negotiates as ASP.NET Web API does: the Accept
+// negotiateFormat negotiates as ASP.NET Web API does: the Accept
 // type with the highest quality among those served, else the request's own
 // Content-Type, else JSON. Media ranges (*/*, text/*) state no preference.
-func accountingResponseFormat(r *http.Request) accountingFormat {
+func negotiateFormat(r *http.Request) format {
 	best, bestQ := "", 0.0
 	for _, h := range r.Header.Values("Accept") {
 		for part := range strings.SplitSeq(h, ",") {
@@ -41,7 +41,7 @@ func accountingResponseFormat(r *http.Request) accountingFormat {
 			if err != nil {
 				continue
 			}
-			if _, ok := accountingMediaTypes[mt]; !ok {
+			if _, ok := mediaTypes[mt]; !ok {
 				continue
 			}
 			q := 1.0
@@ -57,7 +57,7 @@ func accountingResponseFormat(r *http.Request) accountingFormat {
 	}
 	if best == "" {
 		if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err == nil {
-			if _, ok := accountingMediaTypes[mt]; ok {
+			if _, ok := mediaTypes[mt]; ok {
 				best = mt
 			}
 		}
@@ -65,38 +65,38 @@ func accountingResponseFormat(r *http.Request) accountingFormat {
 	if best == "" {
 		best = "application/json"
 	}
-	return accountingFormat{mediaType: best, xml: accountingMediaTypes[best]}
+	return format{mediaType: best, xml: mediaTypes[best]}
 }
 
-// accountingLink is a hypermedia link to a next action.
-type accountingLink struct {
+// link is a hypermedia link to a next action.
+type link struct {
 	Rel    string `json:"rel" xml:"rel"`
 	Href   string `json:"href" xml:"href"`
 	Method string `json:"method" xml:"method"`
 	Title  string `json:"title" xml:"title"`
 }
 
-// accountingBaseResponse is the BaseResponseModel. Json.NET writes a derived
+// baseResponse is the BaseResponseModel. Json.NET writes a derived
 // class's members first, so in JSON StatusMessage precedes _links.
-type accountingBaseResponse struct {
-	StatusMessage string           `json:"StatusMessage"`
-	Links         []accountingLink `json:"_links"`
+type baseResponse struct {
+	StatusMessage string `json:"StatusMessage"`
+	Links         []link `json:"_links"`
 }
 
-// accountingOptInResponse is the opt-in's answer.
-type accountingOptInResponse struct {
+// optInResponse is the opt-in's answer.
+type optInResponse struct {
 	ProviderUserID int32 `json:"ProviderUserId"`
 }
 
 // write renders a success in the negotiated format, indented as in the
 // service's documentation.
-func (a *accounting) write(w http.ResponseWriter, r *http.Request, f accountingFormat, v accountingBody) {
+func (a *accounting) write(w http.ResponseWriter, r *http.Request, f format, v successBody) {
 	var body []byte
 	var err error
 	if f.xml {
-		body, err = accountingMarshalXML(v.xmlValue())
+		body, err = marshalXML(v.xmlValue())
 	} else {
-		body, err = accountingMarshalJSON(v, "  ")
+		body, err = marshalJSON(v, "  ")
 	}
 	if err != nil {
 		a.writeError(w, r, f, fmt.Errorf("accounting: encode response: %w", err))
@@ -107,9 +107,9 @@ func (a *accounting) write(w http.ResponseWriter, r *http.Request, f accountingF
 	_, _ = w.Write(body)
 }
 
-// accountingMarshalJSON encodes v without escaping HTML characters (as
+// marshalJSON encodes v without escaping HTML characters (as
 // Json.NET) and without a trailing newline, indented when indent is set.
-func accountingMarshalJSON(v any, indent string) ([]byte, error) {
+func marshalJSON(v any, indent string) ([]byte, error) {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)

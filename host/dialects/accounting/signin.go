@@ -9,7 +9,7 @@ package accounting
 // and an SMS with the code; the client posts the same request again with
 // verification_code and gets {"access_token","token_type":"Bearer",
 // "expires_in","refresh_token","scope"}. The tokens are the OAuth provider's,
-// issued to the built-in client accountingClient; the refresh token works at
+// issued to the built-in client signInClient; the refresh token works at
 // the provider's token endpoint with grant_type=refresh_token and that
 // client's id. Errors have OAuth's shape {"error","error_description"} in
 // JSON whatever was asked for, as the service's OAuth server answers.
@@ -32,30 +32,30 @@ import (
 	"github.com/factorgate/factorgate/host/store"
 )
 
-// accountingClient is the built-in OAuth client of the password grant.
-func accountingClient() signin.Client {
+// signInClient is the built-in OAuth client of the password grant.
+func signInClient() signin.Client {
 	return signin.Client{ID: "factorgate-accounting", Name: "Accounting API sign-in", Refresh: true}
 }
 
 // The grant request's members and its XML root element.
 const (
-	accountingGrantRequestType = "OAuthPasswordCredentialsGrantRequest"
-	accountingFieldGrantType   = "grant_type"
-	accountingFieldUsername    = "username"
-	accountingFieldPassword    = "password"
-	accountingFieldScope       = "scope"
-	accountingFieldCode        = "verification_code"
-	accountingMaxCredential    = 256
+	grantRequestType = "OAuthPasswordCredentialsGrantRequest"
+	fieldGrantType   = "grant_type"
+	fieldUsername    = "username"
+	fieldPassword    = "password"
+	fieldScope       = "scope"
+	fieldCode        = "verification_code"
+	maxCredential    = 256
 )
 
-// accountingGrant is a parsed grant request.
-type accountingGrant struct {
+// grantRequest is a parsed grant request.
+type grantRequest struct {
 	username, password, code string
 }
 
-// accountingTokenResponse is a successful grant. scope holds the caller's
+// tokenResponse is a successful grant. scope holds the caller's
 // file id, as the service lists the files a token may access there.
-type accountingTokenResponse struct {
+type tokenResponse struct {
 	AccessToken  string `json:"access_token"`
 	TokenType    string `json:"token_type"`
 	ExpiresIn    int64  `json:"expires_in"`
@@ -63,18 +63,18 @@ type accountingTokenResponse struct {
 	Scope        string `json:"scope"`
 }
 
-// accountingOAuthError is a failed grant.
-type accountingOAuthError struct {
+// grantError is a failed grant.
+type grantError struct {
 	status      int
 	code        string
 	description string
 	retryAfter  time.Duration
 }
 
-func (e *accountingOAuthError) Error() string { return e.code + ": " + e.description }
+func (e *grantError) Error() string { return e.code + ": " + e.description }
 
-func accountingInvalidRequest(description string) *accountingOAuthError {
-	return &accountingOAuthError{status: http.StatusBadRequest, code: "invalid_request", description: description}
+func invalidRequest(description string) *grantError {
+	return &grantError{status: http.StatusBadRequest, code: "invalid_request", description: description}
 }
 
 // token serves both grant endpoints.
@@ -86,7 +86,7 @@ func (a *accounting) token(w http.ResponseWriter, r *http.Request) {
 		a.writeOAuthError(w, r, err)
 		return
 	}
-	body, err := accountingMarshalJSON(resp, "")
+	body, err := marshalJSON(resp, "")
 	if err != nil {
 		a.writeOAuthError(w, r, fmt.Errorf("accounting: encode token response: %w", err))
 		return
@@ -97,38 +97,38 @@ func (a *accounting) token(w http.ResponseWriter, r *http.Request) {
 }
 
 // grant checks the password, then the 2FA code when the user has 2FA on.
-func (a *accounting) grant(w http.ResponseWriter, r *http.Request) (accountingTokenResponse, error) {
+func (a *accounting) grant(w http.ResponseWriter, r *http.Request) (tokenResponse, error) {
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
-		return accountingTokenResponse{}, &accountingOAuthError{status: http.StatusMethodNotAllowed, code: "invalid_request", description: "Use POST."}
+		return tokenResponse{}, &grantError{status: http.StatusMethodNotAllowed, code: "invalid_request", description: "Use POST."}
 	}
 	g, err := a.parseGrant(w, r)
 	if err != nil {
-		return accountingTokenResponse{}, err
+		return tokenResponse{}, err
 	}
 	done, err := a.d.SignIn.SignInWithCode(r.Context(), signin.Start{
-		Client: accountingClient(), Meta: a.d.SignInMeta(r, accountingVia), Username: g.username, Password: g.password,
+		Client: signInClient(), Meta: a.d.SignInMeta(r, via), Username: g.username, Password: g.password,
 		Factors: []string{a.factor},
 	}, g.code)
 	switch {
 	case errors.Is(err, signin.ErrNoUsableFactor):
-		return accountingTokenResponse{}, &accountingOAuthError{status: http.StatusBadRequest, code: "invalid_grant",
+		return tokenResponse{}, &grantError{status: http.StatusBadRequest, code: "invalid_grant",
 			description: "Two-factor authentication is on for this user with a method this API cannot verify."}
 	case errors.Is(err, signin.ErrCodeSent):
-		return accountingTokenResponse{}, &accountingOAuthError{status: http.StatusUnauthorized, code: "2fa_code_required",
+		return tokenResponse{}, &grantError{status: http.StatusUnauthorized, code: "2fa_code_required",
 			description: "Two-factor authentication is on for this user. A code was sent by SMS; post the request again with it as verification_code."}
 	case errors.Is(err, signin.ErrCodeRequired):
-		return accountingTokenResponse{}, &accountingOAuthError{status: http.StatusUnauthorized, code: "2fa_code_required",
+		return tokenResponse{}, &grantError{status: http.StatusUnauthorized, code: "2fa_code_required",
 			description: "Two-factor authentication is on for this user; post the request again with the code as verification_code."}
 	case err != nil:
-		return accountingTokenResponse{}, err
+		return tokenResponse{}, err
 	}
-	return accountingTokens(done.User, done), nil
+	return tokenResponseFor(done.User, done), nil
 }
 
-func accountingTokens(user store.User, done signin.SignedIn) accountingTokenResponse {
+func tokenResponseFor(user store.User, done signin.SignedIn) tokenResponse {
 	t := done.Tokens
-	return accountingTokenResponse{
+	return tokenResponse{
 		AccessToken: t.AccessToken, TokenType: "Bearer", ExpiresIn: int64(t.ExpiresIn / time.Second),
 		RefreshToken: t.RefreshToken, Scope: strconv.FormatInt(user.OrgID, 10),
 	}
@@ -137,89 +137,89 @@ func accountingTokens(user store.User, done signin.SignedIn) accountingTokenResp
 // parseGrant reads the grant request: JSON or XML as the documented
 // requests, or a form as OAuth clients send it. Member names match in any
 // case; scope is accepted and ignored (a user has one file).
-func (a *accounting) parseGrant(w http.ResponseWriter, r *http.Request) (accountingGrant, error) {
+func (a *accounting) parseGrant(w http.ResponseWriter, r *http.Request) (grantRequest, error) {
 	body, err := httpx.ReadBody(w, r, a.d.MaxBodyBytes)
 	if err != nil {
 		if errors.Is(err, httpx.ErrBodyTooLarge) {
-			return accountingGrant{}, &accountingOAuthError{status: http.StatusRequestEntityTooLarge, code: "invalid_request", description: "The request body is too large."}
+			return grantRequest{}, &grantError{status: http.StatusRequestEntityTooLarge, code: "invalid_request", description: "The request body is too large."}
 		}
-		return accountingGrant{}, accountingInvalidRequest("The request body could not be read.")
+		return grantRequest{}, invalidRequest("The request body could not be read.")
 	}
 	body = bytes.TrimPrefix(body, utf8BOM)
-	names := []string{accountingFieldGrantType, accountingFieldUsername, accountingFieldPassword, accountingFieldScope, accountingFieldCode}
+	names := []string{fieldGrantType, fieldUsername, fieldPassword, fieldScope, fieldCode}
 	values := map[string]string{}
 	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	if isXML, ok := accountingMediaTypes[mt]; ok {
-		fields, err := accountingFields(body, isXML, accountingGrantRequestType, names...)
+	if isXML, ok := mediaTypes[mt]; ok {
+		fields, err := bodyFields(body, isXML, grantRequestType, names...)
 		if err != nil {
-			return accountingGrant{}, accountingInvalidRequest(accountingStatusMessage(err))
+			return grantRequest{}, invalidRequest(parseErrorMessage(err))
 		}
 		for name, f := range fields {
 			switch f.kind {
-			case accountingNull:
-			case accountingString, accountingText:
+			case fieldNull:
+			case fieldString, fieldText:
 				values[name] = f.text
 			default:
-				return accountingGrant{}, accountingInvalidRequest("The " + name + " field must be a string.")
+				return grantRequest{}, invalidRequest("The " + name + " field must be a string.")
 			}
 		}
 	} else if mt == "application/x-www-form-urlencoded" {
 		form, err := url.ParseQuery(string(body))
 		if err != nil {
-			return accountingGrant{}, accountingInvalidRequest("The request body is not a valid form.")
+			return grantRequest{}, invalidRequest("The request body is not a valid form.")
 		}
 		for k, vs := range form {
-			name, err := accountingMember(k, names, nil)
+			name, err := member(k, names, nil)
 			if err != nil || len(vs) != 1 {
-				return accountingGrant{}, accountingInvalidRequest("The request body has an unknown or repeated field.")
+				return grantRequest{}, invalidRequest("The request body has an unknown or repeated field.")
 			}
 			if _, dup := values[name]; dup {
-				return accountingGrant{}, accountingInvalidRequest("The " + name + " field must be given once.")
+				return grantRequest{}, invalidRequest("The " + name + " field must be given once.")
 			}
 			values[name] = vs[0]
 		}
 	} else {
-		return accountingGrant{}, &accountingOAuthError{status: http.StatusUnsupportedMediaType, code: "invalid_request",
+		return grantRequest{}, &grantError{status: http.StatusUnsupportedMediaType, code: "invalid_request",
 			description: "Send the request as application/json, text/json, application/xml, text/xml or application/x-www-form-urlencoded."}
 	}
-	if values[accountingFieldGrantType] != "password" {
-		return accountingGrant{}, &accountingOAuthError{status: http.StatusBadRequest, code: "unsupported_grant_type", description: "The grant_type must be password."}
+	if values[fieldGrantType] != "password" {
+		return grantRequest{}, &grantError{status: http.StatusBadRequest, code: "unsupported_grant_type", description: "The grant_type must be password."}
 	}
-	g := accountingGrant{username: values[accountingFieldUsername], password: values[accountingFieldPassword], code: strings.TrimSpace(values[accountingFieldCode])}
+	g := grantRequest{username: values[fieldUsername], password: values[fieldPassword], code: strings.TrimSpace(values[fieldCode])}
 	if g.username == "" || g.password == "" {
-		return accountingGrant{}, accountingInvalidRequest("The username and password fields are required.")
+		return grantRequest{}, invalidRequest("The username and password fields are required.")
 	}
-	if len(g.username) > accountingMaxCredential || len(g.password) > accountingMaxCredential {
-		return accountingGrant{}, signin.ErrBadCredentials
+	if len(g.username) > maxCredential || len(g.password) > maxCredential {
+		return grantRequest{}, signin.ErrBadCredentials
 	}
-	if len(g.code) > accountingMaxOTPLen || !accountingPrintableASCII(g.code) {
-		return accountingGrant{}, accountingInvalidRequest(fmt.Sprintf("The verification_code field must be at most %d printable characters.", accountingMaxOTPLen))
+	if len(g.code) > maxOTPLen || !printableASCII(g.code) {
+		return grantRequest{}, invalidRequest(fmt.Sprintf("The verification_code field must be at most %d printable characters.", maxOTPLen))
 	}
 	return g, nil
 }
 
-// accountingStatusMessage is the message of a body-parsing failure.
-func accountingStatusMessage(err error) string {
-	if ae, ok := errors.AsType[*accountingError](err); ok {
+// parseErrorMessage is the message of a body-parsing failure.
+func parseErrorMessage(err error) string {
+	if ae, ok := errors.AsType[*statusError](err); ok {
 		return ae.message
 	}
 	return "The request body is malformed."
 }
 
-// accountingGrantErrors maps each lifecycle failure of the 2FA code to the
+// grantErrors maps each lifecycle failure of the 2FA code to the
 // grant's answer, once.
-func accountingGrantErrors() []struct {
+func grantErrors() []struct {
 	kind  error
-	error *accountingOAuthError
+	error *grantError
 } {
-	invalid := func(d string) *accountingOAuthError {
-		return &accountingOAuthError{status: http.StatusBadRequest, code: "invalid_grant", description: d}
+	invalid := func(d string) *grantError {
+		return &grantError{status: http.StatusBadRequest, code: "invalid_grant", description: d}
 	}
-	unavailable := &accountingOAuthError{status: http.StatusServiceUnavailable, code: "temporarily_unavailable", description: "2FA is temporarily unavailable. Try again later."}
-	internal := &accountingOAuthError{status: http.StatusInternalServerError, code: "server_error", description: accountingInternalMessage}
+	unavailable := &grantError{status: http.StatusServiceUnavailable, code: "temporarily_unavailable", description: "2FA is temporarily unavailable. Try again later."}
+	internal := &grantError{status: http.StatusInternalServerError, code: "server_error", description: internalMessage}
 	return []struct {
 		kind  error
-		error *accountingOAuthError
+		error *grantError
 	}{
 		{mfa.ErrUserNotFound, invalid("The user name or password is incorrect.")},
 		{mfa.ErrInvalidParams, invalid("The user's registered mobile number cannot receive the code.")},
@@ -232,9 +232,9 @@ func accountingGrantErrors() []struct {
 		{mfa.ErrExpired, invalid("The 2FA code has expired. Post the request without verification_code to receive a new one.")},
 		{mfa.ErrReplayed, invalid("The 2FA code has already been used.")},
 		{mfa.ErrChallengeSpent, invalid("Too many incorrect 2FA codes. Post the request without verification_code to receive a new one.")},
-		{mfa.ErrBusy, &accountingOAuthError{status: http.StatusConflict, code: "invalid_request", description: "Another request for this user is in progress. Try again."}},
-		{mfa.ErrLocked, &accountingOAuthError{status: http.StatusTooManyRequests, code: "too_many_attempts", description: "Too many failed attempts. Try again later."}},
-		{mfa.ErrThrottled, &accountingOAuthError{status: http.StatusTooManyRequests, code: "too_many_requests", description: "Too many requests. Try again later."}},
+		{mfa.ErrBusy, &grantError{status: http.StatusConflict, code: "invalid_request", description: "Another request for this user is in progress. Try again."}},
+		{mfa.ErrLocked, &grantError{status: http.StatusTooManyRequests, code: "too_many_attempts", description: "Too many failed attempts. Try again later."}},
+		{mfa.ErrThrottled, &grantError{status: http.StatusTooManyRequests, code: "too_many_requests", description: "Too many requests. Try again later."}},
 		{mfa.ErrUnknownFactor, internal},
 		{mfa.ErrUnsupported, internal},
 		{mfa.ErrCredentialBroken, internal},
@@ -243,14 +243,14 @@ func accountingGrantErrors() []struct {
 }
 
 // oauthError maps err to the grant's answer.
-func (a *accounting) oauthError(ctx context.Context, err error) *accountingOAuthError {
-	if oe, ok := errors.AsType[*accountingOAuthError](err); ok {
+func (a *accounting) oauthError(ctx context.Context, err error) *grantError {
+	if oe, ok := errors.AsType[*grantError](err); ok {
 		return oe
 	}
 	if errors.Is(err, signin.ErrBadCredentials) {
-		return &accountingOAuthError{status: http.StatusBadRequest, code: "invalid_grant", description: "The user name or password is incorrect."}
+		return &grantError{status: http.StatusBadRequest, code: "invalid_grant", description: "The user name or password is incorrect."}
 	}
-	for _, e := range accountingGrantErrors() {
+	for _, e := range grantErrors() {
 		if errors.Is(err, e.kind) {
 			out := *e.error
 			if out.status == http.StatusTooManyRequests {
@@ -260,9 +260,9 @@ func (a *accounting) oauthError(ctx context.Context, err error) *accountingOAuth
 		}
 	}
 	if ctx.Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
-		return &accountingOAuthError{status: http.StatusServiceUnavailable, code: "temporarily_unavailable", description: "The request was cancelled or timed out."}
+		return &grantError{status: http.StatusServiceUnavailable, code: "temporarily_unavailable", description: "The request was cancelled or timed out."}
 	}
-	return &accountingOAuthError{status: http.StatusInternalServerError, code: "server_error", description: accountingInternalMessage}
+	return &grantError{status: http.StatusInternalServerError, code: "server_error", description: internalMessage}
 }
 
 // writeOAuthError answers a failed grant, logging the cause of server
@@ -276,7 +276,7 @@ func (a *accounting) writeOAuthError(w http.ResponseWriter, r *http.Request, err
 	if e.status == http.StatusTooManyRequests {
 		w.Header().Set("Retry-After", httpx.RetryAfter(e.retryAfter))
 	}
-	body, _ := accountingMarshalJSON(struct {
+	body, _ := marshalJSON(struct {
 		Error       string `json:"error"`
 		Description string `json:"error_description"`
 	}{e.code, e.description}, "")

@@ -47,7 +47,7 @@ func testAccountingSignIn(t *testing.T, e *testsignin.Env) {
 	fileID := strconv.FormatInt(e.Org.ID, 10)
 
 	t.Run("without a second factor, and refresh", func(t *testing.T) {
-		r := postGrant(t, e, accountingTokenPath, "alice", testsignin.Password, "")
+		r := postGrant(t, e, tokenPath, "alice", testsignin.Password, "")
 		r.Want(t, http.StatusOK, "")
 		var tok struct {
 			AccessToken  string `json:"access_token"`
@@ -64,7 +64,7 @@ func testAccountingSignIn(t *testing.T, e *testsignin.Env) {
 		}
 		testsignin.WantClaims(t, tok.AccessToken, alice.ID, "factorgate-accounting", oauth.ACRPassword, "pwd")
 		// The access token works on the accounting endpoints.
-		e.Do(t, http.MethodPost, accountingOptInPath+"?FileId="+fileID, map[string]string{"Authorization": "Bearer " + tok.AccessToken, "Content-Type": "application/json"},
+		e.Do(t, http.MethodPost, optInPath+"?FileId="+fileID, map[string]string{"Authorization": "Bearer " + tok.AccessToken, "Content-Type": "application/json"},
 			`{"MobileNumber":"0499999999"}`).Want(t, http.StatusOK, "")
 		// The refresh token is no access token.
 		e.Do(t, http.MethodGet, "/v1/users/me", map[string]string{"Authorization": "Bearer " + tok.RefreshToken}, "").Want(t, http.StatusUnauthorized, "")
@@ -76,7 +76,7 @@ func testAccountingSignIn(t *testing.T, e *testsignin.Env) {
 		fresh := rr.Field(t, "access_token")
 		testsignin.WantClaims(t, fresh, alice.ID, "factorgate-accounting", oauth.ACRPassword, "pwd")
 		e.Clock.Add(time.Minute) // a new opt-in sends again: past the resend interval
-		e.Do(t, http.MethodPost, accountingOptInPath+"?FileId="+fileID, map[string]string{"Authorization": "Bearer " + fresh, "Content-Type": "application/json"},
+		e.Do(t, http.MethodPost, optInPath+"?FileId="+fileID, map[string]string{"Authorization": "Bearer " + fresh, "Content-Type": "application/json"},
 			`{"MobileNumber":"0499999999"}`).Want(t, http.StatusOK, "")
 		// The refresh token was rotated: the old one is spent.
 		e.Do(t, http.MethodPost, "/oauth2/token", map[string]string{"Content-Type": "application/x-www-form-urlencoded"},
@@ -86,29 +86,29 @@ func testAccountingSignIn(t *testing.T, e *testsignin.Env) {
 	t.Run("with SMS", func(t *testing.T) {
 		e.Clock.Add(time.Minute) // past the SMS factor's resend interval
 		before := e.Outbox.Count()
-		postGrant(t, e, accountingToken2FAPath, "carol", testsignin.Password, "").Want(t, http.StatusUnauthorized,
+		postGrant(t, e, token2FAPath, "carol", testsignin.Password, "").Want(t, http.StatusUnauthorized,
 			`{"error":"2fa_code_required","error_description":"Two-factor authentication is on for this user. A code was sent by SMS; post the request again with it as verification_code."}`)
 		if e.Outbox.Count() != before+1 {
 			t.Fatalf("%d SMS sent, want 1", e.Outbox.Count()-before)
 		}
 		_, code := e.Outbox.Last(t)
-		postGrant(t, e, accountingToken2FAPath, "carol", testsignin.Password, accountingWrongCode(t, code)).
+		postGrant(t, e, token2FAPath, "carol", testsignin.Password, accountingWrongCode(t, code)).
 			Want(t, http.StatusBadRequest, `{"error":"invalid_grant","error_description":"The 2FA code is incorrect."}`)
-		r := postGrant(t, e, accountingToken2FAPath, "carol", testsignin.Password, code)
+		r := postGrant(t, e, token2FAPath, "carol", testsignin.Password, code)
 		r.Want(t, http.StatusOK, "")
 		token := r.Field(t, "access_token")
 		testsignin.WantClaims(t, token, carol.ID, "factorgate-accounting", oauth.ACRMFA, "pwd", "sms", "mfa")
 		// The code is single-use.
-		postGrant(t, e, accountingTokenPath, "carol", testsignin.Password, code).
+		postGrant(t, e, tokenPath, "carol", testsignin.Password, code).
 			Want(t, http.StatusBadRequest, `{"error":"invalid_grant","error_description":"The 2FA code has already been used."}`)
 		e.Do(t, http.MethodGet, "/v1/users/me", map[string]string{"Authorization": "Bearer " + token}, "").Want(t, http.StatusOK, "")
 	})
 
 	t.Run("XML and form requests", func(t *testing.T) {
 		xmlBody := `<OAuthPasswordCredentialsGrantRequest xmlns:xsd="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><grant_type>password</grant_type><username>alice</username><password>` + testsignin.Password + `</password><scope>full</scope></OAuthPasswordCredentialsGrantRequest>`
-		e.Do(t, http.MethodPost, accountingTokenPath, map[string]string{"Content-Type": "text/xml"}, xmlBody).Want(t, http.StatusOK, "")
+		e.Do(t, http.MethodPost, tokenPath, map[string]string{"Content-Type": "text/xml"}, xmlBody).Want(t, http.StatusOK, "")
 		form := url.Values{"grant_type": {"password"}, "username": {"alice"}, "password": {testsignin.Password}}.Encode()
-		e.Do(t, http.MethodPost, accountingTokenPath, map[string]string{"Content-Type": "application/x-www-form-urlencoded"}, form).Want(t, http.StatusOK, "")
+		e.Do(t, http.MethodPost, tokenPath, map[string]string{"Content-Type": "application/x-www-form-urlencoded"}, form).Want(t, http.StatusOK, "")
 	})
 
 	for _, tc := range []struct {
@@ -130,7 +130,7 @@ func testAccountingSignIn(t *testing.T, e *testsignin.Env) {
 			`{"error":"invalid_request","error_description":"Send the request as application/json, text/json, application/xml, text/xml or application/x-www-form-urlencoded."}`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			e.Do(t, http.MethodPost, accountingTokenPath, map[string]string{"Content-Type": tc.contentType}, tc.body).Want(t, tc.status, tc.want)
+			e.Do(t, http.MethodPost, tokenPath, map[string]string{"Content-Type": tc.contentType}, tc.body).Want(t, tc.status, tc.want)
 		})
 	}
 }
@@ -141,7 +141,7 @@ func FuzzSignIn(f *testing.F) {
 	const limit = 1 << 10
 	e := testsignin.New(f, filepath.Join(f.TempDir(), "fuzz.db"), testsignin.InProcessFactors, store.LockoutPolicy{}, limit, signInRegister)
 	e.User("alice")
-	e.FuzzSignIn(f, limit, []string{accountingTokenPath, accountingToken2FAPath}, "",
+	e.FuzzSignIn(f, limit, []string{tokenPath, token2FAPath}, "",
 		testsignin.FuzzSeed{Path: 0, ContentType: "application/json", Body: `{"grant_type":"password","username":"alice","password":"wrong","verification_code":null}`},
 		testsignin.FuzzSeed{Path: 1, ContentType: "text/xml", Body: `<OAuthPasswordCredentialsGrantRequest><grant_type>password</grant_type></OAuthPasswordCredentialsGrantRequest>`},
 		testsignin.FuzzSeed{Path: 1, ContentType: "application/x-www-form-urlencoded", Body: `grant_type=password&username=%zz`},

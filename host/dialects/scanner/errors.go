@@ -11,21 +11,21 @@ import (
 	"github.com/factorgate/factorgate/host/mfa"
 )
 
-// scannerError is a failure with its status and user-safe message.
-type scannerError struct {
+// statusError is a failure with its status and user-safe message.
+type statusError struct {
 	status     int
 	message    string
 	retryAfter time.Duration
 }
 
-func (e *scannerError) Error() string { return e.message }
+func (e *statusError) Error() string { return e.message }
 
-func scannerErrorf(status int, format string, args ...any) *scannerError {
-	return &scannerError{status: status, message: fmt.Sprintf(format, args...)}
+func errorf(status int, format string, args ...any) *statusError {
+	return &statusError{status: status, message: fmt.Sprintf(format, args...)}
 }
 
-// scannerLifecycleError is how one lifecycle failure kind is answered.
-type scannerLifecycleError struct {
+// lifecycleError is how one lifecycle failure kind is answered.
+type lifecycleError struct {
 	kind    error
 	status  int
 	message string
@@ -35,10 +35,10 @@ type scannerLifecycleError struct {
 	retry bool
 }
 
-// scannerLifecycleErrors maps every lifecycle failure kind once.
-func scannerLifecycleErrors() []scannerLifecycleError {
+// lifecycleErrors maps every lifecycle failure kind once.
+func lifecycleErrors() []lifecycleError {
 	const unprocessable = http.StatusUnprocessableEntity
-	return []scannerLifecycleError{
+	return []lifecycleError{
 		{kind: mfa.ErrUserNotFound, status: http.StatusUnauthorized, message: "invalid or expired access token"},
 		{kind: mfa.ErrUnknownFactor, status: http.StatusServiceUnavailable, message: "this method is temporarily unavailable"},
 		{kind: mfa.ErrUnavailable, status: http.StatusServiceUnavailable, message: "this method is temporarily unavailable"},
@@ -60,17 +60,17 @@ func scannerLifecycleErrors() []scannerLifecycleError {
 	}
 }
 
-// scannerErrorFor maps err to its answer. Texts of unexpected errors never
+// errorFor maps err to its answer. Texts of unexpected errors never
 // reach the client.
-func scannerErrorFor(ctx context.Context, err error) *scannerError {
-	if se, ok := errors.AsType[*scannerError](err); ok {
+func errorFor(ctx context.Context, err error) *statusError {
+	if se, ok := errors.AsType[*statusError](err); ok {
 		return se
 	}
-	for _, le := range scannerLifecycleErrors() {
+	for _, le := range lifecycleErrors() {
 		if !errors.Is(err, le.kind) {
 			continue
 		}
-		out := &scannerError{status: le.status, message: le.message}
+		out := &statusError{status: le.status, message: le.message}
 		if r := mfa.Reason(err); le.reason && r != "" {
 			out.message = r
 		}
@@ -81,15 +81,15 @@ func scannerErrorFor(ctx context.Context, err error) *scannerError {
 		return out
 	}
 	if ctx.Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
-		return scannerErrorf(http.StatusServiceUnavailable, "the request was cancelled or timed out")
+		return errorf(http.StatusServiceUnavailable, "the request was cancelled or timed out")
 	}
-	return scannerErrorf(http.StatusInternalServerError, "internal error")
+	return errorf(http.StatusInternalServerError, "internal error")
 }
 
 // fail answers with the error err maps to, logging the cause of server
 // failures (never a code, token or number: no error here carries one).
 func (s *scanner) fail(w http.ResponseWriter, r *http.Request, err error) {
-	e := scannerErrorFor(r.Context(), err)
+	e := errorFor(r.Context(), err)
 	if e.status >= http.StatusInternalServerError {
 		s.d.Logger.ErrorContext(r.Context(), "scanner: request failed", "path", r.URL.Path, "status", e.status, "error", err)
 	}

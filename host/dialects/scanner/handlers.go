@@ -17,7 +17,7 @@ package scanner
 // it calls for: `Bearer <token>`, or `Basic <token>` with the raw token (not
 // base64 of user:password). The vendor does not document its error bodies;
 // errors here are {"error":"<message>"} with the statuses below, each
-// lifecycle failure mapped once in scannerLifecycleErrors:
+// lifecycle failure mapped once in lifecycleErrors:
 //
 //	401 missing or bad x-api-key or Authorization
 //	405 a method other than PUT (with Allow: PUT)
@@ -51,10 +51,10 @@ var _ APIKeys = (*auth.APIKeys)(nil)
 
 // Scanner paths.
 const (
-	scannerPathVerify  = "/v2/user/mfa/verify_installation"
-	scannerPathEnable  = "/v2/user/mfa/enable"
-	scannerPathDisable = "/v2/user/mfa/disable"
-	scannerPathSignIn  = "/auth/sign_in"
+	pathVerify  = "/v2/user/mfa/verify_installation"
+	pathEnable  = "/v2/user/mfa/enable"
+	pathDisable = "/v2/user/mfa/disable"
+	pathSignIn  = "/auth/sign_in"
 )
 
 // scanner serves the dialect over its dependencies.
@@ -68,7 +68,8 @@ type scanner struct {
 }
 
 // Register serves the security scanner's 2FA endpoints on mux, for the
-// methods the route table assigns (dialects.RouteScannerTOTP, dialects.RouteScannerSMS). With
+// methods the route table assigns (dialects.RouteScannerTOTP,
+// dialects.RouteScannerSMS), and its sign-in when d.SignIn is set. With
 // neither route configured nothing is registered. keys checks the x-api-key
 // of every request. It panics when a required dependency is missing, which is
 // a wiring mistake.
@@ -96,20 +97,20 @@ func Register(mux *http.ServeMux, d dialects.Deps, keys APIKeys) {
 	s.methods = strings.Join(methods, ", ")
 	// Registered without an HTTP method, so that other methods get this
 	// dialect's 405 rather than the mux's plain-text one.
-	mux.Handle(scannerPathVerify, s.handle(s.verifyInstallation, scannerParamMethod, scannerParamCode))
-	mux.Handle(scannerPathEnable, s.handle(s.enable, scannerParamMethod, scannerParamPhone, scannerParamCountry))
-	mux.Handle(scannerPathDisable, s.handle(s.disable, scannerParamMethod, scannerParamCode))
+	mux.Handle(pathVerify, s.handle(s.verifyInstallation, paramMethod, paramCode))
+	mux.Handle(pathEnable, s.handle(s.enable, paramMethod, paramPhone, paramCountry))
+	mux.Handle(pathDisable, s.handle(s.disable, paramMethod, paramCode))
 	if d.SignIn != nil {
-		mux.Handle(scannerPathSignIn, http.HandlerFunc(s.signIn))
+		mux.Handle(pathSignIn, http.HandlerFunc(s.signIn))
 	}
 }
 
-type scannerOp func(ctx context.Context, w http.ResponseWriter, r *http.Request, c scannerCall) error
+type operation func(ctx context.Context, w http.ResponseWriter, r *http.Request, c call) error
 
 // handle checks what every endpoint shares (body size, PUT, both
 // credentials, known query parameters, a routed method) before op runs, and
 // renders any failure in the dialect's shape.
-func (s *scanner) handle(op scannerOp, params ...string) http.Handler {
+func (s *scanner) handle(op operation, params ...string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "no-store")
 		// The body goes first, so that an oversized one is 413 whatever
@@ -120,7 +121,7 @@ func (s *scanner) handle(op scannerOp, params ...string) http.Handler {
 		}
 		if r.Method != http.MethodPut {
 			w.Header().Set("Allow", http.MethodPut)
-			s.fail(w, r, scannerErrorf(http.StatusMethodNotAllowed, "method not allowed; use PUT"))
+			s.fail(w, r, errorf(http.StatusMethodNotAllowed, "method not allowed; use PUT"))
 			return
 		}
 		p, err := s.authenticate(r)
@@ -128,12 +129,12 @@ func (s *scanner) handle(op scannerOp, params ...string) http.Handler {
 			s.fail(w, r, err)
 			return
 		}
-		query, err := scannerQuery(r.URL.RawQuery, params)
+		query, err := parseQuery(r.URL.RawQuery, params)
 		if err != nil {
 			s.fail(w, r, err)
 			return
 		}
-		c := scannerCall{principal: p, meta: s.d.Meta(r, p, scannerVia), query: query}
+		c := call{principal: p, meta: s.d.Meta(r, p, via), query: query}
 		if c.method, c.factor, err = s.method(query); err != nil {
 			s.fail(w, r, err)
 			return
@@ -146,8 +147,8 @@ func (s *scanner) handle(op scannerOp, params ...string) http.Handler {
 
 // verifyInstallation serves PUT /v2/user/mfa/verify_installation: the code
 // confirms the pending enrollment of the method.
-func (s *scanner) verifyInstallation(ctx context.Context, w http.ResponseWriter, r *http.Request, c scannerCall) error {
-	code, err := scannerCode(c.query)
+func (s *scanner) verifyInstallation(ctx context.Context, w http.ResponseWriter, r *http.Request, c call) error {
+	code, err := otpAttempt(c.query)
 	if err != nil {
 		return err
 	}
@@ -156,24 +157,24 @@ func (s *scanner) verifyInstallation(ctx context.Context, w http.ResponseWriter,
 	}); err != nil {
 		return err
 	}
-	s.write(w, r, http.StatusOK, scannerStatus{Status: "verified"})
+	s.write(w, r, http.StatusOK, successBody{Status: "verified"})
 	return nil
 }
 
 // enable serves PUT /v2/user/mfa/enable: begin enrolling the method. For sms
 // the factor sends the code to the number; for totp the answer carries the
 // key. A second call replaces the pending enrollment (and sends a new code).
-func (s *scanner) enable(ctx context.Context, w http.ResponseWriter, r *http.Request, c scannerCall) error {
+func (s *scanner) enable(ctx context.Context, w http.ResponseWriter, r *http.Request, c call) error {
 	var params map[string]string
 	if c.method == "sms" {
 		var err error
-		if params, err = scannerPhone(c.query[scannerParamPhone], c.query[scannerParamCountry]); err != nil {
+		if params, err = phoneParams(c.query[paramPhone], c.query[paramCountry]); err != nil {
 			return err
 		}
-	} else if _, ok := c.query[scannerParamPhone]; ok {
-		return scannerErrorf(http.StatusUnprocessableEntity, "phone_number applies only to method sms")
-	} else if _, ok := c.query[scannerParamCountry]; ok {
-		return scannerErrorf(http.StatusUnprocessableEntity, "country_code applies only to method sms")
+	} else if _, ok := c.query[paramPhone]; ok {
+		return errorf(http.StatusUnprocessableEntity, "phone_number applies only to method sms")
+	} else if _, ok := c.query[paramCountry]; ok {
+		return errorf(http.StatusUnprocessableEntity, "country_code applies only to method sms")
 	}
 	e, err := s.d.MFA.BeginEnrollment(ctx, c.meta, mfa.BeginRequest{UserID: c.principal.User.ID, Factor: c.factor, Params: params})
 	if err != nil {
@@ -181,14 +182,14 @@ func (s *scanner) enable(ctx context.Context, w http.ResponseWriter, r *http.Req
 	}
 	// What the factor displays decides, not the method's name, so a factor
 	// routed behind either method shows its key.
-	s.write(w, r, http.StatusOK, scannerStatus{Status: "queued", Secret: e.Display.Secret, OTPAuthURL: e.Display.URI})
+	s.write(w, r, http.StatusOK, successBody{Status: "queued", Secret: e.Display.Secret, OTPAuthURL: e.Display.URI})
 	return nil
 }
 
 // disable serves PUT /v2/user/mfa/disable: a valid current code (for sms,
 // the code of the newest challenge) removes the method's credential.
-func (s *scanner) disable(ctx context.Context, w http.ResponseWriter, r *http.Request, c scannerCall) error {
-	code, err := scannerCode(c.query)
+func (s *scanner) disable(ctx context.Context, w http.ResponseWriter, r *http.Request, c call) error {
+	code, err := otpAttempt(c.query)
 	if err != nil {
 		return err
 	}
@@ -199,6 +200,6 @@ func (s *scanner) disable(ctx context.Context, w http.ResponseWriter, r *http.Re
 	if err := s.d.MFA.RemoveCredential(ctx, c.meta, c.principal.User.ID, v.Credential.ID); err != nil {
 		return err
 	}
-	s.write(w, r, http.StatusOK, scannerStatus{Status: "disabled", Method: c.method})
+	s.write(w, r, http.StatusOK, successBody{Status: "disabled", Method: c.method})
 	return nil
 }

@@ -6,8 +6,8 @@ import (
 	"net/http"
 )
 
-// scannerStatus is the body of every success.
-type scannerStatus struct {
+// successBody is the body of every success.
+type successBody struct {
 	Status string `json:"status"`
 	Method string `json:"method,omitempty"`
 	// Secret and OTPAuthURL let the user add a TOTP key to an app.

@@ -51,7 +51,7 @@ func TestSignIn(t *testing.T) {
 
 func scannerSignIn(t *testing.T, e *testsignin.Env, body string) testsignin.Response {
 	t.Helper()
-	return e.Do(t, http.MethodPost, scannerPathSignIn, map[string]string{"X-Api-Key": e.APIKey, "Content-Type": "application/json"}, body)
+	return e.Do(t, http.MethodPost, pathSignIn, map[string]string{"X-Api-Key": e.APIKey, "Content-Type": "application/json"}, body)
 }
 
 func scannerCredentials(name, password string) string {
@@ -75,8 +75,8 @@ func testScannerSignIn(t *testing.T, e *testsignin.Env) {
 		testsignin.WantClaims(t, token, alice.ID, "factorgate-scanner", oauth.ACRPassword, "pwd")
 		// The token works on the scanner's own endpoints, with Bearer and
 		// with Basic, and on the native API.
-		e.Do(t, http.MethodPut, scannerPathEnable+"?method=totp", map[string]string{"X-Api-Key": e.APIKey, "Authorization": "Bearer " + token}, "").Want(t, http.StatusOK, "")
-		e.Do(t, http.MethodPut, scannerPathEnable+"?method=totp", map[string]string{"X-Api-Key": e.APIKey, "Authorization": "Basic " + token}, "").Want(t, http.StatusOK, "")
+		e.Do(t, http.MethodPut, pathEnable+"?method=totp", map[string]string{"X-Api-Key": e.APIKey, "Authorization": "Bearer " + token}, "").Want(t, http.StatusOK, "")
+		e.Do(t, http.MethodPut, pathEnable+"?method=totp", map[string]string{"X-Api-Key": e.APIKey, "Authorization": "Basic " + token}, "").Want(t, http.StatusOK, "")
 		me := e.Do(t, http.MethodGet, "/v1/users/me", map[string]string{"Authorization": "Bearer " + token}, "")
 		me.Want(t, http.StatusOK, "")
 		if me.Field(t, "id") != alice.ID {
@@ -86,7 +86,7 @@ func testScannerSignIn(t *testing.T, e *testsignin.Env) {
 		e.Do(t, http.MethodPost, "/oauth2/revoke", map[string]string{"Content-Type": "application/x-www-form-urlencoded"},
 			url.Values{"token": {token}, "client_id": {"factorgate-scanner"}}.Encode()).Want(t, http.StatusOK, "")
 		e.Do(t, http.MethodGet, "/v1/users/me", map[string]string{"Authorization": "Bearer " + token}, "").Want(t, http.StatusUnauthorized, "")
-		e.Do(t, http.MethodPut, scannerPathEnable+"?method=totp", map[string]string{"X-Api-Key": e.APIKey, "Authorization": "Bearer " + token}, "").
+		e.Do(t, http.MethodPut, pathEnable+"?method=totp", map[string]string{"X-Api-Key": e.APIKey, "Authorization": "Bearer " + token}, "").
 			Want(t, http.StatusUnauthorized, `{"error":"invalid or expired access token"}`)
 	})
 
@@ -106,7 +106,7 @@ func testScannerSignIn(t *testing.T, e *testsignin.Env) {
 		scannerSignIn(t, e, scannerSecondStep(state, e.TOTP(t, secret))).Want(t, http.StatusUnauthorized, badState)
 		e.Do(t, http.MethodGet, "/v1/users/me", map[string]string{"Authorization": "Bearer " + token}, "").Want(t, http.StatusOK, "")
 		// The token disables the user's TOTP through the scanner's endpoint.
-		e.Do(t, http.MethodPut, scannerPathDisable+"?method=totp&otp_attempt="+e.TOTP(t, secret), map[string]string{"X-Api-Key": e.APIKey, "Authorization": "Bearer " + token}, "").
+		e.Do(t, http.MethodPut, pathDisable+"?method=totp&otp_attempt="+e.TOTP(t, secret), map[string]string{"X-Api-Key": e.APIKey, "Authorization": "Bearer " + token}, "").
 			Want(t, http.StatusOK, `{"status":"disabled","method":"totp"}`)
 	})
 
@@ -155,11 +155,11 @@ func testScannerSignIn(t *testing.T, e *testsignin.Env) {
 			for k, v := range tc.header {
 				h[k] = v
 			}
-			e.Do(t, http.MethodPost, scannerPathSignIn, h, tc.body).Want(t, tc.status, tc.want)
+			e.Do(t, http.MethodPost, pathSignIn, h, tc.body).Want(t, tc.status, tc.want)
 		})
 	}
 	t.Run("method", func(t *testing.T) {
-		r := e.Do(t, http.MethodGet, scannerPathSignIn, map[string]string{"X-Api-Key": e.APIKey}, "")
+		r := e.Do(t, http.MethodGet, pathSignIn, map[string]string{"X-Api-Key": e.APIKey}, "")
 		r.Want(t, http.StatusMethodNotAllowed, `{"error":"method not allowed; use POST"}`)
 		if r.Header.Get("Allow") != http.MethodPost {
 			t.Fatalf("Allow: %q", r.Header.Get("Allow"))
@@ -192,7 +192,7 @@ func FuzzSignIn(f *testing.F) {
 	const limit = 1 << 10
 	e := testsignin.New(f, filepath.Join(f.TempDir(), "fuzz.db"), testsignin.InProcessFactors, store.LockoutPolicy{}, limit, signInRegister)
 	e.User("alice")
-	e.FuzzSignIn(f, limit, []string{scannerPathSignIn}, "",
+	e.FuzzSignIn(f, limit, []string{pathSignIn}, "",
 		testsignin.FuzzSeed{Path: 0, ContentType: "application/json", Body: `{"username":"alice","password":"wrong password"}`},
 		testsignin.FuzzSeed{Path: 0, ContentType: "application/json", Body: `{"otp_attempt":"123456","otp_session_state":"fgsis_x"}`},
 		testsignin.FuzzSeed{Path: 0, ContentType: "application/json", Body: `{"username":1,"username":"a"}`},

@@ -20,15 +20,15 @@ import (
 
 // SlugBase's wire names.
 const (
-	// SlugBaseSessionCookie is the session cookie SlugBase's browser clients send.
-	SlugBaseSessionCookie = "slugbase.sid"
-	// SlugBaseCSRFHeader carries the CSRF token of a cookie-authenticated request.
-	SlugBaseCSRFHeader = "X-CSRF-Token"
+	// SessionCookie is the session cookie SlugBase's browser clients send.
+	SessionCookie = "slugbase.sid"
+	// CSRFHeader carries the CSRF token of a cookie-authenticated request.
+	CSRFHeader = "X-CSRF-Token"
 
-	slugBaseVia = "slugbase"
-	// slugBaseMaxCode bounds a submitted code; longer input is no code of any
+	via = "slugbase"
+	// maxCode bounds a submitted code; longer input is no code of any
 	// factor and never reaches one.
-	slugBaseMaxCode = 64
+	maxCode = 64
 )
 
 // slugBase serves SlugBase's MFA enrollment endpoints.
@@ -40,8 +40,8 @@ type slugBase struct {
 	backupCodes string
 }
 
-// slugBaseHandler handles an authenticated request whose body has been read.
-type slugBaseHandler func(w http.ResponseWriter, r *http.Request, p auth.Principal, body []byte) error
+// endpoint handles an authenticated request whose body has been read.
+type endpoint func(w http.ResponseWriter, r *http.Request, p auth.Principal, body []byte) error
 
 // Register serves SlugBase's MFA endpoints on mux: enrollment of the
 // route slugbase.totp's factor, confirmed together with a fresh set of the
@@ -72,8 +72,8 @@ func Register(mux *http.ServeMux, d dialects.Deps) {
 			method, path string
 			h            http.Handler
 		}{
-			{http.MethodPost, slugBaseLoginPath, http.HandlerFunc(s.login)},
-			{http.MethodPost, slugBaseMFAVerifyPath, http.HandlerFunc(s.mfaVerify)},
+			{http.MethodPost, loginPath, http.HandlerFunc(s.login)},
+			{http.MethodPost, mfaVerifyPath, http.HandlerFunc(s.mfaVerify)},
 		}...)
 	}
 	for _, rt := range routes {
@@ -87,7 +87,7 @@ func Register(mux *http.ServeMux, d dialects.Deps) {
 // anything else, as SlugBase's body parser does), authenticates the caller,
 // checks the CSRF token of a cookie-authenticated request when csrf is set,
 // and runs h.
-func (s *slugBase) serve(h slugBaseHandler, csrf bool) http.Handler {
+func (s *slugBase) serve(h endpoint, csrf bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, err := s.readBody(w, r)
 		var p auth.Principal
@@ -107,28 +107,28 @@ func (s *slugBase) serve(h slugBaseHandler, csrf bool) http.Handler {
 func (s *slugBase) status(w http.ResponseWriter, r *http.Request, p auth.Principal, _ []byte) error {
 	cred, err := s.d.MFA.ActiveCredential(r.Context(), p.User.ID, s.totp)
 	if errors.Is(err, mfa.ErrNotEnrolled) {
-		s.writeJSON(w, r, http.StatusOK, slugBaseStatusResponse{})
+		s.writeJSON(w, r, http.StatusOK, statusResponse{})
 		return nil
 	}
 	if err != nil {
 		return fmt.Errorf("slugbase: status: %w", err)
 	}
 	at := cred.CreatedAt.UTC().Format(time.RFC3339)
-	s.writeJSON(w, r, http.StatusOK, slugBaseStatusResponse{Enabled: true, EnrolledAt: &at})
+	s.writeJSON(w, r, http.StatusOK, statusResponse{Enabled: true, EnrolledAt: &at})
 	return nil
 }
 
 // begin serves POST /api/auth/mfa/enroll/begin. A new begin replaces an
 // enrollment still in progress, as SlugBase draws a new secret each time.
 func (s *slugBase) begin(w http.ResponseWriter, r *http.Request, p auth.Principal, body []byte) error {
-	if _, err := slugBaseDecode(r, body); err != nil {
+	if _, err := decodeBody(r, body); err != nil {
 		return err
 	}
-	en, err := s.d.MFA.BeginEnrollment(r.Context(), s.d.Meta(r, p, slugBaseVia), mfa.BeginRequest{UserID: p.User.ID, Factor: s.totp})
+	en, err := s.d.MFA.BeginEnrollment(r.Context(), s.d.Meta(r, p, via), mfa.BeginRequest{UserID: p.User.ID, Factor: s.totp})
 	if err != nil {
 		return fmt.Errorf("slugbase: begin enrollment: %w", err)
 	}
-	s.writeJSON(w, r, http.StatusOK, slugBaseBeginResponse{OTPAuthURL: en.Display.URI, Secret: en.Display.Secret})
+	s.writeJSON(w, r, http.StatusOK, beginResponse{OTPAuthURL: en.Display.URI, Secret: en.Display.Secret})
 	return nil
 }
 
@@ -136,13 +136,13 @@ func (s *slugBase) begin(w http.ResponseWriter, r *http.Request, p auth.Principa
 // SlugBase's order: a code at all, MFA already enabled, an enrollment in
 // progress, then the code itself.
 func (s *slugBase) confirm(w http.ResponseWriter, r *http.Request, p auth.Principal, body []byte) error {
-	fields, err := slugBaseDecode(r, body, "code")
+	fields, err := decodeBody(r, body, "code")
 	if err != nil {
 		return err
 	}
-	code, ok := slugBaseCode(fields["code"])
+	code, ok := jsonString(fields["code"])
 	if !ok {
-		return slugBaseCodeRequired
+		return errCodeRequired
 	}
 	ctx := r.Context()
 	if err := s.checkNotEnabled(ctx, p); err != nil {
@@ -157,10 +157,10 @@ func (s *slugBase) confirm(w http.ResponseWriter, r *http.Request, p auth.Princi
 		}
 		return r
 	}, code)
-	if code == "" || len(code) > slugBaseMaxCode || !slugBasePrintable(code) {
-		return slugBaseInvalidCode
+	if code == "" || len(code) > maxCode || !printable(code) {
+		return errInvalidCode
 	}
-	done, err := s.d.MFA.ConfirmEnrollment(ctx, s.d.Meta(r, p, slugBaseVia), mfa.ConfirmRequest{
+	done, err := s.d.MFA.ConfirmEnrollment(ctx, s.d.Meta(r, p, via), mfa.ConfirmRequest{
 		UserID: p.User.ID, Factor: s.totp, Proof: sdk.Proof{Code: code}, AlsoEnroll: s.backupCodes,
 	})
 	if err != nil {
@@ -175,24 +175,24 @@ func (s *slugBase) confirm(w http.ResponseWriter, r *http.Request, p auth.Princi
 			codes = append(codes, ungroup.Replace(c))
 		}
 	}
-	s.writeJSON(w, r, http.StatusOK, slugBaseConfirmResponse{BackupCodes: codes})
+	s.writeJSON(w, r, http.StatusOK, confirmResponse{BackupCodes: codes})
 	return nil
 }
 
 // cancel serves POST /api/auth/mfa/enroll/cancel. As in SlugBase it succeeds
 // when nothing is in progress, and refuses once MFA is enabled.
 func (s *slugBase) cancel(w http.ResponseWriter, r *http.Request, p auth.Principal, body []byte) error {
-	if _, err := slugBaseDecode(r, body); err != nil {
+	if _, err := decodeBody(r, body); err != nil {
 		return err
 	}
 	if err := s.checkNotEnabled(r.Context(), p); err != nil {
 		return err
 	}
-	err := s.d.MFA.CancelEnrollment(r.Context(), s.d.Meta(r, p, slugBaseVia), p.User.ID, s.totp)
+	err := s.d.MFA.CancelEnrollment(r.Context(), s.d.Meta(r, p, via), p.User.ID, s.totp)
 	if err != nil && !errors.Is(err, mfa.ErrNoEnrollment) {
 		return fmt.Errorf("slugbase: cancel enrollment: %w", err)
 	}
-	s.writeJSON(w, r, http.StatusOK, slugBaseOKResponse{OK: true})
+	s.writeJSON(w, r, http.StatusOK, okResponse{OK: true})
 	return nil
 }
 
@@ -201,7 +201,7 @@ func (s *slugBase) checkNotEnabled(ctx context.Context, p auth.Principal) error 
 	_, err := s.d.MFA.ActiveCredential(ctx, p.User.ID, s.totp)
 	switch {
 	case err == nil:
-		return slugBaseAlreadyEnabled
+		return errAlreadyEnabled
 	case errors.Is(err, mfa.ErrNotEnrolled):
 		return nil
 	}
@@ -215,8 +215,8 @@ func (s *slugBase) noPending(ctx context.Context, p auth.Principal, err error) e
 	if !errors.Is(err, mfa.ErrNoEnrollment) {
 		return err
 	}
-	if errors.Is(s.checkNotEnabled(ctx, p), slugBaseAlreadyEnabled) {
-		return slugBaseAlreadyEnabled
+	if errors.Is(s.checkNotEnabled(ctx, p), errAlreadyEnabled) {
+		return errAlreadyEnabled
 	}
 	return err
 }
@@ -233,7 +233,7 @@ func (s *slugBase) csrfToken(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	s.writeJSON(w, r, http.StatusOK, slugBaseCSRFResponse{CSRFToken: se.CSRFToken()})
+	s.writeJSON(w, r, http.StatusOK, csrfResponse{CSRFToken: se.CSRFToken()})
 }
 
 // methodNotAllowed answers any method but allow on an endpoint.
@@ -248,6 +248,6 @@ func (s *slugBase) methodNotAllowed(allow string) http.Handler {
 			return
 		}
 		w.Header().Set("Allow", allow)
-		s.writeError(w, r, slugBaseMethodNotAllowed)
+		s.writeError(w, r, errMethodNotAllowed)
 	})
 }

@@ -5,25 +5,25 @@ import (
 	"net/http"
 )
 
-type slugBaseBeginResponse struct {
+type beginResponse struct {
 	OTPAuthURL string `json:"otpauth_url"`
 	Secret     string `json:"secret"`
 }
 
-type slugBaseConfirmResponse struct {
+type confirmResponse struct {
 	BackupCodes []string `json:"backup_codes"`
 }
 
-type slugBaseStatusResponse struct {
+type statusResponse struct {
 	Enabled    bool    `json:"enabled"`
 	EnrolledAt *string `json:"enrolled_at"`
 }
 
-type slugBaseOKResponse struct {
+type okResponse struct {
 	OK bool `json:"ok"`
 }
 
-type slugBaseCSRFResponse struct {
+type csrfResponse struct {
 	CSRFToken string `json:"csrfToken"`
 }
 

@@ -23,41 +23,41 @@ import (
 
 // SlugBase's sign-in wire names.
 const (
-	// SlugBaseMFAPendingCookie carries the pending second step of a login.
-	SlugBaseMFAPendingCookie = "slugbase.mfa_pending"
+	// MFAPendingCookie carries the pending second step of a login.
+	MFAPendingCookie = "slugbase.mfa_pending"
 
-	slugBaseLoginPath     = "/api/auth/login"
-	slugBaseMFAVerifyPath = "/api/auth/mfa/verify"
-	// slugBasePendingPath scopes the pending cookie to the sign-in endpoints.
-	slugBasePendingPath = "/api/auth"
-	// slugBaseMaxCredential bounds email and password as sent.
-	slugBaseMaxCredential = 256
-	// slugBaseMaxTOTPDigits: a code of at most this many digits is a TOTP
+	loginPath     = "/api/auth/login"
+	mfaVerifyPath = "/api/auth/mfa/verify"
+	// pendingPath scopes the pending cookie to the sign-in endpoints.
+	pendingPath = "/api/auth"
+	// maxCredential bounds email and password as sent.
+	maxCredential = 256
+	// maxTOTPDigits: a code of at most this many digits is a TOTP
 	// code; anything else is a backup code.
-	slugBaseMaxTOTPDigits = 8
+	maxTOTPDigits = 8
 )
 
-// slugBaseClient is the built-in client that owns SlugBase's pending logins;
+// signInClient is the built-in client that owns SlugBase's pending logins;
 // a completed login is a browser session, not tokens.
-func slugBaseClient() signin.Client {
+func signInClient() signin.Client {
 	return signin.Client{ID: "factorgate-slugbase", Name: "SlugBase API sign-in", Session: true}
 }
 
 // Failures of the sign-in.
 var (
-	slugBaseCredentialsRequired = &slugBaseFailure{http.StatusBadRequest, "VALIDATION_ERROR", "Email and password are required"}
-	slugBaseBadCredentials      = &slugBaseFailure{http.StatusUnauthorized, "INVALID_CREDENTIALS", "Invalid email or password"}
-	slugBasePendingInvalid      = &slugBaseFailure{http.StatusUnauthorized, "MFA_PENDING_INVALID", "MFA session expired. Please sign in again."}
-	slugBaseWrongCode           = &slugBaseFailure{http.StatusUnauthorized, "INVALID_CODE", "Invalid code"}
-	slugBaseMFAUnavailable      = &slugBaseFailure{http.StatusForbidden, "MFA_METHOD_UNAVAILABLE", "The account's second factor cannot be used to sign in here"}
+	errCredentialsRequired = &statusError{http.StatusBadRequest, "VALIDATION_ERROR", "Email and password are required"}
+	errBadCredentials      = &statusError{http.StatusUnauthorized, "INVALID_CREDENTIALS", "Invalid email or password"}
+	errPendingInvalid      = &statusError{http.StatusUnauthorized, "MFA_PENDING_INVALID", "MFA session expired. Please sign in again."}
+	errWrongCode           = &statusError{http.StatusUnauthorized, "INVALID_CODE", "Invalid code"}
+	errMFAUnavailable      = &statusError{http.StatusForbidden, "MFA_METHOD_UNAVAILABLE", "The account's second factor cannot be used to sign in here"}
 )
 
-type slugBaseMFARequired struct {
+type mfaRequired struct {
 	MFARequired bool `json:"mfa_required"`
 }
 
-// slugBaseUser is the signed-in user, as SlugBase answers a login.
-type slugBaseUser struct {
+// signedInUser is the signed-in user, as SlugBase answers a login.
+type signedInUser struct {
 	ID      string `json:"id"`
 	Email   string `json:"email"`
 	Name    string `json:"name"`
@@ -76,27 +76,27 @@ func (s *slugBase) loginStep(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	fields, err := slugBaseDecode(r, body, "email", "username", "password")
+	fields, err := decodeBody(r, body, "email", "username", "password")
 	if err != nil {
 		return err
 	}
-	email, _ := slugBaseCode(fields["email"])
+	email, _ := jsonString(fields["email"])
 	if email == "" {
-		email, _ = slugBaseCode(fields["username"])
+		email, _ = jsonString(fields["username"])
 	}
-	password, _ := slugBaseCode(fields["password"])
+	password, _ := jsonString(fields["password"])
 	if email == "" || password == "" {
-		return slugBaseCredentialsRequired
+		return errCredentialsRequired
 	}
-	if len(email) > slugBaseMaxCredential || len(password) > slugBaseMaxCredential {
-		return slugBaseBadCredentials
+	if len(email) > maxCredential || len(password) > maxCredential {
+		return errBadCredentials
 	}
 	started, err := s.d.SignIn.Begin(r.Context(), signin.Start{
-		Client: slugBaseClient(), Meta: s.d.SignInMeta(r, slugBaseVia), Username: email, Password: password,
+		Client: signInClient(), Meta: s.d.SignInMeta(r, via), Username: email, Password: password,
 		Factors: []string{s.totp, s.backupCodes},
 	})
 	if errors.Is(err, signin.ErrNoUsableFactor) {
-		return slugBaseMFAUnavailable
+		return errMFAUnavailable
 	}
 	if err != nil {
 		return err
@@ -106,8 +106,8 @@ func (s *slugBase) loginStep(w http.ResponseWriter, r *http.Request) error {
 		return nil
 	}
 	state := started.State
-	http.SetCookie(w, auth.Cookie(SlugBaseMFAPendingCookie, state, slugBasePendingPath, s.d.SignIn.SecureCookies(), 5*time.Minute))
-	s.writeJSON(w, r, http.StatusOK, slugBaseMFARequired{MFARequired: true})
+	http.SetCookie(w, auth.Cookie(MFAPendingCookie, state, pendingPath, s.d.SignIn.SecureCookies(), 5*time.Minute))
+	s.writeJSON(w, r, http.StatusOK, mfaRequired{MFARequired: true})
 	return nil
 }
 
@@ -115,8 +115,8 @@ func (s *slugBase) loginStep(w http.ResponseWriter, r *http.Request) error {
 func (s *slugBase) mfaVerify(w http.ResponseWriter, r *http.Request) {
 	if err := s.verifyStep(w, r); err != nil {
 		f := s.signInFailure(err)
-		if f == slugBasePendingInvalid {
-			http.SetCookie(w, auth.ExpiredCookie(SlugBaseMFAPendingCookie, slugBasePendingPath, s.d.SignIn.SecureCookies()))
+		if f == errPendingInvalid {
+			http.SetCookie(w, auth.ExpiredCookie(MFAPendingCookie, pendingPath, s.d.SignIn.SecureCookies()))
 		}
 		s.writeError(w, r, f)
 	}
@@ -127,17 +127,17 @@ func (s *slugBase) verifyStep(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	c, err := r.Cookie(SlugBaseMFAPendingCookie)
+	c, err := r.Cookie(MFAPendingCookie)
 	if err != nil || c.Value == "" {
-		return slugBasePendingInvalid
+		return errPendingInvalid
 	}
-	fields, err := slugBaseDecode(r, body, "code")
+	fields, err := decodeBody(r, body, "code")
 	if err != nil {
 		return err
 	}
-	code, ok := slugBaseCode(fields["code"])
+	code, ok := jsonString(fields["code"])
 	if !ok {
-		return slugBaseCodeRequired
+		return errCodeRequired
 	}
 	code = strings.Map(func(r rune) rune {
 		if unicode.IsSpace(r) {
@@ -145,18 +145,18 @@ func (s *slugBase) verifyStep(w http.ResponseWriter, r *http.Request) error {
 		}
 		return r
 	}, code)
-	if code == "" || len(code) > slugBaseMaxCode || !slugBasePrintable(code) {
-		return slugBaseWrongCode
+	if code == "" || len(code) > maxCode || !printable(code) {
+		return errWrongCode
 	}
 	factor := s.codeFactor(code)
 	if factor == "" {
-		return slugBaseWrongCode
+		return errWrongCode
 	}
-	done, err := s.d.SignIn.Complete(r.Context(), slugBaseClient(), s.d.SignInMeta(r, slugBaseVia), c.Value, signin.Proof{Factor: factor, Code: code})
+	done, err := s.d.SignIn.Complete(r.Context(), signInClient(), s.d.SignInMeta(r, via), c.Value, signin.Proof{Factor: factor, Code: code})
 	if err != nil {
 		return err
 	}
-	http.SetCookie(w, auth.ExpiredCookie(SlugBaseMFAPendingCookie, slugBasePendingPath, s.d.SignIn.SecureCookies()))
+	http.SetCookie(w, auth.ExpiredCookie(MFAPendingCookie, pendingPath, s.d.SignIn.SecureCookies()))
 	s.signedIn(w, r, done)
 	return nil
 }
@@ -164,7 +164,7 @@ func (s *slugBase) verifyStep(w http.ResponseWriter, r *http.Request) error {
 // codeFactor routes a code: a short all-digit code is a TOTP code, anything
 // else a backup code ("" when no backup-code factor is routed).
 func (s *slugBase) codeFactor(code string) string {
-	digits := len(code) <= slugBaseMaxTOTPDigits && strings.IndexFunc(code, func(r rune) bool { return r < '0' || r > '9' }) < 0
+	digits := len(code) <= maxTOTPDigits && strings.IndexFunc(code, func(r rune) bool { return r < '0' || r > '9' }) < 0
 	if digits {
 		return s.totp
 	}
@@ -173,9 +173,9 @@ func (s *slugBase) codeFactor(code string) string {
 
 // signedIn sets the session cookie and answers with the user.
 func (s *slugBase) signedIn(w http.ResponseWriter, r *http.Request, done signin.SignedIn) {
-	http.SetCookie(w, auth.Cookie(SlugBaseSessionCookie, done.Session.Secret, "/", s.d.SignIn.SecureCookies(), done.SessionMaxAge))
+	http.SetCookie(w, auth.Cookie(SessionCookie, done.Session.Secret, "/", s.d.SignIn.SecureCookies(), done.SessionMaxAge))
 	u := done.User
-	s.writeJSON(w, r, http.StatusOK, slugBaseUser{ID: u.ID, Email: u.Email, Name: u.Name, IsAdmin: u.Admin})
+	s.writeJSON(w, r, http.StatusOK, signedInUser{ID: u.ID, Email: u.Email, Name: u.Name, IsAdmin: u.Admin})
 }
 
 // signInFailure maps the sign-in's own failures; a wrong, used or expired
@@ -184,12 +184,12 @@ func (s *slugBase) signedIn(w http.ResponseWriter, r *http.Request, done signin.
 func (s *slugBase) signInFailure(err error) error {
 	switch {
 	case errors.Is(err, signin.ErrBadCredentials):
-		return slugBaseBadCredentials
+		return errBadCredentials
 	case errors.Is(err, signin.ErrStepInvalid):
-		return slugBasePendingInvalid
+		return errPendingInvalid
 	case errors.Is(err, mfa.ErrInvalidCode), errors.Is(err, mfa.ErrReplayed), errors.Is(err, mfa.ErrExpired),
 		errors.Is(err, mfa.ErrNotEnrolled), errors.Is(err, mfa.ErrNotFound):
-		return slugBaseWrongCode
+		return errWrongCode
 	}
 	return err
 }

@@ -33,12 +33,12 @@ func TestSignIn(t *testing.T) {
 
 func slugBaseLogin(t *testing.T, e *testsignin.Env, email, password string) testsignin.Response {
 	t.Helper()
-	return e.Do(t, http.MethodPost, slugBaseLoginPath, map[string]string{"Content-Type": "application/json"}, fmt.Sprintf(`{"email":%q,"password":%q}`, email, password))
+	return e.Do(t, http.MethodPost, loginPath, map[string]string{"Content-Type": "application/json"}, fmt.Sprintf(`{"email":%q,"password":%q}`, email, password))
 }
 
 func slugBaseVerify(t *testing.T, e *testsignin.Env, pending *http.Cookie, code string) testsignin.Response {
 	t.Helper()
-	return e.Do(t, http.MethodPost, slugBaseMFAVerifyPath, map[string]string{"Content-Type": "application/json"}, fmt.Sprintf(`{"code":%q}`, code), pending)
+	return e.Do(t, http.MethodPost, mfaVerifyPath, map[string]string{"Content-Type": "application/json"}, fmt.Sprintf(`{"code":%q}`, code), pending)
 }
 
 func testSlugBaseSignIn(t *testing.T, e *testsignin.Env) {
@@ -67,7 +67,7 @@ func testSlugBaseSignIn(t *testing.T, e *testsignin.Env) {
 	t.Run("without a second factor", func(t *testing.T) {
 		r := slugBaseLogin(t, e, "alice", testsignin.Password)
 		r.Want(t, http.StatusOK, `{"id":"id-alice","email":"alice@example.com","name":"alice","is_admin":false}`)
-		session := r.Cookie(t, SlugBaseSessionCookie)
+		session := r.Cookie(t, SessionCookie)
 		if !session.HttpOnly || session.MaxAge <= 0 {
 			t.Fatalf("session cookie %+v", session)
 		}
@@ -82,19 +82,19 @@ func testSlugBaseSignIn(t *testing.T, e *testsignin.Env) {
 	t.Run("with TOTP", func(t *testing.T) {
 		r := slugBaseLogin(t, e, "bob", testsignin.Password)
 		r.Want(t, http.StatusOK, `{"mfa_required":true}`)
-		pending := r.Cookie(t, SlugBaseMFAPendingCookie)
-		if pending.MaxAge != 300 || !pending.HttpOnly || pending.Path != slugBasePendingPath {
+		pending := r.Cookie(t, MFAPendingCookie)
+		if pending.MaxAge != 300 || !pending.HttpOnly || pending.Path != pendingPath {
 			t.Fatalf("pending cookie %+v", pending)
 		}
 		for _, c := range (&http.Response{Header: r.Header}).Cookies() {
-			if c.Name == SlugBaseSessionCookie {
+			if c.Name == SessionCookie {
 				t.Fatal("the password step set the session cookie")
 			}
 		}
 		slugBaseVerify(t, e, pending, "000000").Want(t, http.StatusUnauthorized, wrongCode)
 		r = slugBaseVerify(t, e, pending, e.TOTP(t, secret))
 		r.Want(t, http.StatusOK, `{"id":"id-bob","email":"bob@example.com","name":"bob","is_admin":false}`)
-		session := r.Cookie(t, SlugBaseSessionCookie)
+		session := r.Cookie(t, SessionCookie)
 		if !strings.Contains(status(t, session), `"enabled":true`) {
 			t.Fatal("MFA is not shown enabled to the new session")
 		}
@@ -108,9 +108,9 @@ func testSlugBaseSignIn(t *testing.T, e *testsignin.Env) {
 	t.Run("with a backup code", func(t *testing.T) {
 		r := slugBaseLogin(t, e, "bob", testsignin.Password)
 		r.Want(t, http.StatusOK, `{"mfa_required":true}`)
-		r = slugBaseVerify(t, e, r.Cookie(t, SlugBaseMFAPendingCookie), backupCodes[0])
+		r = slugBaseVerify(t, e, r.Cookie(t, MFAPendingCookie), backupCodes[0])
 		r.Want(t, http.StatusOK, "")
-		if amr := sessionAMR(t, r.Cookie(t, SlugBaseSessionCookie)); !slices.Contains(amr, "mfa") {
+		if amr := sessionAMR(t, r.Cookie(t, SessionCookie)); !slices.Contains(amr, "mfa") {
 			t.Fatalf("session amr %v", amr)
 		}
 	})
@@ -119,7 +119,7 @@ func testSlugBaseSignIn(t *testing.T, e *testsignin.Env) {
 		r := slugBaseLogin(t, e, "bob", testsignin.Password)
 		r.Want(t, http.StatusOK, `{"mfa_required":true}`)
 		e.Clock.Add(5*time.Minute + time.Second)
-		slugBaseVerify(t, e, r.Cookie(t, SlugBaseMFAPendingCookie), testsignin.TOTPCode(t, secret, e.Clock.Now())).Want(t, http.StatusUnauthorized, pendingInvalid)
+		slugBaseVerify(t, e, r.Cookie(t, MFAPendingCookie), testsignin.TOTPCode(t, secret, e.Clock.Now())).Want(t, http.StatusUnauthorized, pendingInvalid)
 	})
 
 	for _, tc := range []struct {
@@ -128,15 +128,15 @@ func testSlugBaseSignIn(t *testing.T, e *testsignin.Env) {
 		status           int
 		want             string
 	}{
-		{"wrong password", slugBaseLoginPath, `{"email":"alice","password":"nope"}`, nil, http.StatusUnauthorized,
+		{"wrong password", loginPath, `{"email":"alice","password":"nope"}`, nil, http.StatusUnauthorized,
 			`{"error":"Unauthorized","message":"Invalid email or password","code":401,"details":"INVALID_CREDENTIALS"}`},
-		{"unknown user", slugBaseLoginPath, `{"email":"nobody","password":"nope"}`, nil, http.StatusUnauthorized,
+		{"unknown user", loginPath, `{"email":"nobody","password":"nope"}`, nil, http.StatusUnauthorized,
 			`{"error":"Unauthorized","message":"Invalid email or password","code":401,"details":"INVALID_CREDENTIALS"}`},
-		{"missing password", slugBaseLoginPath, `{"email":"alice"}`, nil, http.StatusBadRequest,
+		{"missing password", loginPath, `{"email":"alice"}`, nil, http.StatusBadRequest,
 			`{"error":"Bad Request","message":"Email and password are required","code":400,"details":"VALIDATION_ERROR"}`},
-		{"no pending cookie", slugBaseMFAVerifyPath, `{"code":"123456"}`, nil, http.StatusUnauthorized, pendingInvalid},
-		{"unknown pending cookie", slugBaseMFAVerifyPath, `{"code":"123456"}`, &http.Cookie{Name: SlugBaseMFAPendingCookie, Value: "fgsis_nope"}, http.StatusUnauthorized, pendingInvalid},
-		{"missing code", slugBaseMFAVerifyPath, `{}`, &http.Cookie{Name: SlugBaseMFAPendingCookie, Value: "fgsis_nope"}, http.StatusBadRequest,
+		{"no pending cookie", mfaVerifyPath, `{"code":"123456"}`, nil, http.StatusUnauthorized, pendingInvalid},
+		{"unknown pending cookie", mfaVerifyPath, `{"code":"123456"}`, &http.Cookie{Name: MFAPendingCookie, Value: "fgsis_nope"}, http.StatusUnauthorized, pendingInvalid},
+		{"missing code", mfaVerifyPath, `{}`, &http.Cookie{Name: MFAPendingCookie, Value: "fgsis_nope"}, http.StatusBadRequest,
 			`{"error":"Bad Request","message":"Code is required","code":400,"details":"CODE_REQUIRED"}`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -155,7 +155,7 @@ func FuzzSignIn(f *testing.F) {
 	const limit = 1 << 10
 	e := testsignin.New(f, filepath.Join(f.TempDir(), "fuzz.db"), testsignin.InProcessFactors, store.LockoutPolicy{}, limit, signInRegister)
 	e.User("alice")
-	e.FuzzSignIn(f, limit, []string{slugBaseLoginPath, slugBaseMFAVerifyPath}, SlugBaseMFAPendingCookie,
+	e.FuzzSignIn(f, limit, []string{loginPath, mfaVerifyPath}, MFAPendingCookie,
 		testsignin.FuzzSeed{Path: 0, ContentType: "application/json", Body: `{"email":"alice","password":"wrong"}`},
 		testsignin.FuzzSeed{Path: 1, ContentType: "application/json", Cookie: "fgsis_x", Body: `{"code":"123456"}`},
 		testsignin.FuzzSeed{Path: 1, ContentType: "application/json", Body: `{"code":null}`},

@@ -265,10 +265,10 @@ func (e *slugBaseEnv) request(method, path string, a slugBaseAuth, body string, 
 	case slugBaseBearer:
 		req.Header.Set("Authorization", "Bearer "+e.token)
 	case slugBaseCookie:
-		req.AddCookie(&http.Cookie{Name: SlugBaseSessionCookie, Value: e.session.Secret})
+		req.AddCookie(&http.Cookie{Name: SessionCookie, Value: e.session.Secret})
 	case slugBaseCookieCSRF:
-		req.AddCookie(&http.Cookie{Name: SlugBaseSessionCookie, Value: e.session.Secret})
-		req.Header.Set(SlugBaseCSRFHeader, e.session.CSRFToken())
+		req.AddCookie(&http.Cookie{Name: SessionCookie, Value: e.session.Secret})
+		req.Header.Set(CSRFHeader, e.session.CSRFToken())
 	}
 	for k, v := range header {
 		if v == "" {
@@ -636,7 +636,7 @@ func testSlugBaseCookie(t *testing.T, e *slugBaseEnv) {
 	for _, path := range []string{slugBaseBeginPath, slugBaseConfirmPath, slugBaseCancelPath} {
 		for name, csrf := range map[string]string{"none": "", "another session's": other.CSRFToken(), "garbage": "x"} {
 			t.Run(path+" "+name, func(t *testing.T) {
-				resp, body := e.do("POST", path, slugBaseCookie, `{"code":"123456"}`, map[string]string{SlugBaseCSRFHeader: csrf})
+				resp, body := e.do("POST", path, slugBaseCookie, `{"code":"123456"}`, map[string]string{CSRFHeader: csrf})
 				slugBaseExpect(t, resp, body, 403, "csrf_invalid.json")
 			})
 		}
@@ -646,7 +646,7 @@ func testSlugBaseCookie(t *testing.T, e *slugBaseEnv) {
 	resp, body = e.do("GET", slugBaseStatusPath, slugBaseCookie, "", nil)
 	slugBaseExpect(t, resp, body, 200, "status_disabled.json")
 	secret := e.begin(slugBaseCookieCSRF)
-	resp, body = e.do("POST", slugBaseCancelPath, slugBaseCookie, "", map[string]string{SlugBaseCSRFHeader: tok.CSRFToken})
+	resp, body = e.do("POST", slugBaseCancelPath, slugBaseCookie, "", map[string]string{CSRFHeader: tok.CSRFToken})
 	slugBaseExpect(t, resp, body, 200, "ok.json")
 	resp, body = e.do("POST", slugBaseConfirmPath, slugBaseCookieCSRF, `{"code":"`+e.code(secret)+`"}`, nil)
 	slugBaseExpect(t, resp, body, 400, "no_pending.json")
@@ -693,7 +693,7 @@ func testSlugBaseErrors(t *testing.T, bins map[string]plugins.Binary, dbURL func
 		{name: "Bearer of another scheme", env: "fresh", method: "GET", path: slugBaseStatusPath, header: map[string]string{"Authorization": "Basic dXNlcjpwdw=="}, status: 401, golden: "unauthorized.json"},
 		{name: "Bearer without a token", env: "fresh", method: "GET", path: slugBaseStatusPath, header: map[string]string{"Authorization": "Bearer "}, status: 401, golden: "unauthorized.json"},
 		{name: "unknown token", env: "fresh", method: "POST", path: slugBaseBeginPath, header: map[string]string{"Authorization": "Bearer fgp_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"}, status: 401, golden: "unauthorized.json"},
-		{name: "unknown session cookie", env: "fresh", method: "GET", path: slugBaseStatusPath, header: map[string]string{"Cookie": SlugBaseSessionCookie + "=nope"}, status: 401, golden: "unauthorized.json"},
+		{name: "unknown session cookie", env: "fresh", method: "GET", path: slugBaseStatusPath, header: map[string]string{"Cookie": SessionCookie + "=nope"}, status: 401, golden: "unauthorized.json"},
 		{name: "a bad token is not rescued by a cookie", env: "fresh", method: "GET", path: slugBaseStatusPath, auth: slugBaseCookie, header: map[string]string{"Authorization": "Bearer nope"}, status: 401, golden: "unauthorized.json"},
 		{name: "csrf token without a session", env: "fresh", method: "GET", path: slugBaseCSRFPath, auth: slugBaseBearer, status: 401, golden: "unauthorized.json"},
 
@@ -1080,7 +1080,7 @@ func TestSlugBaseDocumentedShapes(t *testing.T) {
 			for _, name := range tt.ours {
 				ours := read(name)
 				slugBaseKeys(t, ours, slugBaseObjectKeys(t, doc)...)
-				var body slugBaseErrorBody
+				var body errorBody
 				if err := json.Unmarshal(ours, &body); err != nil {
 					t.Fatal(err)
 				}
@@ -1092,7 +1092,7 @@ func TestSlugBaseDocumentedShapes(t *testing.T) {
 	}
 	// The confirmation body is the documented one with real codes.
 	codes := []string{"0123456789abcdef"}
-	ours, err := json.Marshal(slugBaseConfirmResponse{BackupCodes: codes})
+	ours, err := json.Marshal(confirmResponse{BackupCodes: codes})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -1103,12 +1103,12 @@ func TestSlugBaseDocumentedShapes(t *testing.T) {
 // in host/mfa is mapped exactly once, and that the table is consistent.
 func TestSlugBaseLifecycleTable(t *testing.T) {
 	kinds := mfa.Kinds()
-	if len(slugBaseLifecycle) != len(kinds) {
-		t.Errorf("the table has %d rows for %d error kinds", len(slugBaseLifecycle), len(kinds))
+	if len(lifecycleFailures) != len(kinds) {
+		t.Errorf("the table has %d rows for %d error kinds", len(lifecycleFailures), len(kinds))
 	}
 	for _, kind := range kinds {
 		n := 0
-		for _, l := range slugBaseLifecycle {
+		for _, l := range lifecycleFailures {
 			if l.kind == kind {
 				n++
 			}
@@ -1118,11 +1118,11 @@ func TestSlugBaseLifecycleTable(t *testing.T) {
 		}
 	}
 	reason := regexp.MustCompile(`^[A-Z][A-Z_]*$`)
-	byReason := map[string]*slugBaseFailure{}
-	failures := []*slugBaseFailure{slugBaseUnauthorized, slugBaseBadCSRF, slugBaseInvalidJSON, slugBaseContentType,
-		slugBaseCodeRequired, slugBaseInvalidCode, slugBaseNoPending, slugBaseAlreadyEnabled, slugBaseTooManyAttempts,
-		slugBaseMethodNotAllowed, slugBaseInternal}
-	for _, l := range slugBaseLifecycle {
+	byReason := map[string]*statusError{}
+	failures := []*statusError{errUnauthorized, errBadCSRF, errInvalidJSON, errContentType,
+		errCodeRequired, errInvalidCode, errNoPending, errAlreadyEnabled, errTooManyAttempts,
+		errMethodNotAllowed, errInternal}
+	for _, l := range lifecycleFailures {
 		failures = append(failures, l.failure)
 	}
 	for _, f := range failures {
@@ -1177,11 +1177,11 @@ func FuzzSlugBase(f *testing.F) {
 		case 1:
 			req.Header.Set("Authorization", "Bearer "+e.token)
 		case 2:
-			req.AddCookie(&http.Cookie{Name: SlugBaseSessionCookie, Value: e.session.Secret})
-			req.Header.Set(SlugBaseCSRFHeader, e.session.CSRFToken())
+			req.AddCookie(&http.Cookie{Name: SessionCookie, Value: e.session.Secret})
+			req.Header.Set(CSRFHeader, e.session.CSRFToken())
 		case 3:
-			req.AddCookie(&http.Cookie{Name: SlugBaseSessionCookie, Value: e.session.Secret})
-			req.Header.Set(SlugBaseCSRFHeader, extra)
+			req.AddCookie(&http.Cookie{Name: SessionCookie, Value: e.session.Secret})
+			req.Header.Set(CSRFHeader, extra)
 		case 4:
 			req.Header.Set("Authorization", extra)
 		}
@@ -1197,7 +1197,7 @@ func FuzzSlugBase(f *testing.F) {
 			t.Fatalf("%s %s: %d, body is not JSON: %q", m, path, rec.Code, rec.Body.Bytes())
 		}
 		if rec.Code >= 400 {
-			var eb slugBaseErrorBody
+			var eb errorBody
 			if err := json.Unmarshal(rec.Body.Bytes(), &eb); err != nil || eb.Code != rec.Code || eb.Error != http.StatusText(rec.Code) || eb.Message == "" {
 				t.Fatalf("%s %s: %d, body not in SlugBase's error shape: %s", m, path, rec.Code, rec.Body.Bytes())
 			}

@@ -16,9 +16,9 @@ import (
 
 func (z *zitadel) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	e := z.translate(r.Context(), err)
-	st := zitadelStatusJSON{Code: int(e.code), Message: e.text()}
+	st := statusJSON{Code: int(e.code), Message: e.text()}
 	if e.id != "" {
-		st.Details = []zitadelDetailJSON{{Type: zitadelErrorDetailType, ID: e.id, Message: e.message}}
+		st.Details = []detailJSON{{Type: errorDetailType, ID: e.id, Message: e.message}}
 	}
 	if e.retryAfter > 0 {
 		w.Header().Set("Retry-After", httpx.RetryAfter(e.retryAfter))
@@ -49,10 +49,10 @@ func (z *zitadel) connectError(ctx context.Context, err error) error {
 	return cerr
 }
 
-// zitadelError is a failure as Zitadel reports it: a gRPC code, Zitadel's
+// statusError is a failure as Zitadel reports it: a gRPC code, Zitadel's
 // stable error ID and its text. Failures Zitadel reports before its own error
 // handling have no ID (and so no ErrorDetail).
-type zitadelError struct {
+type statusError struct {
 	code    connect.Code
 	id      string
 	message string
@@ -61,10 +61,10 @@ type zitadelError struct {
 	retryAfter time.Duration
 }
 
-func (e *zitadelError) Error() string { return e.text() }
+func (e *statusError) Error() string { return e.text() }
 
 // text is the status message: Zitadel appends the ID to the text.
-func (e *zitadelError) text() string {
+func (e *statusError) text() string {
 	if e.id == "" {
 		return e.message
 	}
@@ -72,7 +72,7 @@ func (e *zitadelError) text() string {
 }
 
 // httpStatus is grpc-gateway's HTTP status for the code.
-func (e *zitadelError) httpStatus() int {
+func (e *statusError) httpStatus() int {
 	if e.status != 0 {
 		return e.status
 	}
@@ -103,17 +103,17 @@ func (e *zitadelError) httpStatus() int {
 
 // Failures of the dialect itself, beside the lifecycle's.
 var (
-	errZitadelNoAuthHeader     = errors.New("zitadel: no authorization header")
-	errZitadelBadAuthHeader    = errors.New("zitadel: malformed authorization header")
-	errZitadelBadToken         = errors.New("zitadel: unknown or expired token")
-	errZitadelForbidden        = errors.New("zitadel: not allowed to act on this user")
-	errZitadelAlreadyVerified  = errors.New("zitadel: totp registration already verified")
-	errZitadelBodyTooLarge     = errors.New("zitadel: request body too large")
-	errZitadelMethodNotAllowed = errors.New("zitadel: method not allowed")
+	errNoAuthHeader     = errors.New("zitadel: no authorization header")
+	errBadAuthHeader    = errors.New("zitadel: malformed authorization header")
+	errBadToken         = errors.New("zitadel: unknown or expired token")
+	errForbidden        = errors.New("zitadel: not allowed to act on this user")
+	errAlreadyVerified  = errors.New("zitadel: totp registration already verified")
+	errBodyTooLarge     = errors.New("zitadel: request body too large")
+	errMethodNotAllowed = errors.New("zitadel: method not allowed")
 )
 
-// zitadelErrorRow maps one failure to Zitadel's report of it.
-type zitadelErrorRow struct {
+// errorRow maps one failure to Zitadel's report of it.
+type errorRow struct {
 	err     error
 	code    connect.Code
 	id      string
@@ -121,23 +121,23 @@ type zitadelErrorRow struct {
 	status  int
 }
 
-// zitadelErrorTable maps each failure once. Zitadel's own IDs and texts are
+// errorTable maps each failure once. Zitadel's own IDs and texts are
 // used where Zitadel has the failure; the texts of two of them are
 // translation keys because Zitadel has no translation for them and shows the
 // key. Failures only Factorgate has get FACTORGATE- IDs.
-func zitadelErrorTable() []zitadelErrorRow {
+func errorTable() []errorRow {
 	const (
 		otpNotExisting = "Multifactor OTP (OneTimePassword) doesn't exist"
 		otpReady       = "Multifactor OTP (OneTimePassword) is already set up"
 	)
-	return []zitadelErrorRow{
-		{err: errZitadelNoAuthHeader, code: connect.CodeUnauthenticated, message: "auth header missing"},
-		{err: errZitadelBadAuthHeader, code: connect.CodeUnauthenticated, id: "AUTH-7fs1e", message: "invalid auth header"},
-		{err: errZitadelBadToken, code: connect.CodeUnauthenticated, id: "APP-BxUSiL", message: "invalid token"},
-		{err: errZitadelForbidden, code: connect.CodePermissionDenied, id: "AUTHZ-HKJD33", message: "Errors.PermissionDenied"},
-		{err: errZitadelAlreadyVerified, code: connect.CodeFailedPrecondition, id: "COMMAND-qx4ls", message: "Errors.Users.MFA.OTP.AlreadyReady"},
-		{err: errZitadelBodyTooLarge, code: connect.CodeResourceExhausted, id: "FACTORGATE-b0dy1", message: "Request body too large", status: http.StatusRequestEntityTooLarge},
-		{err: errZitadelMethodNotAllowed, code: connect.CodeUnimplemented, message: "Method Not Allowed", status: http.StatusMethodNotAllowed},
+	return []errorRow{
+		{err: errNoAuthHeader, code: connect.CodeUnauthenticated, message: "auth header missing"},
+		{err: errBadAuthHeader, code: connect.CodeUnauthenticated, id: "AUTH-7fs1e", message: "invalid auth header"},
+		{err: errBadToken, code: connect.CodeUnauthenticated, id: "APP-BxUSiL", message: "invalid token"},
+		{err: errForbidden, code: connect.CodePermissionDenied, id: "AUTHZ-HKJD33", message: "Errors.PermissionDenied"},
+		{err: errAlreadyVerified, code: connect.CodeFailedPrecondition, id: "COMMAND-qx4ls", message: "Errors.Users.MFA.OTP.AlreadyReady"},
+		{err: errBodyTooLarge, code: connect.CodeResourceExhausted, id: "FACTORGATE-b0dy1", message: "Request body too large", status: http.StatusRequestEntityTooLarge},
+		{err: errMethodNotAllowed, code: connect.CodeUnimplemented, message: "Method Not Allowed", status: http.StatusMethodNotAllowed},
 
 		{err: mfa.ErrUserNotFound, code: connect.CodeNotFound, id: "QUERY-ieJ2e", message: "User could not be found"},
 		{err: mfa.ErrUnknownFactor, code: connect.CodeUnavailable, id: "FACTORGATE-f4ct0", message: "The TOTP factor is not installed"},
@@ -165,19 +165,19 @@ func zitadelErrorTable() []zitadelErrorRow {
 
 // translate finds err's report. Server-side failures are logged; their
 // causes never reach the client.
-func (z *zitadel) translate(ctx context.Context, err error) *zitadelError {
-	if e, ok := errors.AsType[*zitadelError](err); ok {
+func (z *zitadel) translate(ctx context.Context, err error) *statusError {
+	if e, ok := errors.AsType[*statusError](err); ok {
 		return e
 	}
 	// A failure the table does not know is internal.
-	row := zitadelErrorRow{code: connect.CodeInternal, id: "FACTORGATE-1nt3r", message: "An internal error occurred"}
-	for _, r := range zitadelErrorTable() {
+	row := errorRow{code: connect.CodeInternal, id: "FACTORGATE-1nt3r", message: "An internal error occurred"}
+	for _, r := range errorTable() {
 		if errors.Is(err, r.err) {
 			row = r
 			break
 		}
 	}
-	e := &zitadelError{code: row.code, id: row.id, message: row.message, status: row.status}
+	e := &statusError{code: row.code, id: row.id, message: row.message, status: row.status}
 	if d, ok := mfa.RetryAfter(err); ok {
 		e.retryAfter = d
 	}

@@ -29,7 +29,7 @@ package zitadel
 //
 // Errors Zitadel raises before its own error handling (a missing auth
 // header, a failed validation rule, an unparsable body, a wrong method) carry
-// no ErrorDetail, as in Zitadel. zitadelErrorTable maps every failure to its
+// no ErrorDetail, as in Zitadel. errorTable maps every failure to its
 // code, ID and text once; gRPC, gRPC-Web and Connect clients get the same
 // code, message and ErrorDetail.
 //
@@ -59,39 +59,39 @@ import (
 )
 
 const (
-	zitadelVia = "zitadel"
-	// zitadelMaxRunes is Zitadel's validation limit for user_id and code.
-	zitadelMaxRunes = 200
-	// zitadelAuditWindow is how many of the user's newest audit events are
+	via = "zitadel"
+	// maxRunes is Zitadel's validation limit for user_id and code.
+	maxRunes = 200
+	// auditWindow is how many of the user's newest audit events are
 	// searched for the one a change committed.
-	zitadelAuditWindow = 16
-	// zitadelErrorDetailType is the type URL of Zitadel's error detail.
-	zitadelErrorDetailType = "type.googleapis.com/zitadel.v1.ErrorDetail"
+	auditWindow = 16
+	// errorDetailType is the type URL of Zitadel's error detail.
+	errorDetailType = "type.googleapis.com/zitadel.v1.ErrorDetail"
 )
 
-// zitadelAuditLog reads the audit log (store.Store does): the id of the event
+// auditLog reads the audit log (store.Store does): the id of the event
 // a change committed is the change's sequence.
-type zitadelAuditLog interface {
+type auditLog interface {
 	ListAudit(ctx context.Context, userID string, limit int) ([]store.AuditEvent, error)
 }
 
 var (
-	_ zitadelAuditLog                     = store.Store(nil)
+	_ auditLog                            = store.Store(nil)
 	_ zitadelpbconnect.UserServiceHandler = (*zitadel)(nil)
-	_ error                               = (*zitadelError)(nil)
+	_ error                               = (*statusError)(nil)
 )
 
 // zitadel serves the dialect for one factor instance.
 type zitadel struct {
 	d      dialects.Deps
 	factor string
-	audit  zitadelAuditLog
+	audit  auditLog
 }
 
 // Register serves Zitadel's user service v2 TOTP methods on mux, over
 // REST and over gRPC, gRPC-Web and Connect at /zitadel.user.v2.UserService/,
-// for the factor instance the route table assigns to dialects.RouteZitadelTOTP;
-// nothing is served when the route is absent. Plain-HTTP gRPC clients need the
+// for the factor instance the route table assigns to
+// dialects.RouteZitadelTOTP; nothing is served when the route is absent. Plain-HTTP gRPC clients need the
 // server to accept unencrypted HTTP/2 (http.Server.Protocols with
 // UnencryptedHTTP2).
 //
@@ -104,7 +104,7 @@ func Register(mux *http.ServeMux, d dialects.Deps) {
 	if !ok {
 		return
 	}
-	audit, ok := d.Users.(zitadelAuditLog)
+	audit, ok := d.Users.(auditLog)
 	if !ok {
 		panic("zitadel.Register: the Zitadel dialect needs Deps.Users to read the audit log (pass the store)")
 	}
@@ -201,7 +201,7 @@ func (z *zitadel) alreadyVerified(ctx context.Context, userID string, err error)
 		return err
 	}
 	if _, aerr := z.d.MFA.ActiveCredential(ctx, userID, z.factor); aerr == nil {
-		return errZitadelAlreadyVerified
+		return errAlreadyVerified
 	}
 	return err
 }
@@ -209,16 +209,16 @@ func (z *zitadel) alreadyVerified(ctx context.Context, userID string, err error)
 // target authenticates the caller, validates the request and resolves the
 // user it acts on, in Zitadel's order. A caller without permission is refused
 // before anything about the user is looked up.
-func (z *zitadel) target(ctx context.Context, r *http.Request, req zitadelUserRequest) (mfa.Meta, store.User, error) {
+func (z *zitadel) target(ctx context.Context, r *http.Request, req userRequest) (mfa.Meta, store.User, error) {
 	p, err := z.authenticate(ctx, r)
 	if err != nil {
 		return mfa.Meta{}, store.User{}, err
 	}
-	if err := validateZitadelRequest(req); err != nil {
+	if err := validateRequest(req); err != nil {
 		return mfa.Meta{}, store.User{}, err
 	}
 	if !p.CanActOn(req.GetUserId()) {
-		return mfa.Meta{}, store.User{}, errZitadelForbidden
+		return mfa.Meta{}, store.User{}, errForbidden
 	}
 	user, err := z.d.Users.GetUser(ctx, req.GetUserId())
 	if errors.Is(err, store.ErrNotFound) {
@@ -227,12 +227,12 @@ func (z *zitadel) target(ctx context.Context, r *http.Request, req zitadelUserRe
 	if err != nil {
 		return mfa.Meta{}, store.User{}, fmt.Errorf("look up user: %w", err)
 	}
-	return z.d.Meta(r, p, zitadelVia), user, nil
+	return z.d.Meta(r, p, via), user, nil
 }
 
 // details describe the change the credential's newest audit event records.
 func (z *zitadel) details(ctx context.Context, user store.User, credentialID string) (*zitadelpb.Details, error) {
-	events, err := z.audit.ListAudit(ctx, user.ID, zitadelAuditWindow)
+	events, err := z.audit.ListAudit(ctx, user.ID, auditWindow)
 	if err != nil {
 		return nil, fmt.Errorf("read the audit event of the change: %w", err)
 	}
@@ -294,14 +294,14 @@ func (z *zitadel) serveRemove(w http.ResponseWriter, r *http.Request) {
 func (z *zitadel) methodNotAllowed(allow string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Allow", allow)
-		z.writeError(w, r, errZitadelMethodNotAllowed)
+		z.writeError(w, r, errMethodNotAllowed)
 	}
 }
 
 // gRPC, gRPC-Web and Connect.
 
 func (z *zitadel) RegisterTOTP(ctx context.Context, req *connect.Request[zitadelpb.RegisterTOTPRequest]) (*connect.Response[zitadelpb.RegisterTOTPResponse], error) {
-	resp, err := z.register(ctx, zitadelCaller(req), req.Msg)
+	resp, err := z.register(ctx, caller(req), req.Msg)
 	if err != nil {
 		return nil, z.connectError(ctx, err)
 	}
@@ -309,7 +309,7 @@ func (z *zitadel) RegisterTOTP(ctx context.Context, req *connect.Request[zitadel
 }
 
 func (z *zitadel) VerifyTOTPRegistration(ctx context.Context, req *connect.Request[zitadelpb.VerifyTOTPRegistrationRequest]) (*connect.Response[zitadelpb.VerifyTOTPRegistrationResponse], error) {
-	resp, err := z.verify(ctx, zitadelCaller(req), req.Msg)
+	resp, err := z.verify(ctx, caller(req), req.Msg)
 	if err != nil {
 		return nil, z.connectError(ctx, err)
 	}
@@ -317,17 +317,17 @@ func (z *zitadel) VerifyTOTPRegistration(ctx context.Context, req *connect.Reque
 }
 
 func (z *zitadel) RemoveTOTP(ctx context.Context, req *connect.Request[zitadelpb.RemoveTOTPRequest]) (*connect.Response[zitadelpb.RemoveTOTPResponse], error) {
-	resp, err := z.remove(ctx, zitadelCaller(req), req.Msg)
+	resp, err := z.remove(ctx, caller(req), req.Msg)
 	if err != nil {
 		return nil, z.connectError(ctx, err)
 	}
 	return connect.NewResponse(resp), nil
 }
 
-// zitadelCaller is the part of an RPC's HTTP request that says who calls:
+// caller is the part of an RPC's HTTP request that says who calls:
 // its headers (metadata) and the peer's address, which is what
 // authentication and the audit record read.
-func zitadelCaller(req connect.AnyRequest) *http.Request {
+func caller(req connect.AnyRequest) *http.Request {
 	return &http.Request{Header: req.Header(), RemoteAddr: req.Peer().Addr}
 }
 

@@ -16,8 +16,8 @@ import (
 	"google.golang.org/protobuf/proto"
 )
 
-// zitadelUserRequest is what every request of the dialect has.
-type zitadelUserRequest interface {
+// userRequest is what every request of the dialect has.
+type userRequest interface {
 	proto.Message
 	GetUserId() string
 }
@@ -25,14 +25,14 @@ type zitadelUserRequest interface {
 func (z *zitadel) authenticate(ctx context.Context, r *http.Request) (auth.Principal, error) {
 	secret, err := auth.BearerToken(r)
 	if errors.Is(err, auth.ErrNoCredentials) {
-		return auth.Principal{}, errZitadelNoAuthHeader
+		return auth.Principal{}, errNoAuthHeader
 	}
 	if err != nil {
-		return auth.Principal{}, errZitadelBadAuthHeader
+		return auth.Principal{}, errBadAuthHeader
 	}
 	p, err := z.d.Tokens.Authenticate(ctx, secret)
 	if errors.Is(err, auth.ErrBadToken) {
-		return auth.Principal{}, errZitadelBadToken
+		return auth.Principal{}, errBadToken
 	}
 	if err != nil {
 		return auth.Principal{}, fmt.Errorf("authenticate: %w", err)
@@ -40,37 +40,37 @@ func (z *zitadel) authenticate(ctx context.Context, r *http.Request) (auth.Princ
 	return p, nil
 }
 
-// validateZitadelRequest applies Zitadel's validation rules (user_id and
+// validateRequest applies Zitadel's validation rules (user_id and
 // code of 1–200 runes) with the messages its validator gives. A user_id must
 // also be valid UTF-8 without control characters, which a database key
 // cannot hold.
-func validateZitadelRequest(req zitadelUserRequest) error {
+func validateRequest(req userRequest) error {
 	name := string(req.ProtoReflect().Descriptor().Name())
 	id := req.GetUserId()
-	if err := zitadelCheckLength(name, "UserId", id); err != nil {
+	if err := checkLength(name, "UserId", id); err != nil {
 		return err
 	}
-	if !utf8.ValidString(id) || zitadelHasControl(id) {
-		return zitadelInvalid(name, "UserId", "value must be valid UTF-8 without control characters")
+	if !utf8.ValidString(id) || hasControl(id) {
+		return invalidArgument(name, "UserId", "value must be valid UTF-8 without control characters")
 	}
 	if c, ok := req.(interface{ GetCode() string }); ok {
-		return zitadelCheckLength(name, "Code", c.GetCode())
+		return checkLength(name, "Code", c.GetCode())
 	}
 	return nil
 }
 
-func zitadelCheckLength(message, field, value string) error {
-	if n := utf8.RuneCountInString(value); n < 1 || n > zitadelMaxRunes {
-		return zitadelInvalid(message, field, fmt.Sprintf("value length must be between 1 and %d runes, inclusive", zitadelMaxRunes))
+func checkLength(message, field, value string) error {
+	if n := utf8.RuneCountInString(value); n < 1 || n > maxRunes {
+		return invalidArgument(message, field, fmt.Sprintf("value length must be between 1 and %d runes, inclusive", maxRunes))
 	}
 	return nil
 }
 
-func zitadelInvalid(message, field, reason string) error {
-	return &zitadelError{code: connect.CodeInvalidArgument, message: fmt.Sprintf("invalid %s.%s: %s", message, field, reason)}
+func invalidArgument(message, field, reason string) error {
+	return &statusError{code: connect.CodeInvalidArgument, message: fmt.Sprintf("invalid %s.%s: %s", message, field, reason)}
 }
 
-func zitadelHasControl(s string) bool {
+func hasControl(s string) bool {
 	for _, r := range s {
 		if unicode.IsControl(r) {
 			return true
@@ -84,17 +84,17 @@ func zitadelHasControl(s string) bool {
 func (z *zitadel) readBody(w http.ResponseWriter, r *http.Request, msg proto.Message) error {
 	body, err := httpx.ReadBody(w, r, z.d.MaxBodyBytes)
 	if errors.Is(err, httpx.ErrBodyTooLarge) {
-		return errZitadelBodyTooLarge
+		return errBodyTooLarge
 	}
 	if err != nil {
-		return &zitadelError{code: connect.CodeInvalidArgument, message: "the request body could not be read"}
+		return &statusError{code: connect.CodeInvalidArgument, message: "the request body could not be read"}
 	}
 	if msg == nil || len(bytes.TrimSpace(body)) == 0 {
 		return nil
 	}
 	if err := (protojson.UnmarshalOptions{DiscardUnknown: true}).Unmarshal(body, msg); err != nil {
 		// protojson's own messages are deliberately unstable; this one is not.
-		return &zitadelError{code: connect.CodeInvalidArgument, message: fmt.Sprintf("the request body is not a valid %s in JSON", msg.ProtoReflect().Descriptor().FullName())}
+		return &statusError{code: connect.CodeInvalidArgument, message: fmt.Sprintf("the request body is not a valid %s in JSON", msg.ProtoReflect().Descriptor().FullName())}
 	}
 	return nil
 }

@@ -27,14 +27,14 @@ func (z *zitadel) writeResult(w http.ResponseWriter, r *http.Request, resp proto
 	z.writeError(w, r, fmt.Errorf("encode response: %w", err))
 }
 
-// zitadelStatusJSON is google.rpc.Status as the gateway renders it.
-type zitadelStatusJSON struct {
-	Code    int                 `json:"code"`
-	Message string              `json:"message"`
-	Details []zitadelDetailJSON `json:"details,omitempty"`
+// statusJSON is google.rpc.Status as the gateway renders it.
+type statusJSON struct {
+	Code    int          `json:"code"`
+	Message string       `json:"message"`
+	Details []detailJSON `json:"details,omitempty"`
 }
 
-type zitadelDetailJSON struct {
+type detailJSON struct {
 	Type    string `json:"@type"`
 	ID      string `json:"id"`
 	Message string `json:"message"`

@@ -498,7 +498,7 @@ func testZitadelAdmin(t *testing.T, bins map[string]plugins.Binary) {
 		t.Fatal(err)
 	}
 	for _, ev := range events {
-		if ev.Detail["via"] != zitadelVia || !strings.HasPrefix(ev.Actor, "token:") {
+		if ev.Detail["via"] != via || !strings.HasPrefix(ev.Actor, "token:") {
 			t.Errorf("audit event %+v does not name the dialect and the admin token", ev)
 		}
 	}
@@ -651,7 +651,7 @@ func TestZitadelErrorTable(t *testing.T) {
 	serverSide := map[error]bool{mfa.ErrUnknownFactor: true, mfa.ErrUnavailable: true, mfa.ErrCredentialBroken: true}
 	kinds := mfa.Kinds()
 	z := &zitadel{d: dialects.Deps{}.WithDefaults(), factor: "totp"}
-	table := zitadelErrorTable()
+	table := errorTable()
 	for _, kind := range kinds {
 		t.Run(kind.Error(), func(t *testing.T) {
 			n := 0
