@@ -91,9 +91,9 @@ type zitadel struct {
 // Register serves Zitadel's user service v2 TOTP methods on mux, over
 // REST and over gRPC, gRPC-Web and Connect at /zitadel.user.v2.UserService/,
 // for the factor instance the route table assigns to
-// dialects.RouteZitadelTOTP; nothing is served when the route is absent. Plain-HTTP gRPC clients need the
-// server to accept unencrypted HTTP/2 (http.Server.Protocols with
-// UnencryptedHTTP2).
+// dialects.RouteZitadelTOTP; nothing is served when the route is absent.
+// Plain-HTTP gRPC clients need the server to accept unencrypted HTTP/2
+// (http.Server.Protocols with UnencryptedHTTP2).
 //
 // d.Users must also read the audit log, as store.Store does, because every
 // response reports the audit event its change committed; Register
@@ -330,5 +330,3 @@ func (z *zitadel) RemoveTOTP(ctx context.Context, req *connect.Request[zitadelpb
 func caller(req connect.AnyRequest) *http.Request {
 	return &http.Request{Header: req.Header(), RemoteAddr: req.Peer().Addr}
 }
-
-// Errors.
