@@ -13,6 +13,10 @@ import (
 	"github.com/factorgate/factorgate/host/api"
 	"github.com/factorgate/factorgate/host/auth"
 	"github.com/factorgate/factorgate/host/dialects"
+	"github.com/factorgate/factorgate/host/dialects/accounting"
+	"github.com/factorgate/factorgate/host/dialects/scanner"
+	"github.com/factorgate/factorgate/host/dialects/slugbase"
+	"github.com/factorgate/factorgate/host/dialects/zitadel"
 	"github.com/factorgate/factorgate/host/oauth"
 	"github.com/factorgate/factorgate/host/store"
 )
@@ -76,7 +80,7 @@ func (c *cli) serveCommand() *cobra.Command {
 			})
 			mux := http.NewServeMux()
 			mux.Handle("/", apiHandler)
-			dialects.Register(mux, dialects.Deps{
+			registerDialects(mux, dialects.Deps{
 				MFA:            a.mfa,
 				Users:          a.store,
 				Tokens:         bearer,
@@ -174,4 +178,13 @@ func (a *app) janitor(ctx context.Context, provider *oauth.Provider) {
 			}
 		}
 	}
+}
+
+// registerDialects serves each vendor dialect whose routes d's route table
+// configures; the scanner's also checks the operator-issued API keys.
+func registerDialects(mux *http.ServeMux, d dialects.Deps, keys scanner.APIKeys) {
+	scanner.Register(mux, d, keys)
+	accounting.Register(mux, d)
+	zitadel.Register(mux, d)
+	slugbase.Register(mux, d)
 }

@@ -5,12 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math"
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
+	"github.com/factorgate/factorgate/host/internal/httpx"
 	"github.com/factorgate/factorgate/host/mfa"
 )
 
@@ -152,7 +151,7 @@ func (s *server) problem(r *http.Request, err error) Problem {
 		p := problemFor(lp.kind, mfa.Reason(err))
 		if lp.kind.retry {
 			d, _ := mfa.RetryAfter(err)
-			p.RetryAfter = retrySeconds(d)
+			p.RetryAfter = httpx.RetryAfterSeconds(d)
 		}
 		if p.Status >= 500 {
 			s.log.ErrorContext(r.Context(), "api: request failed", "method", r.Method, "route", r.Pattern, "problem", lp.kind.slug, "error", err)
@@ -165,18 +164,6 @@ func (s *server) problem(r *http.Request, err error) Problem {
 	}
 	s.log.ErrorContext(r.Context(), "api: request failed", "method", r.Method, "route", r.Pattern, "error", err)
 	return problemFor(kindInternal, "")
-}
-
-// retrySeconds rounds a wait up to whole seconds, at least one.
-func retrySeconds(d time.Duration) int {
-	secs := math.Ceil(d.Seconds())
-	switch {
-	case secs < 1:
-		return 1
-	case secs > math.MaxInt32:
-		return math.MaxInt32
-	}
-	return int(secs)
 }
 
 // writeProblem writes p as an application/problem+json response.

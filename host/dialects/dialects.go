@@ -1,14 +1,17 @@
-// Package dialects serves the documented verification endpoints of other
-// vendors' APIs (a security scanner's, an accounting service's, Zitadel's
-// user service and SlugBase's), byte-compatible with their documentation, so a
-// client written against any of them works against Factorgate unchanged.
+// Package dialects holds what the documented verification endpoints of other
+// vendors' APIs share: the dependencies they translate to (Deps), the names of
+// their routes in the configuration's route table, and small helpers.
 //
-// Each dialect is one file, a thin translation between the vendor's wire
-// format and host/mfa: it parses and validates the request in the vendor's
-// terms, calls the one lifecycle service, and renders the outcome (including
-// every error) in the vendor's own documented shape. Which factor instance
-// serves an endpoint comes from the route table in the configuration, so an
-// operator can put any factor, a third party's included, behind it.
+// Each vendor's dialect is a package of its own (scanner, accounting, zitadel,
+// slugbase), byte-compatible with that vendor's documentation, so a client
+// written against any of them works against Factorgate unchanged. A dialect is
+// a thin translation between the vendor's wire format and host/mfa (and
+// host/signin for its sign-in): it parses and validates the request in the
+// vendor's terms, calls the one lifecycle service, and renders the outcome
+// (including every error) in the vendor's own documented shape. Which factor
+// instance serves an endpoint comes from the route table, so an operator can
+// put any factor, a third party's included, behind it. This package imports
+// none of the dialects; they import it.
 package dialects
 
 import (
@@ -103,7 +106,9 @@ type Deps struct {
 	Now func() time.Time
 }
 
-func (d Deps) withDefaults() Deps {
+// WithDefaults returns d with the defaults of unset fields: a discarding
+// logger, a 64 KiB body limit and the system clock.
+func (d Deps) WithDefaults() Deps {
 	if d.Logger == nil {
 		d.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -116,15 +121,15 @@ func (d Deps) withDefaults() Deps {
 	return d
 }
 
-// factor returns the factor instance the route table assigns to route.
-func (d Deps) factor(route string) (string, bool) {
+// Factor returns the factor instance the route table assigns to route.
+func (d Deps) Factor(route string) (string, bool) {
 	f, ok := d.Routes[route]
 	return f, ok && f != ""
 }
 
-// activeFactors returns the factor instances of the user's active second
+// ActiveFactors returns the factor instances of the user's active second
 // factors.
-func (d Deps) activeFactors(ctx context.Context, userID string) (map[string]bool, error) {
+func (d Deps) ActiveFactors(ctx context.Context, userID string) (map[string]bool, error) {
 	creds, err := d.MFA.ListCredentials(ctx, userID)
 	if err != nil {
 		return nil, fmt.Errorf("list the user's factors: %w", err)
@@ -138,22 +143,13 @@ func (d Deps) activeFactors(ctx context.Context, userID string) (map[string]bool
 	return out, nil
 }
 
-// signInMeta is the sign-in service's who and where for a request through
+// SignInMeta is the sign-in service's who and where for a request through
 // a dialect.
-func (d Deps) signInMeta(r *http.Request, via string) signin.Meta {
+func (d Deps) SignInMeta(r *http.Request, via string) signin.Meta {
 	return signin.Meta{RemoteAddr: httpx.ClientIP(r, d.TrustedProxies), Via: via}
 }
 
-// meta is the audit record's who and where for a request through a dialect.
-func (d Deps) meta(r *http.Request, p auth.Principal, via string) mfa.Meta {
+// Meta is the audit record's who and where for a request through a dialect.
+func (d Deps) Meta(r *http.Request, p auth.Principal, via string) mfa.Meta {
 	return mfa.Meta{Actor: p.Actor(), RemoteAddr: httpx.ClientIP(r, d.TrustedProxies), Via: via}
-}
-
-// Register serves every dialect whose routes are configured on mux. The
-// scanner API also needs the operator-issued API keys it checks.
-func Register(mux *http.ServeMux, d Deps, keys APIKeys) {
-	RegisterScanner(mux, d, keys)
-	RegisterAccounting(mux, d)
-	RegisterZitadel(mux, d)
-	RegisterSlugBase(mux, d)
 }

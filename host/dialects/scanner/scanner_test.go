@@ -1,4 +1,4 @@
-package dialects
+package scanner
 
 import (
 	"bytes"
@@ -14,27 +14,26 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/pquerna/otp"
-	"github.com/pquerna/otp/totp"
-
 	smsfactor "github.com/factorgate/factorgate/factors/sms"
 	totpfactor "github.com/factorgate/factorgate/factors/totp"
 	"github.com/factorgate/factorgate/host/auth"
+	"github.com/factorgate/factorgate/host/dialects"
+	"github.com/factorgate/factorgate/host/internal/httpx"
 	"github.com/factorgate/factorgate/host/internal/testdb"
 	"github.com/factorgate/factorgate/host/internal/testplugins"
+	"github.com/factorgate/factorgate/host/internal/testsignin"
 	"github.com/factorgate/factorgate/host/mfa"
 	"github.com/factorgate/factorgate/host/plugins"
 	"github.com/factorgate/factorgate/host/seal"
 	"github.com/factorgate/factorgate/host/store"
 )
 
-var scannerUpdate = flag.Bool("scanner.update", false, "rewrite the scanner dialect's golden files in testdata/scanner")
+var scannerUpdate = flag.Bool("scanner.update", false, "rewrite the scanner dialect's golden files in testdata")
 
 // scannerDocSample is the 200 example of verify_installation in the vendor's
 // documentation, as printed there.
@@ -53,55 +52,6 @@ func (c *scannerClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); retur
 
 func (c *scannerClock) Add(d time.Duration) { c.mu.Lock(); c.now = c.now.Add(d); c.mu.Unlock() }
 
-// scannerOutbox records the SMS the factor sends through its webhook sender.
-type scannerOutbox struct {
-	srv  *httptest.Server
-	mu   sync.Mutex
-	sent []scannerSMS
-}
-
-type scannerSMS struct {
-	To   string `json:"to"`
-	Body string `json:"body"`
-}
-
-func newScannerOutbox(t testing.TB) *scannerOutbox {
-	o := &scannerOutbox{}
-	o.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var m scannerSMS
-		if err := json.NewDecoder(r.Body).Decode(&m); err != nil {
-			http.Error(w, err.Error(), http.StatusBadRequest)
-			return
-		}
-		o.mu.Lock()
-		o.sent = append(o.sent, m)
-		o.mu.Unlock()
-		w.WriteHeader(http.StatusOK)
-	}))
-	t.Cleanup(o.srv.Close)
-	return o
-}
-
-var scannerSMSCode = regexp.MustCompile(`\b[0-9]{7}\b`)
-
-// last returns the newest message and the 7-digit code in it.
-func (o *scannerOutbox) last(t *testing.T) (scannerSMS, string) {
-	t.Helper()
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	if len(o.sent) == 0 {
-		t.Fatal("no SMS was sent")
-	}
-	m := o.sent[len(o.sent)-1]
-	code := scannerSMSCode.FindString(m.Body)
-	if code == "" {
-		t.Fatalf("no 7-digit code in the SMS %q", m.Body)
-	}
-	return m, code
-}
-
-func (o *scannerOutbox) count() int { o.mu.Lock(); defer o.mu.Unlock(); return len(o.sent) }
-
 // scannerEnv is one host serving the dialect: its own database, real plugin
 // processes (or in-process factors for fuzzing), a user with a personal token
 // and an operator API key.
@@ -109,7 +59,7 @@ type scannerEnv struct {
 	st      *store.SQLStore
 	svc     *mfa.Service
 	clock   *scannerClock
-	outbox  *scannerOutbox
+	outbox  *testsignin.Outbox
 	handler http.Handler
 	user    store.User
 	apiKey  string
@@ -153,7 +103,7 @@ func scannerInProcessFactors(t testing.TB, m *plugins.Manager, smsSettings json.
 }
 
 func scannerAllRoutes() map[string]string {
-	return map[string]string{RouteScannerTOTP: "totp", RouteScannerSMS: "sms"}
+	return map[string]string{dialects.RouteScannerTOTP: "totp", dialects.RouteScannerSMS: "sms"}
 }
 
 func newScannerEnv(t testing.TB, databaseURL string, factors scannerFactors, routes map[string]string, maxBody int64) *scannerEnv {
@@ -167,7 +117,7 @@ func newScannerEnv(t testing.TB, databaseURL string, factors scannerFactors, rou
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &scannerEnv{clock: &scannerClock{now: scannerTestStart}, outbox: newScannerOutbox(t)}
+	e := &scannerEnv{clock: &scannerClock{now: scannerTestStart}, outbox: testsignin.NewOutbox(t)}
 	if e.st, err = store.Open(ctx, databaseURL, nil); err != nil {
 		t.Fatal(err)
 	}
@@ -182,7 +132,7 @@ func newScannerEnv(t testing.TB, databaseURL string, factors scannerFactors, rou
 
 	m := plugins.New(plugins.Options{})
 	t.Cleanup(func() { m.Close() })
-	smsSettings := json.RawMessage(fmt.Sprintf(`{"digits": 7, "sender": {"type": "webhook", "url": %q, "allow_insecure_http": true}}`, e.outbox.srv.URL+"/sms"))
+	smsSettings := json.RawMessage(fmt.Sprintf(`{"digits": 7, "sender": {"type": "webhook", "url": %q, "allow_insecure_http": true}}`, e.outbox.URL()+"/sms"))
 	factors(t, m, smsSettings)
 	e.svc = mfa.New(e.st, mfa.FactorsFunc(func(name string) (mfa.Factor, bool) {
 		in, ok := m.Instance(name)
@@ -210,7 +160,7 @@ func newScannerEnv(t testing.TB, databaseURL string, factors scannerFactors, rou
 	}
 
 	mux := http.NewServeMux()
-	RegisterScanner(mux, Deps{MFA: e.svc, Users: e.st, Tokens: tokens, Routes: routes, MaxBodyBytes: maxBody}, keys)
+	Register(mux, dialects.Deps{MFA: e.svc, Users: e.st, Tokens: tokens, Routes: routes, MaxBodyBytes: maxBody}, keys)
 	e.handler = mux
 	return e
 }
@@ -274,7 +224,7 @@ func (r scannerResponse) want(t *testing.T, status int, golden string) {
 
 func scannerGolden(t *testing.T, name string, got []byte) {
 	t.Helper()
-	path := filepath.Join("testdata", "scanner", name+".json")
+	path := filepath.Join("testdata", name+".json")
 	if *scannerUpdate {
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 			t.Fatal(err)
@@ -293,19 +243,10 @@ func scannerGolden(t *testing.T, name string, got []byte) {
 	}
 }
 
-func scannerTOTPCode(t *testing.T, secret string, at time.Time) string {
-	t.Helper()
-	c, err := totp.GenerateCodeCustom(secret, at, totp.ValidateOpts{Period: 30, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
-}
-
 // enableTOTP enables TOTP and returns the secret from the answer.
 func (s *scannerServer) enableTOTP(t *testing.T) string {
 	t.Helper()
-	r := s.put(t, scannerPathEnable, "method=totp", nil)
+	r := s.put(t, pathEnable, "method=totp", nil)
 	if r.status != http.StatusOK {
 		t.Fatalf("enable totp: %d %s", r.status, r.body)
 	}
@@ -345,12 +286,12 @@ func testScannerTOTP(t *testing.T, s *scannerServer) {
 	first := s.enableTOTP(t)
 	secret := s.enableTOTP(t)
 	now := e.clock.Now()
-	code := scannerTOTPCode(t, secret, now)
-	if stale := scannerTOTPCode(t, first, now); stale != code {
-		s.put(t, scannerPathVerify, "method=totp&otp_attempt="+stale, nil).want(t, http.StatusUnprocessableEntity, "invalid_code")
+	code := testsignin.TOTPCode(t, secret, now)
+	if stale := testsignin.TOTPCode(t, first, now); stale != code {
+		s.put(t, pathVerify, "method=totp&otp_attempt="+stale, nil).want(t, http.StatusUnprocessableEntity, "invalid_code")
 	}
 
-	verified := s.put(t, scannerPathVerify, "method=totp&otp_attempt="+code, nil)
+	verified := s.put(t, pathVerify, "method=totp&otp_attempt="+code, nil)
 	verified.want(t, http.StatusOK, "verified")
 	var doc bytes.Buffer
 	if err := json.Compact(&doc, []byte(scannerDocSample)); err != nil {
@@ -360,24 +301,24 @@ func testScannerTOTP(t *testing.T, s *scannerServer) {
 		t.Fatalf("verified body %s, documented %s", verified.body, doc.Bytes())
 	}
 
-	s.put(t, scannerPathVerify, "method=totp&otp_attempt="+code, nil).want(t, http.StatusUnprocessableEntity, "no_installation")
-	s.put(t, scannerPathEnable, "method=totp", nil).want(t, http.StatusUnprocessableEntity, "already_enabled")
+	s.put(t, pathVerify, "method=totp&otp_attempt="+code, nil).want(t, http.StatusUnprocessableEntity, "no_installation")
+	s.put(t, pathEnable, "method=totp", nil).want(t, http.StatusUnprocessableEntity, "already_enabled")
 	// The code that confirmed the installation cannot also disable it.
-	s.put(t, scannerPathDisable, "method=totp&otp_attempt="+code, nil).want(t, http.StatusUnprocessableEntity, "replayed")
-	if wrong := scannerTOTPCode(t, secret, now.Add(time.Hour)); wrong != code {
-		s.put(t, scannerPathDisable, "method=totp&otp_attempt="+wrong, nil).want(t, http.StatusUnprocessableEntity, "invalid_code")
+	s.put(t, pathDisable, "method=totp&otp_attempt="+code, nil).want(t, http.StatusUnprocessableEntity, "replayed")
+	if wrong := testsignin.TOTPCode(t, secret, now.Add(time.Hour)); wrong != code {
+		s.put(t, pathDisable, "method=totp&otp_attempt="+wrong, nil).want(t, http.StatusUnprocessableEntity, "invalid_code")
 	}
 	if _, err := e.svc.ActiveCredential(context.Background(), e.user.ID, "totp"); err != nil {
 		t.Fatalf("failed disables removed the credential: %v", err)
 	}
 
 	e.clock.Add(30 * time.Second)
-	next := scannerTOTPCode(t, secret, e.clock.Now())
-	s.put(t, scannerPathDisable, "method=totp&otp_attempt="+next, nil).want(t, http.StatusOK, "disabled_totp")
+	next := testsignin.TOTPCode(t, secret, e.clock.Now())
+	s.put(t, pathDisable, "method=totp&otp_attempt="+next, nil).want(t, http.StatusOK, "disabled_totp")
 	if _, err := e.svc.ActiveCredential(context.Background(), e.user.ID, "totp"); !errors.Is(err, mfa.ErrNotEnrolled) {
 		t.Fatalf("after disable: %v, want not enrolled", err)
 	}
-	s.put(t, scannerPathDisable, "method=totp&otp_attempt="+next, nil).want(t, http.StatusUnprocessableEntity, "not_enabled")
+	s.put(t, pathDisable, "method=totp&otp_attempt="+next, nil).want(t, http.StatusUnprocessableEntity, "not_enabled")
 
 	// Everything went through the lifecycle, audited as the token through
 	// this dialect, and no audit record holds the secret or a code.
@@ -388,8 +329,8 @@ func testScannerTOTP(t *testing.T, s *scannerServer) {
 	actions := map[string]int{}
 	for _, ev := range events {
 		actions[ev.Action+":"+ev.Result]++
-		if ev.Actor != "token:"+e.tokenID || ev.Detail["via"] != scannerVia || ev.RemoteAddr != "127.0.0.1" {
-			t.Errorf("audit event %+v: want actor token:%s via %s from 127.0.0.1", ev, e.tokenID, scannerVia)
+		if ev.Actor != "token:"+e.tokenID || ev.Detail["via"] != via || ev.RemoteAddr != "127.0.0.1" {
+			t.Errorf("audit event %+v: want actor token:%s via %s from 127.0.0.1", ev, e.tokenID, via)
 		}
 		if raw := fmt.Sprint(ev); strings.Contains(raw, secret) || strings.Contains(raw, code) || strings.Contains(raw, next) {
 			t.Errorf("audit event holds a secret or code: %+v", ev)
@@ -405,8 +346,8 @@ func testScannerTOTP(t *testing.T, s *scannerServer) {
 func testScannerSMS(t *testing.T, s *scannerServer) {
 	e := s.env
 	ctx := context.Background()
-	s.put(t, scannerPathEnable, "method=sms&phone_number=0499%20999%20999&country_code=AU", nil).want(t, http.StatusOK, "queued")
-	msg, code := e.outbox.last(t)
+	s.put(t, pathEnable, "method=sms&phone_number=0499%20999%20999&country_code=AU", nil).want(t, http.StatusOK, "queued")
+	msg, code := e.outbox.Last(t)
 	if msg.To != "+61499999999" {
 		t.Fatalf("SMS sent to %q, want +61499999999", msg.To)
 	}
@@ -414,22 +355,22 @@ func testScannerSMS(t *testing.T, s *scannerServer) {
 	if wrong == code {
 		wrong = "7654321"
 	}
-	s.put(t, scannerPathVerify, "method=sms&otp_attempt="+wrong, nil).want(t, http.StatusUnprocessableEntity, "invalid_code")
-	s.put(t, scannerPathVerify, "method=sms&otp_attempt="+code, nil).want(t, http.StatusOK, "verified")
+	s.put(t, pathVerify, "method=sms&otp_attempt="+wrong, nil).want(t, http.StatusUnprocessableEntity, "invalid_code")
+	s.put(t, pathVerify, "method=sms&otp_attempt="+code, nil).want(t, http.StatusOK, "verified")
 
 	// Disabling needs a code of a live challenge; without one the client is
 	// told to request it.
-	s.put(t, scannerPathDisable, "method=sms&otp_attempt="+code, nil).want(t, http.StatusUnprocessableEntity, "no_code_sent")
-	sent := e.outbox.count()
+	s.put(t, pathDisable, "method=sms&otp_attempt="+code, nil).want(t, http.StatusUnprocessableEntity, "no_code_sent")
+	sent := e.outbox.Count()
 	e.clock.Add(31 * time.Second) // past the factor's resend interval
 	if _, err := e.svc.Challenge(ctx, mfa.Meta{Actor: e.user.ID, Via: "test"}, mfa.ChallengeRequest{UserID: e.user.ID, Factor: "sms"}); err != nil {
 		t.Fatal(err)
 	}
-	if e.outbox.count() != sent+1 {
+	if e.outbox.Count() != sent+1 {
 		t.Fatal("the challenge sent no SMS")
 	}
-	_, challengeCode := e.outbox.last(t)
-	s.put(t, scannerPathDisable, "method=sms&otp_attempt="+challengeCode, nil).want(t, http.StatusOK, "disabled_sms")
+	_, challengeCode := e.outbox.Last(t)
+	s.put(t, pathDisable, "method=sms&otp_attempt="+challengeCode, nil).want(t, http.StatusOK, "disabled_sms")
 	if _, err := e.svc.ActiveCredential(ctx, e.user.ID, "sms"); !errors.Is(err, mfa.ErrNotEnrolled) {
 		t.Fatalf("after disable: %v, want not enrolled", err)
 	}
@@ -446,12 +387,12 @@ func testScannerSMS(t *testing.T, s *scannerServer) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e.clock.Add(time.Minute)
-			before := e.outbox.count()
-			s.put(t, scannerPathEnable, "method=sms&"+tc.query, nil).want(t, http.StatusOK, "queued")
-			if e.outbox.count() != before+1 {
+			before := e.outbox.Count()
+			s.put(t, pathEnable, "method=sms&"+tc.query, nil).want(t, http.StatusOK, "queued")
+			if e.outbox.Count() != before+1 {
 				t.Fatal("no SMS was sent")
 			}
-			if msg, _ := e.outbox.last(t); msg.To != "+61499999999" {
+			if msg, _ := e.outbox.Last(t); msg.To != "+61499999999" {
 				t.Fatalf("SMS sent to %q, want +61499999999", msg.To)
 			}
 		})
@@ -461,27 +402,27 @@ func testScannerSMS(t *testing.T, s *scannerServer) {
 func testScannerExpired(t *testing.T, s *scannerServer) {
 	secret := s.enableTOTP(t)
 	s.env.clock.Add(11 * time.Minute)
-	code := scannerTOTPCode(t, secret, s.env.clock.Now())
-	s.put(t, scannerPathVerify, "method=totp&otp_attempt="+code, nil).want(t, http.StatusUnprocessableEntity, "enrollment_expired")
+	code := testsignin.TOTPCode(t, secret, s.env.clock.Now())
+	s.put(t, pathVerify, "method=totp&otp_attempt="+code, nil).want(t, http.StatusUnprocessableEntity, "enrollment_expired")
 }
 
 func testScannerLockout(t *testing.T, s *scannerServer) {
 	secret := s.enableTOTP(t)
-	code := scannerTOTPCode(t, secret, s.env.clock.Now())
-	wrong := scannerTOTPCode(t, secret, s.env.clock.Now().Add(time.Hour))
+	code := testsignin.TOTPCode(t, secret, s.env.clock.Now())
+	wrong := testsignin.TOTPCode(t, secret, s.env.clock.Now().Add(time.Hour))
 	if wrong == code {
 		t.Skip("the wrong code happens to be right")
 	}
 	for range 5 {
-		s.put(t, scannerPathVerify, "method=totp&otp_attempt="+wrong, nil).want(t, http.StatusUnprocessableEntity, "invalid_code")
+		s.put(t, pathVerify, "method=totp&otp_attempt="+wrong, nil).want(t, http.StatusUnprocessableEntity, "invalid_code")
 	}
-	r := s.put(t, scannerPathVerify, "method=totp&otp_attempt="+code, nil)
+	r := s.put(t, pathVerify, "method=totp&otp_attempt="+code, nil)
 	r.want(t, http.StatusTooManyRequests, "locked")
 	if got := r.header.Get("Retry-After"); got != "30" {
 		t.Fatalf("Retry-After %q, want 30", got)
 	}
 	s.env.clock.Add(31 * time.Second)
-	s.put(t, scannerPathVerify, "method=totp&otp_attempt="+scannerTOTPCode(t, secret, s.env.clock.Now()), nil).want(t, http.StatusOK, "verified")
+	s.put(t, pathVerify, "method=totp&otp_attempt="+testsignin.TOTPCode(t, secret, s.env.clock.Now()), nil).want(t, http.StatusOK, "verified")
 }
 
 // testScannerRequests covers every way a request can be refused before or
@@ -513,52 +454,52 @@ func testScannerRequests(t *testing.T, s *scannerServer) {
 		status int
 		golden string
 	}{
-		{"missing api key", scannerPathVerify, verifyQuery, delHeader("x-api-key"), 401, "missing_api_key"},
-		{"unknown api key", scannerPathVerify, verifyQuery, setHeader("x-api-key", auth.APIKeyPrefix+"nope"), 401, "invalid_api_key"},
-		{"revoked api key", scannerPathVerify, verifyQuery, setHeader("x-api-key", e.revokedKey), 401, "invalid_api_key"},
-		{"personal token as api key", scannerPathVerify, verifyQuery, setHeader("x-api-key", e.token), 401, "invalid_api_key"},
-		{"two api keys", scannerPathVerify, verifyQuery, func(r *http.Request) { r.Header.Add("x-api-key", e.apiKey) }, 401, "two_api_keys"},
-		{"missing authorization", scannerPathVerify, verifyQuery, delHeader("Authorization"), 401, "missing_authorization"},
-		{"other scheme", scannerPathVerify, verifyQuery, setHeader("Authorization", "Token "+e.token), 401, "bad_authorization"},
-		{"empty bearer", scannerPathVerify, verifyQuery, setHeader("Authorization", "Bearer "), 401, "bad_authorization"},
-		{"unknown token", scannerPathVerify, verifyQuery, setHeader("Authorization", "Bearer "+auth.TokenPrefix+"nope"), 401, "invalid_token"},
-		{"base64 basic credentials", scannerPathVerify, verifyQuery, setHeader("Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte(e.token+":"))), 401, "invalid_token"},
-		{"api key as token", scannerPathVerify, verifyQuery, setHeader("Authorization", "Bearer "+e.apiKey), 401, "invalid_token"},
-		{"raw token with basic", scannerPathVerify, verifyQuery, setHeader("Authorization", "Basic "+e.token), 422, "no_installation"},
-		{"lower-case bearer", scannerPathVerify, verifyQuery, setHeader("Authorization", "bearer "+e.token), 422, "no_installation"},
-		{"GET", scannerPathVerify, verifyQuery, func(r *http.Request) { r.Method = http.MethodGet }, 405, "method_not_allowed"},
-		{"POST", scannerPathEnable, "method=totp", func(r *http.Request) { r.Method = http.MethodPost }, 405, "method_not_allowed"},
-		{"small body ignored", scannerPathVerify, verifyQuery, body(2, false), 422, "no_installation"},
-		{"oversized body", scannerPathVerify, verifyQuery, body(64<<10+1, false), 413, "body_too_large"},
-		{"oversized chunked body", scannerPathEnable, "method=totp", body(64<<10+1, true), 413, "body_too_large"},
-		{"oversized body without credentials", scannerPathDisable, "", func(r *http.Request) { r.Header = http.Header{}; body(64<<10+1, false)(r) }, 413, "body_too_large"},
-		{"documented sample query", scannerPathVerify, "method&otp_attempt", nil, 422, "method_required"},
-		{"no query", scannerPathVerify, "", nil, 422, "method_required"},
-		{"unknown method", scannerPathVerify, "method=email&otp_attempt=123456", nil, 422, "unknown_method"},
-		{"upper-case method", scannerPathDisable, "method=TOTP&otp_attempt=123456", nil, 422, "unknown_method"},
-		{"missing otp_attempt", scannerPathVerify, "method=totp", nil, 422, "code_required"},
-		{"empty otp_attempt", scannerPathDisable, "method=sms&otp_attempt=", nil, 422, "code_required"},
-		{"long otp_attempt", scannerPathVerify, "method=totp&otp_attempt=" + strings.Repeat("1", 65), nil, 422, "code_invalid"},
-		{"control character in otp_attempt", scannerPathVerify, "method=totp&otp_attempt=123%0A456", nil, 422, "code_invalid"},
-		{"unknown parameter", scannerPathVerify, verifyQuery + "&foo=1", nil, 422, "unknown_param_foo"},
-		{"enable parameter on verify", scannerPathVerify, verifyQuery + "&phone_number=1", nil, 422, "unknown_param_phone_number"},
-		{"odd unknown parameter", scannerPathVerify, verifyQuery + "&%C3%A9=1", nil, 422, "unknown_param"},
-		{"method twice", scannerPathVerify, "method=totp&method=sms&otp_attempt=123456", nil, 422, "duplicate_method"},
-		{"malformed escape", scannerPathVerify, "method=%zz", nil, 422, "malformed_query"},
-		{"nothing pending", scannerPathVerify, "method=sms&otp_attempt=1234567", nil, 422, "no_installation"},
-		{"disable totp not enabled", scannerPathDisable, verifyQuery, nil, 422, "not_enabled"},
-		{"disable sms not enabled", scannerPathDisable, "method=sms&otp_attempt=1234567", nil, 422, "not_enabled"},
-		{"phone number for totp", scannerPathEnable, "method=totp&phone_number=%2B61499999999", nil, 422, "phone_only_sms"},
-		{"country code for totp", scannerPathEnable, "method=totp&country_code=AU", nil, 422, "country_only_sms"},
-		{"sms without phone number", scannerPathEnable, "method=sms&country_code=AU", nil, 422, "phone_required"},
-		{"letters in phone number", scannerPathEnable, "method=sms&phone_number=0499abc", nil, 422, "phone_chars"},
-		{"slash in phone number", scannerPathEnable, "method=sms&phone_number=0499%2F999", nil, 422, "phone_chars"},
-		{"too many digits", scannerPathEnable, "method=sms&phone_number=%2B6149999999999999", nil, 422, "phone_digits"},
-		{"phone number too long", scannerPathEnable, "method=sms&phone_number=" + strings.Repeat("1-", 17), nil, 422, "phone_too_long"},
-		{"bad country code", scannerPathEnable, "method=sms&phone_number=0499999999&country_code=Australia", nil, 422, "bad_country"},
-		{"national number without country", scannerPathEnable, "method=sms&phone_number=0499999999", nil, 422, "factor_national_number"},
-		{"landline", scannerPathEnable, "method=sms&phone_number=0298765432&country_code=AU", nil, 422, "factor_landline"},
-		{"country code disagrees", scannerPathEnable, "method=sms&phone_number=%2B447700900123&country_code=61", nil, 422, "country_mismatch"},
+		{"missing api key", pathVerify, verifyQuery, delHeader("x-api-key"), 401, "missing_api_key"},
+		{"unknown api key", pathVerify, verifyQuery, setHeader("x-api-key", auth.APIKeyPrefix+"nope"), 401, "invalid_api_key"},
+		{"revoked api key", pathVerify, verifyQuery, setHeader("x-api-key", e.revokedKey), 401, "invalid_api_key"},
+		{"personal token as api key", pathVerify, verifyQuery, setHeader("x-api-key", e.token), 401, "invalid_api_key"},
+		{"two api keys", pathVerify, verifyQuery, func(r *http.Request) { r.Header.Add("x-api-key", e.apiKey) }, 401, "two_api_keys"},
+		{"missing authorization", pathVerify, verifyQuery, delHeader("Authorization"), 401, "missing_authorization"},
+		{"other scheme", pathVerify, verifyQuery, setHeader("Authorization", "Token "+e.token), 401, "bad_authorization"},
+		{"empty bearer", pathVerify, verifyQuery, setHeader("Authorization", "Bearer "), 401, "bad_authorization"},
+		{"unknown token", pathVerify, verifyQuery, setHeader("Authorization", "Bearer "+auth.TokenPrefix+"nope"), 401, "invalid_token"},
+		{"base64 basic credentials", pathVerify, verifyQuery, setHeader("Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte(e.token+":"))), 401, "invalid_token"},
+		{"api key as token", pathVerify, verifyQuery, setHeader("Authorization", "Bearer "+e.apiKey), 401, "invalid_token"},
+		{"raw token with basic", pathVerify, verifyQuery, setHeader("Authorization", "Basic "+e.token), 422, "no_installation"},
+		{"lower-case bearer", pathVerify, verifyQuery, setHeader("Authorization", "bearer "+e.token), 422, "no_installation"},
+		{"GET", pathVerify, verifyQuery, func(r *http.Request) { r.Method = http.MethodGet }, 405, "method_not_allowed"},
+		{"POST", pathEnable, "method=totp", func(r *http.Request) { r.Method = http.MethodPost }, 405, "method_not_allowed"},
+		{"small body ignored", pathVerify, verifyQuery, body(2, false), 422, "no_installation"},
+		{"oversized body", pathVerify, verifyQuery, body(64<<10+1, false), 413, "body_too_large"},
+		{"oversized chunked body", pathEnable, "method=totp", body(64<<10+1, true), 413, "body_too_large"},
+		{"oversized body without credentials", pathDisable, "", func(r *http.Request) { r.Header = http.Header{}; body(64<<10+1, false)(r) }, 413, "body_too_large"},
+		{"documented sample query", pathVerify, "method&otp_attempt", nil, 422, "method_required"},
+		{"no query", pathVerify, "", nil, 422, "method_required"},
+		{"unknown method", pathVerify, "method=email&otp_attempt=123456", nil, 422, "unknown_method"},
+		{"upper-case method", pathDisable, "method=TOTP&otp_attempt=123456", nil, 422, "unknown_method"},
+		{"missing otp_attempt", pathVerify, "method=totp", nil, 422, "code_required"},
+		{"empty otp_attempt", pathDisable, "method=sms&otp_attempt=", nil, 422, "code_required"},
+		{"long otp_attempt", pathVerify, "method=totp&otp_attempt=" + strings.Repeat("1", 65), nil, 422, "code_invalid"},
+		{"control character in otp_attempt", pathVerify, "method=totp&otp_attempt=123%0A456", nil, 422, "code_invalid"},
+		{"unknown parameter", pathVerify, verifyQuery + "&foo=1", nil, 422, "unknown_param_foo"},
+		{"enable parameter on verify", pathVerify, verifyQuery + "&phone_number=1", nil, 422, "unknown_param_phone_number"},
+		{"odd unknown parameter", pathVerify, verifyQuery + "&%C3%A9=1", nil, 422, "unknown_param"},
+		{"method twice", pathVerify, "method=totp&method=sms&otp_attempt=123456", nil, 422, "duplicate_method"},
+		{"malformed escape", pathVerify, "method=%zz", nil, 422, "malformed_query"},
+		{"nothing pending", pathVerify, "method=sms&otp_attempt=1234567", nil, 422, "no_installation"},
+		{"disable totp not enabled", pathDisable, verifyQuery, nil, 422, "not_enabled"},
+		{"disable sms not enabled", pathDisable, "method=sms&otp_attempt=1234567", nil, 422, "not_enabled"},
+		{"phone number for totp", pathEnable, "method=totp&phone_number=%2B61499999999", nil, 422, "phone_only_sms"},
+		{"country code for totp", pathEnable, "method=totp&country_code=AU", nil, 422, "country_only_sms"},
+		{"sms without phone number", pathEnable, "method=sms&country_code=AU", nil, 422, "phone_required"},
+		{"letters in phone number", pathEnable, "method=sms&phone_number=0499abc", nil, 422, "phone_chars"},
+		{"slash in phone number", pathEnable, "method=sms&phone_number=0499%2F999", nil, 422, "phone_chars"},
+		{"too many digits", pathEnable, "method=sms&phone_number=%2B6149999999999999", nil, 422, "phone_digits"},
+		{"phone number too long", pathEnable, "method=sms&phone_number=" + strings.Repeat("1-", 17), nil, 422, "phone_too_long"},
+		{"bad country code", pathEnable, "method=sms&phone_number=0499999999&country_code=Australia", nil, 422, "bad_country"},
+		{"national number without country", pathEnable, "method=sms&phone_number=0499999999", nil, 422, "factor_national_number"},
+		{"landline", pathEnable, "method=sms&phone_number=0298765432&country_code=AU", nil, 422, "factor_landline"},
+		{"country code disagrees", pathEnable, "method=sms&phone_number=%2B447700900123&country_code=61", nil, 422, "country_mismatch"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := s.put(t, tc.path, tc.query, tc.mod)
@@ -575,22 +516,22 @@ func testScannerRequests(t *testing.T, s *scannerServer) {
 			}
 		})
 	}
-	if n := e.outbox.count(); n != 0 {
+	if n := e.outbox.Count(); n != 0 {
 		t.Fatalf("refused requests sent %d SMS", n)
 	}
 }
 
 func testScannerRoutes(t *testing.T, env func(t *testing.T, routes map[string]string) *scannerServer) {
 	t.Run("one method routed", func(t *testing.T) {
-		s := env(t, map[string]string{RouteScannerTOTP: "totp"})
-		s.put(t, scannerPathEnable, "method=sms&phone_number=%2B61499999999", nil).want(t, http.StatusUnprocessableEntity, "unknown_method_totp_only")
+		s := env(t, map[string]string{dialects.RouteScannerTOTP: "totp"})
+		s.put(t, pathEnable, "method=sms&phone_number=%2B61499999999", nil).want(t, http.StatusUnprocessableEntity, "unknown_method_totp_only")
 		s.enableTOTP(t)
 	})
 	t.Run("another factor behind a method", func(t *testing.T) {
 		// The route table, not the method's name, picks the factor, and the
 		// answer shows what that factor displays.
-		s := env(t, map[string]string{RouteScannerSMS: "totp"})
-		r := s.put(t, scannerPathEnable, "method=sms&phone_number=%2B61499999999", nil)
+		s := env(t, map[string]string{dialects.RouteScannerSMS: "totp"})
+		r := s.put(t, pathEnable, "method=sms&phone_number=%2B61499999999", nil)
 		if r.status != http.StatusOK || !bytes.Contains(r.body, []byte(`"otpauth_url":"otpauth://totp/`)) {
 			t.Fatalf("enable: %d %s", r.status, r.body)
 		}
@@ -600,7 +541,7 @@ func testScannerRoutes(t *testing.T, env func(t *testing.T, routes map[string]st
 	})
 	t.Run("nothing routed", func(t *testing.T) {
 		s := env(t, nil)
-		if r := s.put(t, scannerPathVerify, "method=totp&otp_attempt=123456", nil); r.status != http.StatusNotFound {
+		if r := s.put(t, pathVerify, "method=totp&otp_attempt=123456", nil); r.status != http.StatusNotFound {
 			t.Fatalf("status %d, want 404 (not served)", r.status)
 		}
 	})
@@ -608,7 +549,7 @@ func testScannerRoutes(t *testing.T, env func(t *testing.T, routes map[string]st
 
 func TestScannerLifecycleErrors(t *testing.T) {
 	kinds := mfa.Kinds()
-	table := scannerLifecycleErrors()
+	table := lifecycleErrors()
 	if len(table) != len(kinds) {
 		t.Fatalf("%d entries for %d kinds", len(table), len(kinds))
 	}
@@ -623,29 +564,29 @@ func TestScannerLifecycleErrors(t *testing.T) {
 			if n != 1 {
 				t.Fatalf("mapped %d times, want once", n)
 			}
-			got := scannerErrorFor(context.Background(), &mfa.Error{Kind: kind, RetryAfter: 1500 * time.Millisecond})
+			got := errorFor(context.Background(), &mfa.Error{Kind: kind, RetryAfter: 1500 * time.Millisecond})
 			if got.status < 400 || got.message == "" {
 				t.Fatalf("answer %+v", got)
 			}
-			if got.status == http.StatusTooManyRequests && scannerRetrySeconds(got.retryAfter) != 2 {
+			if got.status == http.StatusTooManyRequests && httpx.RetryAfterSeconds(got.retryAfter) != 2 {
 				t.Fatalf("Retry-After of 1.5s: %v", got.retryAfter)
 			}
 		})
 	}
 	t.Run("reason", func(t *testing.T) {
-		got := scannerErrorFor(context.Background(), &mfa.Error{Kind: mfa.ErrInvalidParams, Reason: "the number is not a mobile number"})
+		got := errorFor(context.Background(), &mfa.Error{Kind: mfa.ErrInvalidParams, Reason: "the number is not a mobile number"})
 		if got.status != 422 || got.message != "the number is not a mobile number" {
 			t.Fatalf("answer %+v", got)
 		}
 	})
 	t.Run("unexpected", func(t *testing.T) {
-		got := scannerErrorFor(context.Background(), errors.New("db: connection refused to 10.0.0.1"))
+		got := errorFor(context.Background(), errors.New("db: connection refused to 10.0.0.1"))
 		if got.status != 500 || got.message != "internal error" {
 			t.Fatalf("answer %+v", got)
 		}
 	})
 	t.Run("throttled without a wait", func(t *testing.T) {
-		got := scannerErrorFor(context.Background(), &mfa.Error{Kind: mfa.ErrThrottled})
+		got := errorFor(context.Background(), &mfa.Error{Kind: mfa.ErrThrottled})
 		if got.retryAfter != time.Second {
 			t.Fatalf("Retry-After %v, want at least a second", got.retryAfter)
 		}
@@ -683,16 +624,16 @@ func TestScannerPhone(t *testing.T) {
 		{"three-letter region", "0499999999", "AUS", nil, "country_code must be"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := scannerPhone(tc.number, tc.country)
+			got, err := phoneParams(tc.number, tc.country)
 			if tc.wantErr != "" {
-				se, ok := errors.AsType[*scannerError](err)
+				se, ok := errors.AsType[*statusError](err)
 				if !ok || se.status != 422 || !strings.Contains(se.message, tc.wantErr) {
-					t.Fatalf("scannerPhone = %v, %v; want a 422 containing %q", got, err, tc.wantErr)
+					t.Fatalf("phoneParams = %v, %v; want a 422 containing %q", got, err, tc.wantErr)
 				}
 				return
 			}
 			if err != nil || fmt.Sprint(got) != fmt.Sprint(tc.want) {
-				t.Fatalf("scannerPhone = %v, %v; want %v", got, err, tc.want)
+				t.Fatalf("phoneParams = %v, %v; want %v", got, err, tc.want)
 			}
 		})
 	}
@@ -726,7 +667,7 @@ func FuzzScanner(f *testing.F) {
 	} {
 		f.Add(seed.method, seed.path, seed.query, seed.creds, seed.auth, seed.key, seed.body)
 	}
-	paths := []string{scannerPathVerify, scannerPathEnable, scannerPathDisable}
+	paths := []string{pathVerify, pathEnable, pathDisable}
 	f.Fuzz(func(t *testing.T, method string, path uint8, query string, creds uint8, authorization, key string, bodyLen uint16) {
 		r := &http.Request{
 			Method: method, URL: &url.URL{Path: paths[int(path)%len(paths)], RawQuery: query},

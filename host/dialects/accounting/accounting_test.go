@@ -1,4 +1,4 @@
-package dialects
+package accounting
 
 import (
 	"bytes"
@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/factorgate/factorgate/host/auth"
+	"github.com/factorgate/factorgate/host/dialects"
 	"github.com/factorgate/factorgate/host/internal/testdb"
 	"github.com/factorgate/factorgate/host/internal/testplugins"
 	"github.com/factorgate/factorgate/host/mfa"
@@ -187,9 +188,9 @@ func newAccountingEnv(t *testing.T, bins map[string]plugins.Binary, databaseURL 
 	e.alice, e.bob = newUser("user-alice", "alice"), newUser("user-bob", "bob")
 
 	mux := http.NewServeMux()
-	RegisterAccounting(mux, Deps{
+	Register(mux, dialects.Deps{
 		MFA: e.svc, Users: st, Tokens: tokens,
-		Routes: map[string]string{RouteAccountingSMS: "sms-7"},
+		Routes: map[string]string{dialects.RouteAccountingSMS: "sms-7"},
 		Now:    e.clock.Now,
 	})
 	e.srv = httptest.NewServer(mux)
@@ -237,12 +238,12 @@ func (e *accountingEnv) jsonAs(u accountingUser, path, body string) accountingRe
 
 func (e *accountingEnv) optIn(u accountingUser, mobile string) accountingResponse {
 	e.t.Helper()
-	return e.jsonAs(u, accountingOptInPath, fmt.Sprintf(`{"MobileNumber":%q}`, mobile))
+	return e.jsonAs(u, optInPath, fmt.Sprintf(`{"MobileNumber":%q}`, mobile))
 }
 
 func (e *accountingEnv) verify(u accountingUser, providerUserID int32, otp string) accountingResponse {
 	e.t.Helper()
-	return e.jsonAs(u, accountingVerifyPath, fmt.Sprintf(`{"ProviderUserId":%d,"Otp":%q}`, providerUserID, otp))
+	return e.jsonAs(u, verifyPath, fmt.Sprintf(`{"ProviderUserId":%d,"Otp":%q}`, providerUserID, otp))
 }
 
 // providerUserID reads the ProviderUserId of a successful JSON opt-in.
@@ -269,7 +270,7 @@ func (r accountingResponse) want(t *testing.T, status int, contentType, body str
 // wantMessage checks a JSON error.
 func (r accountingResponse) wantMessage(t *testing.T, status int, message string) {
 	t.Helper()
-	b, _ := accountingMarshalJSON(struct{ Message string }{message}, "")
+	b, _ := marshalJSON(struct{ Message string }{message}, "")
 	r.want(t, status, "application/json; charset=utf-8", string(b))
 }
 
@@ -283,7 +284,7 @@ func (r accountingResponse) wantUnauthorized(t *testing.T) {
 
 func accountingGolden(t *testing.T, name string) string {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", "accounting", name))
+	b, err := os.ReadFile(filepath.Join("testdata", name))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -293,7 +294,7 @@ func accountingGolden(t *testing.T, name string) string {
 // accountingMessage returns the message the error table gives kind.
 func accountingMessage(t *testing.T, kind error) string {
 	t.Helper()
-	for _, e := range accountingLifecycleErrors {
+	for _, e := range lifecycleErrors {
 		if e.kind == kind {
 			return e.message
 		}
@@ -333,7 +334,7 @@ func TestAccountingFlow(t *testing.T) {
 				return path + "?wsaccesskey=" + e.alice.token + "&fileid=" + strconv.FormatInt(e.org.ID, 10)
 			}
 			h := http.Header{"Content-Type": {"application/xml"}, "Accept": {"application/xml"}, "X-Api-Version": {"1.0"}}
-			opt := accountingDo(t, e.srv.URL, http.MethodPost, target(accountingOptInPath), h,
+			opt := accountingDo(t, e.srv.URL, http.MethodPost, target(optInPath), h,
 				`<?xml version="1.0" encoding="utf-8"?><OptInTo2FARequest xmlns:xsd="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><MobileNumber>0499 999 999</MobileNumber></OptInTo2FARequest>`)
 			opt.want(t, http.StatusOK, "application/xml; charset=utf-8", accountingGolden(t, "optin_response.xml"))
 			var v struct {
@@ -346,9 +347,9 @@ func TestAccountingFlow(t *testing.T) {
 			body := func(otp string) string {
 				return fmt.Sprintf("<Verify2FAOptInRequest xmlns:xsd=\"http://www.w3.org/2001/XMLSchema\" xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\">\n  <ProviderUserId>%d</ProviderUserId>\n  <Otp>%s</Otp>\n</Verify2FAOptInRequest>", v.ProviderUserID, otp)
 			}
-			accountingDo(t, e.srv.URL, http.MethodPost, target(accountingVerifyPath), h, body(accountingWrongCode(t, code))).
+			accountingDo(t, e.srv.URL, http.MethodPost, target(verifyPath), h, body(accountingWrongCode(t, code))).
 				want(t, http.StatusBadRequest, "application/xml; charset=utf-8", accountingGolden(t, "error_invalid_code.xml"))
-			accountingDo(t, e.srv.URL, http.MethodPost, target(accountingVerifyPath), h, body(code)).
+			accountingDo(t, e.srv.URL, http.MethodPost, target(verifyPath), h, body(code)).
 				want(t, http.StatusOK, "application/xml; charset=utf-8", accountingGolden(t, "verify_response.xml"))
 		})
 		t.Run("wrong code then right code", func(t *testing.T) {
@@ -462,7 +463,7 @@ func TestAccountingFlow(t *testing.T) {
 				"legacy key, wrong file": {"?FileId=0&WsAccessKey=" + e.alice.token, jsonCT},
 			} {
 				t.Run(name, func(t *testing.T) {
-					accountingDo(t, e.srv.URL, http.MethodPost, accountingOptInPath+tc.target, tc.header, body).wantUnauthorized(t)
+					accountingDo(t, e.srv.URL, http.MethodPost, optInPath+tc.target, tc.header, body).wantUnauthorized(t)
 				})
 			}
 			if n := e.sms.count(); n != 0 {
@@ -493,7 +494,7 @@ type accountingFakeMFA struct {
 	begun []mfa.BeginRequest
 }
 
-var _ MFA = (*accountingFakeMFA)(nil)
+var _ dialects.MFA = (*accountingFakeMFA)(nil)
 
 const accountingFakeCode = "1234567"
 
@@ -551,7 +552,7 @@ func (f *accountingFakeMFA) RemoveCredential(context.Context, mfa.Meta, string, 
 // accountingFakeTokens knows one token, of user "u1" in organisation 7.
 type accountingFakeTokens struct{}
 
-var _ Tokens = accountingFakeTokens{}
+var _ dialects.Tokens = accountingFakeTokens{}
 
 const accountingFakeToken = "fgp_test-token"
 
@@ -565,7 +566,7 @@ func (accountingFakeTokens) Authenticate(_ context.Context, secret string) (auth
 // accountingFakeHandler serves the dialect over the fakes.
 func accountingFakeHandler(f *accountingFakeMFA, maxBody int64) http.Handler {
 	mux := http.NewServeMux()
-	RegisterAccounting(mux, Deps{MFA: f, Tokens: accountingFakeTokens{}, Routes: map[string]string{RouteAccountingSMS: "sms-7"}, MaxBodyBytes: maxBody})
+	Register(mux, dialects.Deps{MFA: f, Tokens: accountingFakeTokens{}, Routes: map[string]string{dialects.RouteAccountingSMS: "sms-7"}, MaxBodyBytes: maxBody})
 	return mux
 }
 
@@ -581,7 +582,7 @@ func accountingServe(h http.Handler, method, target string, header http.Header, 
 }
 
 func TestAccountingRequests(t *testing.T) {
-	fakeID := strconv.Itoa(int(accountingProviderUserID("enr-u1")))
+	fakeID := strconv.Itoa(int(providerUserID("enr-u1")))
 	bearer := "Bearer " + accountingFakeToken
 	jsonReq := http.Header{"Authorization": {bearer}, "Content-Type": {"application/json"}}
 	xmlReq := http.Header{"Authorization": {bearer}, "Content-Type": {"application/xml"}}
@@ -601,12 +602,12 @@ func TestAccountingRequests(t *testing.T) {
 		ctXML  = "application/xml; charset=utf-8"
 	)
 	msg := func(m string) string {
-		b, _ := accountingMarshalJSON(struct{ Message string }{m}, "")
+		b, _ := marshalJSON(struct{ Message string }{m}, "")
 		return string(b)
 	}
-	xmlMsg := func(m string) string { b, _ := accountingMarshalXMLError(m); return string(b) }
+	xmlMsg := func(m string) string { b, _ := marshalXMLError(m); return string(b) }
 	verified := func(fileID string) string {
-		return "{\n  \"StatusMessage\": \"" + accountingVerifiedMessage + "\",\n  \"_links\": [\n    {\n      \"rel\": \"self\",\n      \"href\": \"/User/verify-2fa-opt-in?FileId=" + fileID + "\",\n      \"method\": \"POST\",\n      \"title\": \"Verify 2FA opt-in\"\n    }\n  ]\n}"
+		return "{\n  \"StatusMessage\": \"" + verifiedMessage + "\",\n  \"_links\": [\n    {\n      \"rel\": \"self\",\n      \"href\": \"/User/verify-2fa-opt-in?FileId=" + fileID + "\",\n      \"method\": \"POST\",\n      \"title\": \"Verify 2FA opt-in\"\n    }\n  ]\n}"
 	}
 	optedIn := "{\n  \"ProviderUserId\": " + fakeID + "\n}"
 
@@ -632,7 +633,7 @@ func TestAccountingRequests(t *testing.T) {
 		{name: "accept quality decides", target: "/User/verify-2fa-opt-in?FileId=7", header: with(jsonReq, "Accept", "application/json;q=0.5, text/xml;q=0.9, text/html"), body: `{"ProviderUserId":1,"Otp":"1234567"}`, wantStatus: 400, wantCT: "text/xml; charset=utf-8", wantBody: xmlMsg(accountingMessage(t, mfa.ErrNoEnrollment))},
 		{name: "accept unsupported only falls back to json", target: "/User/verify-2fa-opt-in?FileId=7", header: with(jsonReq, "Accept", "text/html"), body: verifyOK, wantStatus: 200, wantCT: ctJSON, wantBody: verified("7")},
 
-		{name: "get", method: http.MethodGet, target: "/User/opt-in-to-2fa?FileId=7", header: jsonReq, wantStatus: 405, wantCT: ctJSON, wantBody: msg(errAccountingMethod.message)},
+		{name: "get", method: http.MethodGet, target: "/User/opt-in-to-2fa?FileId=7", header: jsonReq, wantStatus: 405, wantCT: ctJSON, wantBody: msg(errMethod.message)},
 		{name: "unsupported version", target: "/User/opt-in-to-2fa?FileId=7", header: with(jsonReq, "X-Api-Version", "2.0"), body: `{"MobileNumber":"0499999999"}`, wantStatus: 400, wantCT: ctJSON, wantBody: msg("The X-Api-Version header must be 1.0.")},
 		{name: "no credentials", target: "/User/opt-in-to-2fa?FileId=7", header: http.Header{"Content-Type": {"application/json"}}, body: `{"MobileNumber":"0499999999"}`, wantStatus: 401},
 		{name: "credentials before file id", target: "/User/opt-in-to-2fa", header: http.Header{}, body: `{}`, wantStatus: 401},
@@ -658,8 +659,8 @@ func TestAccountingRequests(t *testing.T) {
 		{name: "mobile null", target: "/User/opt-in-to-2fa?FileId=7", header: jsonReq, body: `{"MobileNumber":null}`, wantStatus: 400, wantCT: ctJSON, wantBody: msg("The MobileNumber field is required.")},
 		{name: "mobile blank", target: "/User/opt-in-to-2fa?FileId=7", header: jsonReq, body: `{"MobileNumber":"  "}`, wantStatus: 400, wantCT: ctJSON, wantBody: msg("The MobileNumber field is required.")},
 		{name: "mobile a number", target: "/User/opt-in-to-2fa?FileId=7", header: jsonReq, body: `{"MobileNumber":499999999}`, wantStatus: 400, wantCT: ctJSON, wantBody: msg("The MobileNumber field must be a string.")},
-		{name: "mobile with letters", target: "/User/opt-in-to-2fa?FileId=7", header: jsonReq, body: `{"MobileNumber":"0499 CALL ME"}`, wantStatus: 400, wantCT: ctJSON, wantBody: msg(errAccountingBadMobile.message)},
-		{name: "mobile too long", target: "/User/opt-in-to-2fa?FileId=7", header: jsonReq, body: `{"MobileNumber":"` + strings.Repeat("0", 33) + `"}`, wantStatus: 400, wantCT: ctJSON, wantBody: msg(errAccountingBadMobile.message)},
+		{name: "mobile with letters", target: "/User/opt-in-to-2fa?FileId=7", header: jsonReq, body: `{"MobileNumber":"0499 CALL ME"}`, wantStatus: 400, wantCT: ctJSON, wantBody: msg(errBadMobile.message)},
+		{name: "mobile too long", target: "/User/opt-in-to-2fa?FileId=7", header: jsonReq, body: `{"MobileNumber":"` + strings.Repeat("0", 33) + `"}`, wantStatus: 400, wantCT: ctJSON, wantBody: msg(errBadMobile.message)},
 		{name: "provider user id missing", target: "/User/verify-2fa-opt-in?FileId=7", header: jsonReq, body: `{"Otp":"1234567"}`, wantStatus: 400, wantCT: ctJSON, wantBody: msg("The ProviderUserId field is required.")},
 		{name: "provider user id a string", target: "/User/verify-2fa-opt-in?FileId=7", header: jsonReq, body: `{"ProviderUserId":"` + fakeID + `","Otp":"1234567"}`, wantStatus: 400, wantCT: ctJSON, wantBody: msg("The ProviderUserId field must be a positive integer.")},
 		{name: "provider user id zero", target: "/User/verify-2fa-opt-in?FileId=7", header: jsonReq, body: `{"ProviderUserId":0,"Otp":"1234567"}`, wantStatus: 400, wantCT: ctJSON, wantBody: msg("The ProviderUserId field must be a positive integer.")},
@@ -731,13 +732,13 @@ func TestAccountingRequests(t *testing.T) {
 // exactly once and renders in the dialect's shape.
 func TestAccountingErrorTable(t *testing.T) {
 	kinds := mfa.Kinds()
-	if len(accountingLifecycleErrors) != len(kinds) {
-		t.Fatalf("the table has %d entries for %d kinds", len(accountingLifecycleErrors), len(kinds))
+	if len(lifecycleErrors) != len(kinds) {
+		t.Fatalf("the table has %d entries for %d kinds", len(lifecycleErrors), len(kinds))
 	}
 	for _, kind := range kinds {
 		t.Run(kind.Error(), func(t *testing.T) {
 			n := 0
-			for _, e := range accountingLifecycleErrors {
+			for _, e := range lifecycleErrors {
 				if e.kind == kind {
 					n++
 				}
@@ -745,7 +746,7 @@ func TestAccountingErrorTable(t *testing.T) {
 			if n != 1 {
 				t.Fatalf("mapped %d times", n)
 			}
-			status, message := accountingStatus(context.Background(), fmt.Errorf("wrapped: %w", &mfa.Error{Kind: kind, Reason: "factor words", RetryAfter: 1500 * time.Millisecond}))
+			status, message := errorStatus(context.Background(), fmt.Errorf("wrapped: %w", &mfa.Error{Kind: kind, Reason: "factor words", RetryAfter: 1500 * time.Millisecond}))
 			if status < 400 || (status != http.StatusUnauthorized && message == "") || strings.Contains(message, "factor words") {
 				t.Fatalf("status %d, message %q", status, message)
 			}
@@ -761,9 +762,9 @@ func TestAccountingErrorTable(t *testing.T) {
 				switch {
 				case status == http.StatusUnauthorized:
 				case accept == "application/xml":
-					want, _ = accountingMarshalXMLError(message)
+					want, _ = marshalXMLError(message)
 				default:
-					want, _ = accountingMarshalJSON(struct{ Message string }{message}, "")
+					want, _ = marshalJSON(struct{ Message string }{message}, "")
 				}
 				if !bytes.Equal(rec.Body.Bytes(), want) {
 					t.Fatalf("%s: body %q, want %q", accept, rec.Body, want)
@@ -775,8 +776,8 @@ func TestAccountingErrorTable(t *testing.T) {
 		})
 	}
 	t.Run("unknown failure", func(t *testing.T) {
-		status, message := accountingStatus(context.Background(), errors.New("database on fire"))
-		if status != http.StatusInternalServerError || message != accountingInternalMessage {
+		status, message := errorStatus(context.Background(), errors.New("database on fire"))
+		if status != http.StatusInternalServerError || message != internalMessage {
 			t.Fatalf("status %d, message %q", status, message)
 		}
 	})
@@ -785,18 +786,18 @@ func TestAccountingErrorTable(t *testing.T) {
 // TestAccountingDocumentedSamples renders and parses the document's own
 // samples byte for byte.
 func TestAccountingDocumentedSamples(t *testing.T) {
-	sample := accountingBaseResponse{StatusMessage: "sample string 1", Links: []accountingLink{
+	sample := baseResponse{StatusMessage: "sample string 1", Links: []link{
 		{Rel: "sample string 1", Href: "sample string 2", Method: "sample string 3", Title: "sample string 4"},
 		{Rel: "sample string 1", Href: "sample string 2", Method: "sample string 3", Title: "sample string 4"},
 	}}
 	t.Run("BaseResponseModel json", func(t *testing.T) {
-		got, err := accountingMarshalJSON(sample, "  ")
+		got, err := marshalJSON(sample, "  ")
 		if err != nil || string(got) != accountingGolden(t, "sample_base_response.json") {
 			t.Fatalf("got %s, %v", got, err)
 		}
 	})
 	t.Run("BaseResponseModel xml", func(t *testing.T) {
-		got, err := accountingMarshalXML(sample.xmlValue())
+		got, err := marshalXML(sample.xmlValue())
 		if err != nil || string(got) != accountingGolden(t, "sample_base_response.xml") {
 			t.Fatalf("got %s, %v", got, err)
 		}
@@ -807,7 +808,7 @@ func TestAccountingDocumentedSamples(t *testing.T) {
 		isXML bool
 	}{{"Verify2FAOptInRequest json", "sample_verify_request.json", false}, {"Verify2FAOptInRequest xml", "sample_verify_request.xml", true}} {
 		t.Run(tc.name, func(t *testing.T) {
-			req, err := parseAccountingVerify([]byte(accountingGolden(t, tc.file)), tc.isXML)
+			req, err := parseVerify([]byte(accountingGolden(t, tc.file)), tc.isXML)
 			if err != nil || req.providerUserID != 1 || req.otp != "sample string 2" {
 				t.Fatalf("parsed %+v, %v", req, err)
 			}
@@ -819,11 +820,11 @@ func TestAccountingProviderUserID(t *testing.T) {
 	seen := map[int32]string{}
 	for i := range 1000 {
 		id := fmt.Sprintf("enrollment-%d", i)
-		n := accountingProviderUserID(id)
+		n := providerUserID(id)
 		if n <= 0 {
 			t.Fatalf("%s: ProviderUserId %d is not positive", id, n)
 		}
-		if n != accountingProviderUserID(id) {
+		if n != providerUserID(id) {
 			t.Fatalf("%s: not stable", id)
 		}
 		if other, dup := seen[n]; dup {
@@ -835,7 +836,7 @@ func TestAccountingProviderUserID(t *testing.T) {
 
 func TestAccountingRouteNotConfigured(t *testing.T) {
 	mux := http.NewServeMux()
-	RegisterAccounting(mux, Deps{MFA: &accountingFakeMFA{}, Tokens: accountingFakeTokens{}})
+	Register(mux, dialects.Deps{MFA: &accountingFakeMFA{}, Tokens: accountingFakeTokens{}})
 	rec := accountingServe(mux, http.MethodPost, "/User/opt-in-to-2fa?FileId=7", http.Header{"Authorization": {"Bearer " + accountingFakeToken}}, nil)
 	if rec.Code != http.StatusNotFound {
 		t.Fatalf("status %d, want 404 when the route table has no accounting.sms", rec.Code)
@@ -848,7 +849,7 @@ func TestAccountingRouteNotConfigured(t *testing.T) {
 // panic or fail with a 5xx, errors keep the dialect's shape, and a body over
 // the limit is a 413.
 func FuzzAccounting(f *testing.F) {
-	id := strconv.Itoa(int(accountingProviderUserID("enr-u1")))
+	id := strconv.Itoa(int(providerUserID("enr-u1")))
 	for _, s := range []struct {
 		verify                  bool
 		query, ct, accept, body string
@@ -865,9 +866,9 @@ func FuzzAccounting(f *testing.F) {
 	const limit = 1 << 10
 	f.Fuzz(func(t *testing.T, verify bool, query, contentType, accept string, body []byte) {
 		h := accountingFakeHandler(&accountingFakeMFA{}, limit)
-		path := accountingOptInPath
+		path := optInPath
 		if verify {
-			path = accountingVerifyPath
+			path = verifyPath
 		}
 		withToken := http.Header{"Authorization": {"Bearer " + accountingFakeToken}, "Content-Type": {contentType}, "Accept": {accept}}
 		legacy := http.Header{"Content-Type": {contentType}, "Accept": {accept}}

@@ -1,4 +1,4 @@
-package dialects
+package slugbase
 
 import (
 	"bytes"
@@ -27,6 +27,7 @@ import (
 	"github.com/pquerna/otp/totp"
 
 	"github.com/factorgate/factorgate/host/auth"
+	"github.com/factorgate/factorgate/host/dialects"
 	"github.com/factorgate/factorgate/host/internal/testdb"
 	"github.com/factorgate/factorgate/host/internal/testplugins"
 	"github.com/factorgate/factorgate/host/mfa"
@@ -221,10 +222,10 @@ func newSlugBaseEnv(tb testing.TB, bins map[string]plugins.Binary, dbURL string,
 
 	routes := o.routes
 	if routes == nil {
-		routes = map[string]string{RouteSlugBaseTOTP: "totp", RouteSlugBaseBackupCodes: "backup-codes"}
+		routes = map[string]string{dialects.RouteSlugBaseTOTP: "totp", dialects.RouteSlugBaseBackupCodes: "backup-codes"}
 	}
 	e.mux = http.NewServeMux()
-	RegisterSlugBase(e.mux, Deps{
+	Register(e.mux, dialects.Deps{
 		MFA: e.svc, Users: st, Tokens: tokens, Sessions: e.sessions, Routes: routes,
 		Logger: logger, MaxBodyBytes: o.maxBody,
 	})
@@ -264,10 +265,10 @@ func (e *slugBaseEnv) request(method, path string, a slugBaseAuth, body string, 
 	case slugBaseBearer:
 		req.Header.Set("Authorization", "Bearer "+e.token)
 	case slugBaseCookie:
-		req.AddCookie(&http.Cookie{Name: SlugBaseSessionCookie, Value: e.session.Secret})
+		req.AddCookie(&http.Cookie{Name: SessionCookie, Value: e.session.Secret})
 	case slugBaseCookieCSRF:
-		req.AddCookie(&http.Cookie{Name: SlugBaseSessionCookie, Value: e.session.Secret})
-		req.Header.Set(SlugBaseCSRFHeader, e.session.CSRFToken())
+		req.AddCookie(&http.Cookie{Name: SessionCookie, Value: e.session.Secret})
+		req.Header.Set(CSRFHeader, e.session.CSRFToken())
 	}
 	for k, v := range header {
 		if v == "" {
@@ -367,10 +368,10 @@ func (e *slugBaseEnv) checkNoSecrets(secrets ...string) {
 	}
 }
 
-// slugBaseGolden compares got with testdata/slugbase/name byte for byte.
+// slugBaseGolden compares got with testdata/name byte for byte.
 func slugBaseGolden(tb testing.TB, name string, got []byte) {
 	tb.Helper()
-	want, err := os.ReadFile(filepath.Join("testdata", "slugbase", name))
+	want, err := os.ReadFile(filepath.Join("testdata", name))
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -635,7 +636,7 @@ func testSlugBaseCookie(t *testing.T, e *slugBaseEnv) {
 	for _, path := range []string{slugBaseBeginPath, slugBaseConfirmPath, slugBaseCancelPath} {
 		for name, csrf := range map[string]string{"none": "", "another session's": other.CSRFToken(), "garbage": "x"} {
 			t.Run(path+" "+name, func(t *testing.T) {
-				resp, body := e.do("POST", path, slugBaseCookie, `{"code":"123456"}`, map[string]string{SlugBaseCSRFHeader: csrf})
+				resp, body := e.do("POST", path, slugBaseCookie, `{"code":"123456"}`, map[string]string{CSRFHeader: csrf})
 				slugBaseExpect(t, resp, body, 403, "csrf_invalid.json")
 			})
 		}
@@ -645,7 +646,7 @@ func testSlugBaseCookie(t *testing.T, e *slugBaseEnv) {
 	resp, body = e.do("GET", slugBaseStatusPath, slugBaseCookie, "", nil)
 	slugBaseExpect(t, resp, body, 200, "status_disabled.json")
 	secret := e.begin(slugBaseCookieCSRF)
-	resp, body = e.do("POST", slugBaseCancelPath, slugBaseCookie, "", map[string]string{SlugBaseCSRFHeader: tok.CSRFToken})
+	resp, body = e.do("POST", slugBaseCancelPath, slugBaseCookie, "", map[string]string{CSRFHeader: tok.CSRFToken})
 	slugBaseExpect(t, resp, body, 200, "ok.json")
 	resp, body = e.do("POST", slugBaseConfirmPath, slugBaseCookieCSRF, `{"code":"`+e.code(secret)+`"}`, nil)
 	slugBaseExpect(t, resp, body, 400, "no_pending.json")
@@ -692,7 +693,7 @@ func testSlugBaseErrors(t *testing.T, bins map[string]plugins.Binary, dbURL func
 		{name: "Bearer of another scheme", env: "fresh", method: "GET", path: slugBaseStatusPath, header: map[string]string{"Authorization": "Basic dXNlcjpwdw=="}, status: 401, golden: "unauthorized.json"},
 		{name: "Bearer without a token", env: "fresh", method: "GET", path: slugBaseStatusPath, header: map[string]string{"Authorization": "Bearer "}, status: 401, golden: "unauthorized.json"},
 		{name: "unknown token", env: "fresh", method: "POST", path: slugBaseBeginPath, header: map[string]string{"Authorization": "Bearer fgp_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"}, status: 401, golden: "unauthorized.json"},
-		{name: "unknown session cookie", env: "fresh", method: "GET", path: slugBaseStatusPath, header: map[string]string{"Cookie": SlugBaseSessionCookie + "=nope"}, status: 401, golden: "unauthorized.json"},
+		{name: "unknown session cookie", env: "fresh", method: "GET", path: slugBaseStatusPath, header: map[string]string{"Cookie": SessionCookie + "=nope"}, status: 401, golden: "unauthorized.json"},
 		{name: "a bad token is not rescued by a cookie", env: "fresh", method: "GET", path: slugBaseStatusPath, auth: slugBaseCookie, header: map[string]string{"Authorization": "Bearer nope"}, status: 401, golden: "unauthorized.json"},
 		{name: "csrf token without a session", env: "fresh", method: "GET", path: slugBaseCSRFPath, auth: slugBaseBearer, status: 401, golden: "unauthorized.json"},
 
@@ -832,7 +833,7 @@ func testSlugBaseConcurrentConfirm(t *testing.T, e *slugBaseEnv) {
 // testSlugBaseRoutes checks that the route table decides what is served.
 func testSlugBaseRoutes(t *testing.T, bins map[string]plugins.Binary, dbURL func(*testing.T) string) {
 	t.Run("no TOTP route serves nothing", func(t *testing.T) {
-		e := newSlugBaseEnv(t, bins, dbURL(t), slugBaseEnvOptions{routes: map[string]string{RouteSlugBaseBackupCodes: "backup-codes"}})
+		e := newSlugBaseEnv(t, bins, dbURL(t), slugBaseEnvOptions{routes: map[string]string{dialects.RouteSlugBaseBackupCodes: "backup-codes"}})
 		for _, path := range slugBasePaths {
 			if resp, body := e.do(slugBaseMethod(path), path, slugBaseBearer, "", nil); resp.StatusCode != http.StatusNotFound {
 				t.Errorf("%s: %d %s, want 404", path, resp.StatusCode, body)
@@ -840,7 +841,7 @@ func testSlugBaseRoutes(t *testing.T, bins map[string]plugins.Binary, dbURL func
 		}
 	})
 	t.Run("no backup-code route confirms without codes", func(t *testing.T) {
-		e := newSlugBaseEnv(t, bins, dbURL(t), slugBaseEnvOptions{routes: map[string]string{RouteSlugBaseTOTP: "totp"}})
+		e := newSlugBaseEnv(t, bins, dbURL(t), slugBaseEnvOptions{routes: map[string]string{dialects.RouteSlugBaseTOTP: "totp"}})
 		secret := e.begin(slugBaseBearer)
 		resp, body := e.do("POST", slugBaseConfirmPath, slugBaseBearer, `{"code":"`+e.code(secret)+`"}`, nil)
 		slugBaseExpect(t, resp, body, 200, "")
@@ -857,7 +858,7 @@ func testSlugBaseRoutes(t *testing.T, bins map[string]plugins.Binary, dbURL func
 		}
 	})
 	t.Run("backup-code route to a missing factor", func(t *testing.T) {
-		e := newSlugBaseEnv(t, bins, dbURL(t), slugBaseEnvOptions{routes: map[string]string{RouteSlugBaseTOTP: "totp", RouteSlugBaseBackupCodes: "no-such-factor"}})
+		e := newSlugBaseEnv(t, bins, dbURL(t), slugBaseEnvOptions{routes: map[string]string{dialects.RouteSlugBaseTOTP: "totp", dialects.RouteSlugBaseBackupCodes: "no-such-factor"}})
 		secret := e.begin(slugBaseBearer)
 		resp, body := e.do("POST", slugBaseConfirmPath, slugBaseBearer, `{"code":"`+e.code(secret)+`"}`, nil)
 		slugBaseExpect(t, resp, body, 500, "internal_error.json")
@@ -871,7 +872,7 @@ func testSlugBaseRoutes(t *testing.T, bins map[string]plugins.Binary, dbURL func
 }
 
 // slugBaseSample is one documented client sample, as a file holding it
-// verbatim in testdata/slugbase/samples.
+// verbatim in testdata/samples.
 type slugBaseSample struct {
 	name string
 	file string
@@ -891,7 +892,7 @@ type slugBaseSample struct {
 // the user's code go through in the flow test.
 func testSlugBaseSamples(t *testing.T, e *slugBaseEnv) {
 	e.begin(slugBaseBearer)
-	invalid, err := os.ReadFile(filepath.Join("testdata", "slugbase", "invalid_code.json"))
+	invalid, err := os.ReadFile(filepath.Join("testdata", "invalid_code.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -919,7 +920,7 @@ func testSlugBaseSamples(t *testing.T, e *slugBaseEnv) {
 	// The Go sample, as code: the documented program imports encoding/json
 	// without using it, so it cannot be compiled verbatim.
 	t.Run("Go net/http", func(t *testing.T) {
-		doc, err := os.ReadFile(filepath.Join("testdata", "slugbase", "samples", "confirm.go.txt"))
+		doc, err := os.ReadFile(filepath.Join("testdata", "samples", "confirm.go.txt"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -977,7 +978,7 @@ func testSlugBaseSamples(t *testing.T, e *slugBaseEnv) {
 					t.Skipf("the Python sample needs the requests package: %s", bytes.TrimSpace(out))
 				}
 			}
-			doc, err := os.ReadFile(filepath.Join("testdata", "slugbase", "samples", s.file))
+			doc, err := os.ReadFile(filepath.Join("testdata", "samples", s.file))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -1048,7 +1049,7 @@ func slugBaseGoSample(out io.Writer, baseURL, token string) error {
 // the others key for key, with SlugBase's reason phrases.
 func TestSlugBaseDocumentedShapes(t *testing.T) {
 	read := func(name string) []byte {
-		b, err := os.ReadFile(filepath.Join("testdata", "slugbase", name))
+		b, err := os.ReadFile(filepath.Join("testdata", name))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -1079,7 +1080,7 @@ func TestSlugBaseDocumentedShapes(t *testing.T) {
 			for _, name := range tt.ours {
 				ours := read(name)
 				slugBaseKeys(t, ours, slugBaseObjectKeys(t, doc)...)
-				var body slugBaseErrorBody
+				var body errorBody
 				if err := json.Unmarshal(ours, &body); err != nil {
 					t.Fatal(err)
 				}
@@ -1091,7 +1092,7 @@ func TestSlugBaseDocumentedShapes(t *testing.T) {
 	}
 	// The confirmation body is the documented one with real codes.
 	codes := []string{"0123456789abcdef"}
-	ours, err := json.Marshal(slugBaseConfirmResponse{BackupCodes: codes})
+	ours, err := json.Marshal(confirmResponse{BackupCodes: codes})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -1102,12 +1103,12 @@ func TestSlugBaseDocumentedShapes(t *testing.T) {
 // in host/mfa is mapped exactly once, and that the table is consistent.
 func TestSlugBaseLifecycleTable(t *testing.T) {
 	kinds := mfa.Kinds()
-	if len(slugBaseLifecycle) != len(kinds) {
-		t.Errorf("the table has %d rows for %d error kinds", len(slugBaseLifecycle), len(kinds))
+	if len(lifecycleFailures) != len(kinds) {
+		t.Errorf("the table has %d rows for %d error kinds", len(lifecycleFailures), len(kinds))
 	}
 	for _, kind := range kinds {
 		n := 0
-		for _, l := range slugBaseLifecycle {
+		for _, l := range lifecycleFailures {
 			if l.kind == kind {
 				n++
 			}
@@ -1117,11 +1118,11 @@ func TestSlugBaseLifecycleTable(t *testing.T) {
 		}
 	}
 	reason := regexp.MustCompile(`^[A-Z][A-Z_]*$`)
-	byReason := map[string]*slugBaseFailure{}
-	failures := []*slugBaseFailure{slugBaseUnauthorized, slugBaseBadCSRF, slugBaseInvalidJSON, slugBaseContentType,
-		slugBaseCodeRequired, slugBaseInvalidCode, slugBaseNoPending, slugBaseAlreadyEnabled, slugBaseTooManyAttempts,
-		slugBaseMethodNotAllowed, slugBaseInternal}
-	for _, l := range slugBaseLifecycle {
+	byReason := map[string]*statusError{}
+	failures := []*statusError{errUnauthorized, errBadCSRF, errInvalidJSON, errContentType,
+		errCodeRequired, errInvalidCode, errNoPending, errAlreadyEnabled, errTooManyAttempts,
+		errMethodNotAllowed, errInternal}
+	for _, l := range lifecycleFailures {
 		failures = append(failures, l.failure)
 	}
 	for _, f := range failures {
@@ -1176,11 +1177,11 @@ func FuzzSlugBase(f *testing.F) {
 		case 1:
 			req.Header.Set("Authorization", "Bearer "+e.token)
 		case 2:
-			req.AddCookie(&http.Cookie{Name: SlugBaseSessionCookie, Value: e.session.Secret})
-			req.Header.Set(SlugBaseCSRFHeader, e.session.CSRFToken())
+			req.AddCookie(&http.Cookie{Name: SessionCookie, Value: e.session.Secret})
+			req.Header.Set(CSRFHeader, e.session.CSRFToken())
 		case 3:
-			req.AddCookie(&http.Cookie{Name: SlugBaseSessionCookie, Value: e.session.Secret})
-			req.Header.Set(SlugBaseCSRFHeader, extra)
+			req.AddCookie(&http.Cookie{Name: SessionCookie, Value: e.session.Secret})
+			req.Header.Set(CSRFHeader, extra)
 		case 4:
 			req.Header.Set("Authorization", extra)
 		}
@@ -1196,7 +1197,7 @@ func FuzzSlugBase(f *testing.F) {
 			t.Fatalf("%s %s: %d, body is not JSON: %q", m, path, rec.Code, rec.Body.Bytes())
 		}
 		if rec.Code >= 400 {
-			var eb slugBaseErrorBody
+			var eb errorBody
 			if err := json.Unmarshal(rec.Body.Bytes(), &eb); err != nil || eb.Code != rec.Code || eb.Error != http.StatusText(rec.Code) || eb.Message == "" {
 				t.Fatalf("%s %s: %d, body not in SlugBase's error shape: %s", m, path, rec.Code, rec.Body.Bytes())
 			}

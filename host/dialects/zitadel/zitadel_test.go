@@ -1,4 +1,4 @@
-package dialects
+package zitadel
 
 import (
 	"bytes"
@@ -28,8 +28,10 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/factorgate/factorgate/host/auth"
+	"github.com/factorgate/factorgate/host/dialects"
 	"github.com/factorgate/factorgate/host/dialects/zitadelpb"
 	"github.com/factorgate/factorgate/host/dialects/zitadelpb/zitadelpbconnect"
+	"github.com/factorgate/factorgate/host/internal/httpx"
 	"github.com/factorgate/factorgate/host/internal/testdb"
 	"github.com/factorgate/factorgate/host/internal/testplugins"
 	"github.com/factorgate/factorgate/host/mfa"
@@ -115,11 +117,11 @@ func newZitadelEnv(t testing.TB, bins map[string]plugins.Binary, databaseURL str
 	svc := mfa.New(st, factors, sealer, mfa.Options{Now: e.clock.Now})
 	e.tokens = auth.NewTokens(st, e.clock.Now, nil)
 	mux := http.NewServeMux()
-	RegisterZitadel(mux, Deps{
+	Register(mux, dialects.Deps{
 		MFA:          svc,
 		Users:        st,
 		Tokens:       e.tokens,
-		Routes:       map[string]string{RouteZitadelTOTP: "totp"},
+		Routes:       map[string]string{dialects.RouteZitadelTOTP: "totp"},
 		MaxBodyBytes: maxBody,
 		Now:          e.clock.Now,
 	})
@@ -210,12 +212,12 @@ func (r zitadelResponse) want(t *testing.T, status int, golden string) {
 
 func zitadelGolden(t *testing.T, name string, got []byte) {
 	t.Helper()
-	want, err := os.ReadFile(filepath.Join("testdata", "zitadel", name+".json"))
+	want, err := os.ReadFile(filepath.Join("testdata", name+".json"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if want = bytes.TrimSuffix(want, []byte("\n")); !bytes.Equal(got, want) {
-		t.Errorf("body differs from testdata/zitadel/%s.json\n got: %s\nwant: %s", name, got, want)
+		t.Errorf("body differs from testdata/%s.json\n got: %s\nwant: %s", name, got, want)
 	}
 }
 
@@ -496,7 +498,7 @@ func testZitadelAdmin(t *testing.T, bins map[string]plugins.Binary) {
 		t.Fatal(err)
 	}
 	for _, ev := range events {
-		if ev.Detail["via"] != zitadelVia || !strings.HasPrefix(ev.Actor, "token:") {
+		if ev.Detail["via"] != via || !strings.HasPrefix(ev.Actor, "token:") {
 			t.Errorf("audit event %+v does not name the dialect and the admin token", ev)
 		}
 	}
@@ -648,8 +650,8 @@ func zitadelWantConnect(t *testing.T, err error, code connect.Code, msg string, 
 func TestZitadelErrorTable(t *testing.T) {
 	serverSide := map[error]bool{mfa.ErrUnknownFactor: true, mfa.ErrUnavailable: true, mfa.ErrCredentialBroken: true}
 	kinds := mfa.Kinds()
-	z := &zitadel{d: Deps{}.withDefaults(), factor: "totp"}
-	table := zitadelErrorTable()
+	z := &zitadel{d: dialects.Deps{}.WithDefaults(), factor: "totp"}
+	table := errorTable()
 	for _, kind := range kinds {
 		t.Run(kind.Error(), func(t *testing.T) {
 			n := 0
@@ -668,7 +670,7 @@ func TestZitadelErrorTable(t *testing.T) {
 			if got := e.httpStatus() >= 500; got != serverSide[kind] {
 				t.Errorf("HTTP status %d", e.httpStatus())
 			}
-			if e.retryAfter != 1500*time.Millisecond || zitadelRetryAfter(e.retryAfter) != "2" {
+			if e.retryAfter != 1500*time.Millisecond || httpx.RetryAfter(e.retryAfter) != "2" {
 				t.Errorf("retry after %v", e.retryAfter)
 			}
 		})
@@ -681,11 +683,11 @@ func TestZitadelErrorTable(t *testing.T) {
 	})
 }
 
-// TestZitadelRegistration checks what RegisterZitadel serves.
+// TestZitadelRegistration checks what Register serves.
 func TestZitadelRegistration(t *testing.T) {
 	t.Run("no route, nothing served", func(t *testing.T) {
 		mux := http.NewServeMux()
-		RegisterZitadel(mux, Deps{Routes: map[string]string{RouteScannerTOTP: "totp"}})
+		Register(mux, dialects.Deps{Routes: map[string]string{dialects.RouteScannerTOTP: "totp"}})
 		for _, path := range []string{"/v2/users/u-1/totp", "/zitadel.user.v2.UserService/RegisterTOTP"} {
 			if _, pattern := mux.Handler(httptest.NewRequest("POST", path, nil)); pattern != "" {
 				t.Errorf("%s is served by %q", path, pattern)
@@ -695,10 +697,10 @@ func TestZitadelRegistration(t *testing.T) {
 	t.Run("users without an audit log", func(t *testing.T) {
 		defer func() {
 			if recover() == nil {
-				t.Error("RegisterZitadel accepted Users that cannot read the audit log")
+				t.Error("Register accepted Users that cannot read the audit log")
 			}
 		}()
-		RegisterZitadel(http.NewServeMux(), Deps{Routes: map[string]string{RouteZitadelTOTP: "totp"}, Users: struct{ Users }{}})
+		Register(http.NewServeMux(), dialects.Deps{Routes: map[string]string{dialects.RouteZitadelTOTP: "totp"}, Users: struct{ dialects.Users }{}})
 	})
 }
 

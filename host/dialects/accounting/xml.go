@@ -1,4 +1,4 @@
-package dialects
+package accounting
 
 // XML bodies of the accounting dialect, as the service's XmlSerializer
 // reads and writes them: the root element named after the type, in no
@@ -16,45 +16,45 @@ import (
 
 // Namespaces XmlSerializer declares on every root element.
 const (
-	accountingXSD = "http://www.w3.org/2001/XMLSchema"
-	accountingXSI = "http://www.w3.org/2001/XMLSchema-instance"
+	xsdNamespace = "http://www.w3.org/2001/XMLSchema"
+	xsiNamespace = "http://www.w3.org/2001/XMLSchema-instance"
 )
 
-// accountingXMLBaseResponse is the BaseResponseModel in XML, where the base
+// xmlBaseResponse is the BaseResponseModel in XML, where the base
 // class's members come first: _links before StatusMessage.
-type accountingXMLBaseResponse struct {
-	XMLName       xml.Name         `xml:"BaseResponseModel"`
-	XSD           string           `xml:"xmlns:xsd,attr"`
-	XSI           string           `xml:"xmlns:xsi,attr"`
-	Links         []accountingLink `xml:"_links>Link"`
-	StatusMessage string           `xml:"StatusMessage"`
+type xmlBaseResponse struct {
+	XMLName       xml.Name `xml:"BaseResponseModel"`
+	XSD           string   `xml:"xmlns:xsd,attr"`
+	XSI           string   `xml:"xmlns:xsi,attr"`
+	Links         []link   `xml:"_links>Link"`
+	StatusMessage string   `xml:"StatusMessage"`
 }
 
-func (b accountingBaseResponse) xmlValue() any {
-	return accountingXMLBaseResponse{XSD: accountingXSD, XSI: accountingXSI, Links: b.Links, StatusMessage: b.StatusMessage}
+func (b baseResponse) xmlValue() any {
+	return xmlBaseResponse{XSD: xsdNamespace, XSI: xsiNamespace, Links: b.Links, StatusMessage: b.StatusMessage}
 }
 
-// accountingXMLOptInResponse is the opt-in's answer in XML.
-type accountingXMLOptInResponse struct {
+// xmlOptInResponse is the opt-in's answer in XML.
+type xmlOptInResponse struct {
 	XMLName        xml.Name `xml:"OptInTo2FAResponse"`
 	XSD            string   `xml:"xmlns:xsd,attr"`
 	XSI            string   `xml:"xmlns:xsi,attr"`
 	ProviderUserID int32    `xml:"ProviderUserId"`
 }
 
-func (o accountingOptInResponse) xmlValue() any {
-	return accountingXMLOptInResponse{XSD: accountingXSD, XSI: accountingXSI, ProviderUserID: o.ProviderUserID}
+func (o optInResponse) xmlValue() any {
+	return xmlOptInResponse{XSD: xsdNamespace, XSI: xsiNamespace, ProviderUserID: o.ProviderUserID}
 }
 
-// accountingXMLError is ASP.NET's HttpError in XML.
-type accountingXMLError struct {
+// xmlError is ASP.NET's HttpError in XML.
+type xmlError struct {
 	XMLName xml.Name `xml:"Error"`
 	Message string   `xml:"Message"`
 }
 
-// accountingMarshalXML encodes a response indented by two spaces, without
+// marshalXML encodes a response indented by two spaces, without
 // an XML declaration, as the documentation shows it.
-func accountingMarshalXML(v any) ([]byte, error) {
+func marshalXML(v any) ([]byte, error) {
 	b, err := xml.MarshalIndent(v, "", "  ")
 	if err != nil {
 		return nil, fmt.Errorf("encode XML: %w", err)
@@ -62,26 +62,26 @@ func accountingMarshalXML(v any) ([]byte, error) {
 	return b, nil
 }
 
-// accountingMarshalXMLError encodes an error body on one line.
-func accountingMarshalXMLError(message string) ([]byte, error) {
-	b, err := xml.Marshal(accountingXMLError{Message: message})
+// marshalXMLError encodes an error body on one line.
+func marshalXMLError(message string) ([]byte, error) {
+	b, err := xml.Marshal(xmlError{Message: message})
 	if err != nil {
 		return nil, fmt.Errorf("encode XML error: %w", err)
 	}
 	return b, nil
 }
 
-// accountingXMLFields decodes an XML request body: root element typeName in
+// xmlFields decodes an XML request body: root element typeName in
 // no namespace, holding only the named child elements, each at most once
 // and holding only text. Document type declarations (and with them entity
 // definitions) are refused; undefined entities fail to decode. Element
 // names are case-sensitive, as XmlSerializer's are.
-func accountingXMLFields(body []byte, typeName string, names []string) (map[string]accountingField, error) {
-	malformed := accountingBadRequest("The request body is not valid XML.")
-	unexpected := accountingBadRequest("The request body must be a " + typeName + " element holding only its documented fields.")
+func xmlFields(body []byte, typeName string, names []string) (map[string]bodyField, error) {
+	malformed := badRequest("The request body is not valid XML.")
+	unexpected := badRequest("The request body must be a " + typeName + " element holding only its documented fields.")
 	dec := xml.NewDecoder(bytes.NewReader(body))
 	dec.Strict = true
-	fields := make(map[string]accountingField, len(names))
+	fields := make(map[string]bodyField, len(names))
 	var (
 		depth   int
 		current string
@@ -99,7 +99,7 @@ func accountingXMLFields(body []byte, typeName string, names []string) (map[stri
 		}
 		switch t := tok.(type) {
 		case xml.Directive:
-			return nil, accountingBadRequest("DTDs and entity declarations are not allowed in the request body.")
+			return nil, badRequest("DTDs and entity declarations are not allowed in the request body.")
 		case xml.ProcInst:
 			// Only the XML declaration, first; its encoding was checked
 			// by the decoder (UTF-8 only).
@@ -114,7 +114,7 @@ func accountingXMLFields(body []byte, typeName string, names []string) (map[stri
 				return nil, unexpected
 			}
 		case xml.StartElement:
-			if done || !accountingOnlyNamespaceAttrs(t.Attr) || t.Name.Space != "" {
+			if done || !onlyNamespaceAttrs(t.Attr) || t.Name.Space != "" {
 				return nil, unexpected
 			}
 			depth++
@@ -131,10 +131,10 @@ func accountingXMLFields(body []byte, typeName string, names []string) (map[stri
 					}
 				}
 				if current == "" {
-					return nil, accountingBadRequest("The request body has a field that is not part of the request.")
+					return nil, badRequest("The request body has a field that is not part of the request.")
 				}
 				if _, dup := fields[current]; dup {
-					return nil, accountingBadRequest("The " + current + " field must be given once.")
+					return nil, badRequest("The " + current + " field must be given once.")
 				}
 				text.Reset()
 			default:
@@ -142,7 +142,7 @@ func accountingXMLFields(body []byte, typeName string, names []string) (map[stri
 			}
 		case xml.EndElement:
 			if depth == 2 {
-				fields[current] = accountingField{kind: accountingText, text: text.String()}
+				fields[current] = bodyField{kind: fieldText, text: text.String()}
 			}
 			depth--
 			done = depth == 0
@@ -155,9 +155,9 @@ func accountingXMLFields(body []byte, typeName string, names []string) (map[stri
 	return fields, nil
 }
 
-// accountingOnlyNamespaceAttrs reports whether attrs only declare namespaces
+// onlyNamespaceAttrs reports whether attrs only declare namespaces
 // (xmlns, xmlns:xsd, ...).
-func accountingOnlyNamespaceAttrs(attrs []xml.Attr) bool {
+func onlyNamespaceAttrs(attrs []xml.Attr) bool {
 	for _, a := range attrs {
 		if a.Name.Space != "xmlns" && !(a.Name.Space == "" && a.Name.Local == "xmlns") {
 			return false
