@@ -3,9 +3,7 @@ package oauth
 import (
 	"errors"
 	"fmt"
-	"math"
 	"net/http"
-	"strconv"
 	"strings"
 
 	"github.com/factorgate/factorgate/host/auth"
@@ -286,7 +284,7 @@ func (p *Provider) mfaMessage(w http.ResponseWriter, r *http.Request, err error)
 	}
 	if busyError(err) != nil {
 		d, _ := mfa.RetryAfter(err)
-		w.Header().Set("Retry-After", strconv.Itoa(max(1, int(math.Ceil(d.Seconds())))))
+		w.Header().Set("Retry-After", httpx.RetryAfter(d))
 	}
 	switch {
 	case errors.Is(err, mfa.ErrInvalidCode):

@@ -7,11 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"mime"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
@@ -68,7 +66,7 @@ func (p *Provider) writeTokenError(ctx context.Context, w http.ResponseWriter, a
 	}
 	var wait *retryAfterError
 	if errors.As(err, &wait) {
-		w.Header().Set("Retry-After", strconv.Itoa(int(wait.after/time.Second)))
+		w.Header().Set("Retry-After", httpx.RetryAfter(wait.after))
 		err = wait.rfc
 	}
 	var rfc *fosite.RFC6749Error
@@ -97,7 +95,7 @@ func (e *retryAfterError) Unwrap() error { return e.rfc }
 // whole seconds, at least one; nil for any other error.
 func busyError(err error) error {
 	d, _ := mfa.RetryAfter(err)
-	d = time.Duration(math.Max(1, math.Ceil(d.Seconds()))) * time.Second
+	d = time.Duration(httpx.RetryAfterSeconds(d)) * time.Second
 	var rfc *fosite.RFC6749Error
 	switch {
 	case errors.Is(err, mfa.ErrLocked):

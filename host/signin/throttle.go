@@ -1,11 +1,12 @@
 package signin
 
 import (
-	"math"
 	"time"
 
 	lru "github.com/hashicorp/golang-lru/v2"
 	"golang.org/x/time/rate"
+
+	"github.com/factorgate/factorgate/host/internal/httpx"
 )
 
 // ThrottleOptions bound how fast password attempts are taken, before any
@@ -83,7 +84,7 @@ func (t *throttle) admit(addr, name string, now time.Time) (time.Duration, bool)
 	if wait > 0 {
 		ra.CancelAt(now)
 		rn.CancelAt(now)
-		return retryWhole(wait), false
+		return time.Duration(httpx.RetryAfterSeconds(wait)) * time.Second, false
 	}
 	return 0, true
 }
@@ -112,8 +113,3 @@ func (t *throttle) acquireHash() (release func(), ok bool) {
 // hashBusyRetry is the Retry-After of a sign-in refused because every hash
 // slot was busy: a second is long enough for a bcrypt hash to finish.
 const hashBusyRetry = time.Second
-
-// retryWhole rounds a wait up to whole seconds, at least one.
-func retryWhole(d time.Duration) time.Duration {
-	return time.Duration(math.Max(1, math.Ceil(d.Seconds()))) * time.Second
-}

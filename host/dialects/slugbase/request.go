@@ -85,7 +85,7 @@ func decodeBody(r *http.Request, body []byte, allowed ...string) (map[string]jso
 	if !isJSON(r.Header.Get("Content-Type")) {
 		return nil, errContentType
 	}
-	if body[0] != '{' {
+	if body[0] != '{' || httpx.CheckDuplicateKeys(body) != nil {
 		return nil, errInvalidJSON
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))

@@ -706,6 +706,7 @@ func testSlugBaseErrors(t *testing.T, bins map[string]plugins.Binary, dbURL func
 		{name: "array body", env: "pending", method: "POST", path: slugBaseConfirmPath, auth: slugBaseBearer, body: `["123456"]`, status: 400, golden: "invalid_json.json"},
 		{name: "string body", env: "pending", method: "POST", path: slugBaseConfirmPath, auth: slugBaseBearer, body: `"123456"`, status: 400, golden: "invalid_json.json"},
 		{name: "null body", env: "pending", method: "POST", path: slugBaseBeginPath, auth: slugBaseBearer, body: `null`, status: 400, golden: "invalid_json.json"},
+		{name: "a field twice", env: "pending", method: "POST", path: slugBaseConfirmPath, auth: slugBaseBearer, body: `{"code":"000000","code":"123456"}`, status: 400, golden: "invalid_json.json"},
 		{name: "data after the object", env: "pending", method: "POST", path: slugBaseConfirmPath, auth: slugBaseBearer, body: `{"code":"123456"} {}`, status: 400, golden: "invalid_json.json"},
 		{name: "form body", env: "pending", method: "POST", path: slugBaseConfirmPath, auth: slugBaseBearer, body: `code=123456`, header: map[string]string{"Content-Type": "application/x-www-form-urlencoded"}, status: 400, golden: "invalid_content_type.json"},
 		{name: "body without a content type", env: "pending", method: "POST", path: slugBaseCancelPath, auth: slugBaseBearer, body: `{}`, header: map[string]string{"Content-Type": ""}, status: 400, golden: "invalid_content_type.json"},

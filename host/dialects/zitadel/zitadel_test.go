@@ -393,6 +393,7 @@ func testZitadelErrors(t *testing.T, bins map[string]plugins.Binary) {
 		{name: "unknown user", method: "POST", path: "/totp", as: "admin", user: "u-nobody", body: `{}`, status: 404, golden: "user_not_found"},
 		{name: "malformed JSON", method: "POST", path: "/totp/verify", as: "self", body: `{"code":`, status: 400, golden: "bad_json"},
 		{name: "code is a number", method: "POST", path: "/totp/verify", as: "self", body: `{"code":123456}`, status: 400, golden: "bad_json"},
+		{name: "a field twice", method: "POST", path: "/totp/verify", as: "self", body: `{"code":"000000","code":"123456"}`, status: 400, golden: "bad_json"},
 		{name: "malformed JSON before authentication", method: "POST", path: "/totp/verify", body: `[`, status: 400, golden: "bad_json"},
 		{name: "unknown fields are ignored", setup: zitadelRegistered(e), method: "POST", path: "/totp/verify", as: "self", body: `{"code":"abcdef","extra":{"a":[1]}}`, status: 400, golden: "invalid_code"},
 		{name: "body over the limit", method: "POST", path: "/totp/verify", as: "self", body: `{"code":"` + strings.Repeat("1", 1100) + `"}`, status: 413, golden: "too_large"},
