@@ -132,7 +132,7 @@ func accountingBuildPlugins(t *testing.T) map[string]plugins.Binary {
 	return bins
 }
 
-func newAccountingEnv(t *testing.T, bins map[string]plugins.Binary, databaseURL string, lockout store.LockoutPolicy) *accountingEnv {
+func newAccountingEnv(t *testing.T, bins map[string]plugins.Binary, databaseURL string, lockout mfa.LockoutPolicy) *accountingEnv {
 	t.Helper()
 	ctx := context.Background()
 	e := &accountingEnv{t: t, clock: &accountingClock{now: time.Date(2031, 5, 6, 7, 8, 0, 0, time.UTC)}, sms: &accountingSMSRecorder{}}
@@ -308,7 +308,7 @@ func TestAccountingFlow(t *testing.T) {
 	bins := accountingBuildPlugins(t)
 	testdb.Each(t, func(t *testing.T, newURL func(testing.TB) string) {
 		env := func(t *testing.T) *accountingEnv {
-			return newAccountingEnv(t, bins, newURL(t), store.LockoutPolicy{})
+			return newAccountingEnv(t, bins, newURL(t), mfa.LockoutPolicy{})
 		}
 		t.Run("json", func(t *testing.T) {
 			e := env(t)
@@ -360,7 +360,7 @@ func TestAccountingFlow(t *testing.T) {
 		})
 		t.Run("attempts spent", func(t *testing.T) {
 			// The lockout stays out of the way of the factor's own limit.
-			e := newAccountingEnv(t, bins, newURL(t), store.LockoutPolicy{MaxFailures: 10})
+			e := newAccountingEnv(t, bins, newURL(t), mfa.LockoutPolicy{MaxFailures: 10})
 			id := e.optIn(e.alice, "0499999999").providerUserID(t)
 			code := e.sms.lastCode(t, "+61499999999")
 			wrong := accountingWrongCode(t, code)
@@ -413,7 +413,7 @@ func TestAccountingFlow(t *testing.T) {
 			e.verify(e.alice, id, code).wantMessage(t, http.StatusBadRequest, accountingMessage(t, mfa.ErrNoEnrollment))
 		})
 		t.Run("locked", func(t *testing.T) {
-			e := newAccountingEnv(t, bins, newURL(t), store.LockoutPolicy{MaxFailures: 2, BaseDelay: 90 * time.Second})
+			e := newAccountingEnv(t, bins, newURL(t), mfa.LockoutPolicy{MaxFailures: 2, BaseDelay: 90 * time.Second})
 			id := e.optIn(e.alice, "0499999999").providerUserID(t)
 			code := e.sms.lastCode(t, "+61499999999")
 			wrong := accountingWrongCode(t, code)

@@ -98,7 +98,7 @@ func signInInProcessFactors(t testing.TB, m *plugins.Manager, smsSettings json.R
 	}
 }
 
-func newSignInEnv(t testing.TB, dbURL string, factors signInFactors, lockout store.LockoutPolicy, maxBody int64) *signInEnv {
+func newSignInEnv(t testing.TB, dbURL string, factors signInFactors, lockout mfa.LockoutPolicy, maxBody int64) *signInEnv {
 	t.Helper()
 	ctx := context.Background()
 	key, err := seal.GenerateKey("k1", nil)
@@ -121,7 +121,7 @@ func newSignInEnv(t testing.TB, dbURL string, factors signInFactors, lockout sto
 	t.Cleanup(func() { m.Close() })
 	factors(t, m, json.RawMessage(fmt.Sprintf(`{"digits": 7, "sender": {"type": "webhook", "url": %q, "allow_insecure_http": true}}`, e.outbox.srv.URL+"/sms")))
 	if lockout.MaxFailures == 0 {
-		lockout = store.LockoutPolicy{MaxFailures: 5, BaseDelay: 30 * time.Second, MaxDelay: time.Hour}
+		lockout = mfa.LockoutPolicy{MaxFailures: 5, BaseDelay: 30 * time.Second, MaxDelay: time.Hour}
 	}
 	e.svc = mfa.New(e.st, mfa.FactorsFunc(func(name string) (mfa.Factor, bool) {
 		in, ok := m.Instance(name)
@@ -335,9 +335,9 @@ func TestSignIn(t *testing.T) {
 			{"slugbase", testSlugBaseSignIn},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
-				lockout := store.LockoutPolicy{}
+				lockout := mfa.LockoutPolicy{}
 				if strings.Contains(tc.name, "lockout") {
-					lockout = store.LockoutPolicy{MaxFailures: 3, BaseDelay: time.Minute, MaxDelay: time.Hour}
+					lockout = mfa.LockoutPolicy{MaxFailures: 3, BaseDelay: time.Minute, MaxDelay: time.Hour}
 				}
 				tc.run(t, newSignInEnv(t, newURL(t), signInPluginFactors(bins), lockout, 0))
 			})
@@ -713,7 +713,7 @@ func testSlugBaseSignIn(t *testing.T, e *signInEnv) {
 // 5xx, the dialect's error shape on any input, 413 past the body limit.
 func FuzzSignIn(f *testing.F) {
 	const limit = 1 << 10
-	e := newSignInEnv(f, filepath.Join(f.TempDir(), "fuzz.db"), signInInProcessFactors, store.LockoutPolicy{}, limit)
+	e := newSignInEnv(f, filepath.Join(f.TempDir(), "fuzz.db"), signInInProcessFactors, mfa.LockoutPolicy{}, limit)
 	e.user("alice")
 	paths := []string{scannerPathSignIn, accountingTokenPath, accountingToken2FAPath, slugBaseLoginPath, slugBaseMFAVerifyPath}
 	for _, s := range []struct {

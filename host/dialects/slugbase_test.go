@@ -135,7 +135,7 @@ type slugBaseEnvOptions struct {
 	// backupSettings configure the backup-codes instance (default {}).
 	backupSettings string
 	maxBody        int64
-	lockout        store.LockoutPolicy
+	lockout        mfa.LockoutPolicy
 }
 
 // slugBaseEnv is one host serving the SlugBase dialect over real HTTP, with
@@ -475,7 +475,7 @@ func TestSlugBase(t *testing.T) {
 	})
 	t.Run("routes", func(t *testing.T) { testSlugBaseRoutes(t, bins, sqlite) })
 	t.Run("documented samples", func(t *testing.T) {
-		testSlugBaseSamples(t, newSlugBaseEnv(t, bins, sqlite(t), slugBaseEnvOptions{lockout: store.LockoutPolicy{MaxFailures: 1000}}))
+		testSlugBaseSamples(t, newSlugBaseEnv(t, bins, sqlite(t), slugBaseEnvOptions{lockout: mfa.LockoutPolicy{MaxFailures: 1000}}))
 	})
 }
 
@@ -661,7 +661,7 @@ func testSlugBaseCookie(t *testing.T, e *slugBaseEnv) {
 // testSlugBaseErrors checks every documented and chosen error over HTTP, in
 // each state it can happen in.
 func testSlugBaseErrors(t *testing.T, bins map[string]plugins.Binary, dbURL func(*testing.T) string) {
-	opts := slugBaseEnvOptions{lockout: store.LockoutPolicy{MaxFailures: 1000}}
+	opts := slugBaseEnvOptions{lockout: mfa.LockoutPolicy{MaxFailures: 1000}}
 	fresh := newSlugBaseEnv(t, bins, dbURL(t), opts)
 	pending := newSlugBaseEnv(t, bins, dbURL(t), opts)
 	pending.begin(slugBaseBearer)

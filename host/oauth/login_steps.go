@@ -50,13 +50,12 @@ func (p *Provider) checkPassword(ctx context.Context, r *http.Request, username,
 		return store.User{}, fmt.Errorf("look up user: %w", err)
 	}
 	now := p.now()
-	a, err := p.d.Store.ReserveAttempt(ctx, user.ID, now, p.d.Lockout)
-	if err != nil {
-		return store.User{}, fmt.Errorf("count attempt: %w", err)
-	}
-	if !a.Allowed {
-		p.audit(ctx, r, user, actionPassword, "locked", map[string]string{"client": clientID, "via": via})
-		return store.User{}, &lockedError{retryAfter: max(time.Second, a.LockedUntil.Sub(now).Round(time.Second))}
+	if err := p.d.Lockout.Reserve(ctx, p.d.Store, user.ID, now); err != nil {
+		if wait, ok := mfa.RetryAfter(err); ok && errors.Is(err, mfa.ErrLocked) {
+			p.audit(ctx, r, user, actionPassword, "locked", map[string]string{"client": clientID, "via": via})
+			return store.User{}, &lockedError{retryAfter: wait}
+		}
+		return store.User{}, err
 	}
 	if !auth.CheckPassword(user.PasswordHash, password) {
 		p.audit(ctx, r, user, actionPassword, "invalid", map[string]string{"client": clientID, "via": via})

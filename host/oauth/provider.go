@@ -32,8 +32,8 @@ type Store interface {
 	Fosite() *store.FositeStore
 	GetUser(ctx context.Context, id string) (store.User, error)
 	GetUserByName(ctx context.Context, name string) (store.User, error)
-	ReserveAttempt(ctx context.Context, userID string, now time.Time, p store.LockoutPolicy) (store.Attempt, error)
-	ResetAttempts(ctx context.Context, userID string) error
+	mfa.LockoutCounter
+	ResetAttempts(ctx context.Context, key string) error
 	AppendAudit(ctx context.Context, e store.AuditEvent) (store.AuditEvent, error)
 	DeleteExpiredOAuth(ctx context.Context, now time.Time) (int64, error)
 	CreateOAuthClient(ctx context.Context, c store.OAuthClient) (store.OAuthClient, error)
@@ -93,7 +93,7 @@ type Deps struct {
 	Now func() time.Time
 	// Lockout is the policy password attempts count against: the MFA
 	// service's, so that both share one counter and one lock per user.
-	Lockout store.LockoutPolicy
+	Lockout mfa.LockoutPolicy
 	// TrustedProxies are the proxies whose X-Forwarded-For is believed.
 	TrustedProxies []netip.Prefix
 	// MaxBodyBytes limits request bodies (default 64 KiB).
@@ -152,7 +152,7 @@ func (d Deps) withDefaults() (Deps, error) {
 	}
 	if d.Lockout.MaxFailures <= 0 {
 		// The MFA service's defaults, for callers that left both unset.
-		d.Lockout = store.LockoutPolicy{MaxFailures: 5, BaseDelay: 30 * time.Second, MaxDelay: time.Hour}
+		d.Lockout = mfa.DefaultLockoutPolicy()
 	}
 	if err := d.Lockout.Validate(); err != nil {
 		return d, fmt.Errorf("oauth: %w", err)

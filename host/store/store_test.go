@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -739,7 +740,7 @@ func testInTx(t *testing.T, e *testEnv) {
 		}); err != nil {
 			return err
 		}
-		if _, err := s.ReserveAttempt(ctx, "a", t0, LockoutPolicy{MaxFailures: 3, BaseDelay: time.Minute, MaxDelay: time.Hour}); err != nil {
+		if _, err := s.UpdateLockout(ctx, "a", t0, addFailure); err != nil {
 			return err
 		}
 		if _, err := s.AppendAudit(ctx, AuditEvent{UserID: "d", Action: "nested"}); err != nil {
@@ -801,167 +802,136 @@ func mustPendingTx(t *testing.T, ctx context.Context, s *SQLStore, id, userID st
 	}
 }
 
+// addFailure is the simplest counter change: one more failure.
+func addFailure(l Lockout) Lockout {
+	l.Failures++
+	return l
+}
+
 func testLockout(t *testing.T, e *testEnv) {
 	ctx := context.Background()
 	s := e.s
 	mustUser(t, s, "u1")
-	p := LockoutPolicy{MaxFailures: 3, BaseDelay: time.Minute, MaxDelay: 3 * time.Minute}
+	later := t0.Add(time.Hour).Add(1500 * time.Nanosecond)
 
+	type step struct {
+		name string
+		key  string
+		now  time.Time
+		fn   func(Lockout) Lockout
+		// seen is the counter fn is given; want what the update returns.
+		seen, want Lockout
+	}
+	for _, st := range []step{
+		{name: "first update of a user's counter starts from zero", key: "u1", now: t0, fn: addFailure,
+			seen: Lockout{Key: "u1", UpdatedAt: t0}, want: Lockout{Key: "u1", Failures: 1, UpdatedAt: t0}},
+		{name: "the next update sees the stored counter", key: "u1", now: t0.Add(time.Second), fn: addFailure,
+			seen: Lockout{Key: "u1", Failures: 1, UpdatedAt: t0},
+			want: Lockout{Key: "u1", Failures: 2, UpdatedAt: t0.Add(time.Second)}},
+		{name: "fn decides everything but the key and the time, which are normalised", key: "u1", now: later,
+			fn: func(l Lockout) Lockout {
+				return Lockout{Key: "ignored", Failures: 0, LockCount: l.Failures + 5, LockedUntil: later.Add(time.Minute), UpdatedAt: t0}
+			},
+			seen: Lockout{Key: "u1", Failures: 2, UpdatedAt: t0.Add(time.Second)},
+			want: Lockout{Key: "u1", LockCount: 7, LockedUntil: normTime(later.Add(time.Minute)), UpdatedAt: normTime(later)}},
+		{name: "a key that names no user is a counter of its own", key: "password:alice|192.0.2.7", now: t0, fn: addFailure,
+			seen: Lockout{Key: "password:alice|192.0.2.7", UpdatedAt: t0},
+			want: Lockout{Key: "password:alice|192.0.2.7", Failures: 1, UpdatedAt: t0}},
+	} {
+		calls := 0
+		got, err := s.UpdateLockout(ctx, st.key, st.now, func(l Lockout) Lockout {
+			calls++
+			if l != st.seen {
+				t.Errorf("%s: fn got %+v, want %+v", st.name, l, st.seen)
+			}
+			return st.fn(l)
+		})
+		noErr(t, err)
+		if calls != 1 || got != st.want {
+			t.Fatalf("%s: UpdateLockout = %+v after %d calls of fn, want %+v after one", st.name, got, calls, st.want)
+		}
+		if stored, err := s.GetLockout(ctx, st.key); err != nil || stored != st.want {
+			t.Fatalf("%s: GetLockout = %+v, %v; want %+v", st.name, stored, err, st.want)
+		}
+	}
+
+	// ResetAttempts clears the counts, not a lock in force; resetting a
+	// counter that does not exist does nothing.
+	noErr(t, s.ResetAttempts(ctx, "u1"))
 	l, err := s.GetLockout(ctx, "u1")
 	noErr(t, err)
-	if l != (Lockout{UserID: "u1"}) {
-		t.Fatalf("initial lockout %+v", l)
+	if l.Failures != 0 || l.LockCount != 0 || !l.LockedUntil.Equal(normTime(later.Add(time.Minute))) {
+		t.Fatalf("after reset: %+v", l)
 	}
-
-	now := t0
-	lockRound := func(wantDelay time.Duration) {
-		t.Helper()
-		for i := 1; i <= p.MaxFailures; i++ {
-			a, err := s.ReserveAttempt(ctx, "u1", now, p)
-			noErr(t, err)
-			if !a.Allowed || a.Failures != i || !a.LockedUntil.IsZero() {
-				t.Fatalf("attempt %d: %+v", i, a)
-			}
-		}
-		a, err := s.ReserveAttempt(ctx, "u1", now, p)
-		noErr(t, err)
-		if a.Allowed || !a.LockedUntil.Equal(now.Add(wantDelay)) {
-			t.Fatalf("locking attempt: %+v, want locked until %v", a, now.Add(wantDelay))
-		}
-		// While locked nothing is counted.
-		for range 3 {
-			b, err := s.ReserveAttempt(ctx, "u1", now.Add(wantDelay-time.Microsecond), p)
-			noErr(t, err)
-			if b.Allowed || !b.LockedUntil.Equal(a.LockedUntil) || b.Failures != 0 {
-				t.Fatalf("attempt while locked: %+v", b)
-			}
-		}
-		now = a.LockedUntil
-	}
-	lockRound(time.Minute)
-	lockRound(2 * time.Minute)
-	lockRound(3 * time.Minute) // capped at MaxDelay
-	lockRound(3 * time.Minute)
-	l, err = s.GetLockout(ctx, "u1")
-	noErr(t, err)
-	if l.LockCount != 4 || l.Failures != 0 || !l.LockedUntil.Equal(now) {
-		t.Fatalf("lockout after four locks: %+v", l)
-	}
-
-	// ResetAttempts clears the counters but not the lock in force.
-	lockedUntil := now
-	now = now.Add(-time.Second)
-	noErr(t, s.ResetAttempts(ctx, "u1"))
-	a, err := s.ReserveAttempt(ctx, "u1", now, p)
-	noErr(t, err)
-	if a.Allowed || !a.LockedUntil.Equal(lockedUntil) {
-		t.Fatalf("attempt after reset while locked: %+v", a)
-	}
-	now = lockedUntil
-	lockRound(time.Minute) // back-off starts over
-	noErr(t, s.ResetAttempts(ctx, "u1"))
-	now = now.Add(time.Minute)
-	a, err = s.ReserveAttempt(ctx, "u1", now, p)
-	noErr(t, err)
-	noErr(t, s.ResetAttempts(ctx, "u1"))
-	l, err = s.GetLockout(ctx, "u1")
-	noErr(t, err)
-	if !a.Allowed || l.Failures != 0 || l.LockCount != 0 {
-		t.Fatalf("after success and reset: %+v, %+v", a, l)
-	}
-
-	// Unknown users and bad policies are errors; resetting nobody is not.
-	_, err = s.ReserveAttempt(ctx, "ghost", now, p)
-	wantErr(t, err, ErrNotFound)
 	noErr(t, s.ResetAttempts(ctx, "ghost"))
-	for _, bad := range []LockoutPolicy{
-		{MaxFailures: 0, BaseDelay: time.Second, MaxDelay: time.Second},
-		{MaxFailures: 1, BaseDelay: 0, MaxDelay: time.Second},
-		{MaxFailures: 1, BaseDelay: time.Minute, MaxDelay: time.Second},
-	} {
-		if _, err := s.ReserveAttempt(ctx, "u1", now, bad); err == nil {
-			t.Fatalf("ReserveAttempt with policy %+v succeeded", bad)
-		}
+	if l, err := s.GetLockout(ctx, "ghost"); err != nil || l != (Lockout{Key: "ghost"}) {
+		t.Fatalf("counter never updated: %+v, %v", l, err)
+	}
+	if _, err := s.UpdateLockout(ctx, "", t0, addFailure); err == nil {
+		t.Fatal("UpdateLockout with an empty key succeeded")
 	}
 }
 
-// reserveConcurrently makes n concurrent reservations for userID through the
-// given stores in turn and returns how many were allowed.
-func reserveConcurrently(t *testing.T, stores []*SQLStore, userID string, n int, now time.Time, p LockoutPolicy) int {
+// updateConcurrently runs n concurrent updates that each add one failure to
+// key, through the given stores in turn, and returns the failure counts the
+// updates saw.
+func updateConcurrently(t *testing.T, stores []*SQLStore, key string, n int) []int {
 	t.Helper()
 	var (
-		allowed atomic.Int32
-		wg      sync.WaitGroup
-		start   = make(chan struct{})
+		mu    sync.Mutex
+		seen  []int
+		wg    sync.WaitGroup
+		start = make(chan struct{})
 	)
 	for i := range n {
 		wg.Go(func() {
 			<-start
-			a, err := stores[i%len(stores)].ReserveAttempt(context.Background(), userID, now, p)
+			_, err := stores[i%len(stores)].UpdateLockout(context.Background(), key, t0, func(l Lockout) Lockout {
+				mu.Lock()
+				seen = append(seen, l.Failures)
+				mu.Unlock()
+				return addFailure(l)
+			})
 			if err != nil {
-				t.Errorf("ReserveAttempt: %v", err)
-				return
-			}
-			if a.Allowed {
-				allowed.Add(1)
+				t.Errorf("UpdateLockout: %v", err)
 			}
 		})
 	}
 	close(start)
 	wg.Wait()
-	return int(allowed.Load())
+	return seen
 }
 
+// Concurrent updates from two hosts apply one after another: none is lost
+// and each sees the result of the one before.
 func testLockoutConcurrent(t *testing.T, e *testEnv) {
-	ctx := context.Background()
-	mustUser(t, e.s, "u1")
-	// Two stores on one database behave like two hosts.
 	stores := []*SQLStore{e.s, openStore(t, e.url)}
-	p := LockoutPolicy{MaxFailures: 5, BaseDelay: time.Minute, MaxDelay: time.Hour}
-
-	if got := reserveConcurrently(t, stores, "u1", 100, t0, p); got != 5 {
-		t.Fatalf("%d of 100 concurrent attempts allowed, want 5", got)
+	const n = 100
+	seen := updateConcurrently(t, stores, "password:bob|198.51.100.4", n)
+	slices.Sort(seen)
+	for i, v := range seen {
+		if v != i {
+			t.Fatalf("updates saw failure counts %v, want each of 0..%d once", seen, n-1)
+		}
 	}
-	l, err := e.s.GetLockout(ctx, "u1")
+	l, err := e.s.GetLockout(context.Background(), "password:bob|198.51.100.4")
 	noErr(t, err)
-	if l.LockCount != 1 || l.Failures != 0 || !l.LockedUntil.Equal(t0.Add(time.Minute)) {
-		t.Fatalf("lockout after first burst: %+v", l)
-	}
-
-	// Once the lock expires the next burst locks for twice as long.
-	t1 := l.LockedUntil
-	if got := reserveConcurrently(t, stores, "u1", 100, t1, p); got != 5 {
-		t.Fatalf("%d of 100 concurrent attempts allowed after the lock, want 5", got)
-	}
-	l, err = e.s.GetLockout(ctx, "u1")
-	noErr(t, err)
-	if l.LockCount != 2 || !l.LockedUntil.Equal(t1.Add(2*time.Minute)) {
-		t.Fatalf("lockout after second burst: %+v", l)
-	}
-
-	noErr(t, e.s.ResetAttempts(ctx, "u1"))
-	l, err = e.s.GetLockout(ctx, "u1")
-	noErr(t, err)
-	if l.LockCount != 0 || l.Failures != 0 || !l.LockedUntil.Equal(t1.Add(2*time.Minute)) {
-		t.Fatalf("lockout after reset: %+v", l)
+	if l.Failures != n {
+		t.Fatalf("after %d concurrent updates: %+v", n, l)
 	}
 }
 
 func testLockoutSurvivesReopen(t *testing.T, e *testEnv) {
 	ctx := context.Background()
-	mustUser(t, e.s, "u1")
-	p := LockoutPolicy{MaxFailures: 2, BaseDelay: time.Hour, MaxDelay: time.Hour}
-	for range 3 {
-		_, err := e.s.ReserveAttempt(ctx, "u1", t0, p)
-		noErr(t, err)
-	}
+	want, err := e.s.UpdateLockout(ctx, "u1", t0, func(l Lockout) Lockout {
+		return Lockout{Failures: 2, LockCount: 1, LockedUntil: t0.Add(time.Hour)}
+	})
+	noErr(t, err)
 	noErr(t, e.s.Close())
 
 	s := openStore(t, e.url)
-	a, err := s.ReserveAttempt(ctx, "u1", t0.Add(time.Minute), p)
-	noErr(t, err)
-	if a.Allowed || !a.LockedUntil.Equal(t0.Add(time.Hour)) {
-		t.Fatalf("attempt after reopen: %+v, want locked until %v", a, t0.Add(time.Hour))
+	if got, err := s.GetLockout(ctx, "u1"); err != nil || got != want {
+		t.Fatalf("after reopen: %+v, %v; want %+v", got, err, want)
 	}
 }
 
