@@ -24,8 +24,9 @@
 //     NULL and read back as the zero time.
 //   - Byte fields (sealed credential and challenge state, token hashes) are
 //     opaque to the store; it never inspects them.
-//   - Numeric ids (organisations, audit events) are assigned by the store
-//     from a counter table, not by database-specific auto-increment columns.
+//   - Audit event ids are assigned by the database (an identity column on
+//     PostgreSQL, an AUTOINCREMENT rowid on SQLite) and returned by the
+//     append; organisation ids come from a counter table.
 //   - Errors are wrapped with the operation that failed; callers test them with
 //     errors.Is against [ErrNotFound], [ErrConflict] and [ErrAlreadyExists].
 //   - [SQLStore.InTx] runs a function in one transaction carried by the
@@ -144,8 +145,8 @@ type Lockout struct {
 	UpdatedAt   time.Time
 }
 
-// AuditEvent is one entry of the audit log. ID is assigned by the store and
-// increases with every append.
+// AuditEvent is one entry of the audit log. ID is assigned by the database
+// and increases with every append (ids of rolled-back appends are skipped).
 type AuditEvent struct {
 	ID           int64
 	Time         time.Time
@@ -278,8 +279,8 @@ type Store interface {
 	// GetLockout returns the failure counter named key.
 	GetLockout(ctx context.Context, key string) (Lockout, error)
 
-	// AppendAudit appends e to the audit log and returns it with its ID. A
-	// zero Time is set to the current time.
+	// AppendAudit appends e to the audit log and returns it with the ID the
+	// database assigned. A zero Time is set to the current time.
 	AppendAudit(ctx context.Context, e AuditEvent) (AuditEvent, error)
 	// ListAudit returns up to limit events of a user (of every user when
 	// userID is empty), newest first. A limit <= 0 selects DefaultPageSize.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"reflect"
 	"slices"
 	"sync"
@@ -40,6 +41,7 @@ func storeTests() []storeTest {
 		{"LockoutSurvivesReopen", testLockoutSurvivesReopen},
 		{"MigrationsIdempotent", testMigrationsIdempotent},
 		{"MigrationsConcurrentOpen", testMigrationsConcurrentOpen},
+		{"MigrationsKeepCountersAndAuditIDs", testMigrationsKeepCountersAndAuditIDs},
 		{"Audit", testAudit},
 		{"APITokens", testAPITokens},
 	}
@@ -1053,6 +1055,91 @@ func testAudit(t *testing.T, e *testEnv) {
 	if len(seen) != 20 {
 		t.Fatalf("%d concurrent audit events stored, want 20", len(seen))
 	}
+}
+
+// The migrations that key lockout counters by an opaque string and let the
+// database number audit events keep every row, and so does migrating down.
+func testMigrationsKeepCountersAndAuditIDs(t *testing.T, e *testEnv) {
+	ctx := context.Background()
+	u := e.newURL(t)
+	raw := openUnmigrated(t, u)
+	provider, err := raw.migrationProvider(ctx)
+	noErr(t, err)
+	_, err = provider.UpTo(ctx, 4)
+	noErr(t, err)
+	for _, q := range []string{
+		`INSERT INTO orgs (id, name, created_at) VALUES (1, 'default', 0)`,
+		`INSERT INTO users (id, org_id, name, created_at, updated_at) VALUES ('u1', 1, 'alice', 0, 0)`,
+		`INSERT INTO lockouts (user_id, failures, lock_count, locked_until, updated_at) VALUES ('u1', 2, 1, 5000000, 4000000)`,
+		`INSERT INTO audit_events (id, occurred_at, user_id, action, result) VALUES (41, 1000000, 'u1', 'verify', 'ok')`,
+		`INSERT INTO audit_events (id, occurred_at, user_id, action, result) VALUES (42, 2000000, 'u1', 'verify', 'invalid')`,
+		`INSERT INTO id_sequences (name, last_value) VALUES ('audit_events', 42), ('orgs', 1)`,
+	} {
+		_, err := raw.exec(ctx, q)
+		noErr(t, err)
+	}
+
+	s := openStore(t, u)
+	wantCounter := Lockout{Key: "u1", Failures: 2, LockCount: 1, LockedUntil: fromMicros(5000000), UpdatedAt: fromMicros(4000000)}
+	if l, err := s.GetLockout(ctx, "u1"); err != nil || l != wantCounter {
+		t.Fatalf("counter after the migrations: %+v, %v; want %+v", l, err, wantCounter)
+	}
+	ev, err := s.AppendAudit(ctx, AuditEvent{UserID: "u1", Action: "verify", Result: "ok"})
+	noErr(t, err)
+	if ev.ID != 43 {
+		t.Fatalf("first id the database assigned: %d, want 43 (after the highest kept)", ev.ID)
+	}
+	auditIDs := func() []int64 {
+		t.Helper()
+		list, err := s.ListAudit(ctx, "u1", 10)
+		noErr(t, err)
+		var ids []int64
+		for _, e := range list {
+			ids = append(ids, e.ID)
+		}
+		return ids
+	}
+	if ids := auditIDs(); !reflect.DeepEqual(ids, []int64{43, 42, 41}) {
+		t.Fatalf("audit ids after the migrations: %v", ids)
+	}
+	var sequences int
+	noErr(t, s.queryRow(ctx, `SELECT COUNT(*) FROM id_sequences WHERE name = 'audit_events'`).Scan(&sequences))
+	if sequences != 0 {
+		t.Fatal("the audit_events counter row outlived the migration")
+	}
+	// A counter that names no user is kept by its own key only.
+	_, err = s.UpdateLockout(ctx, "password:bob|192.0.2.1", t0, addFailure)
+	noErr(t, err)
+
+	_, err = provider.DownTo(ctx, 4)
+	noErr(t, err)
+	var failures int
+	var last int64
+	noErr(t, raw.queryRow(ctx, `SELECT failures FROM lockouts WHERE user_id = 'u1'`).Scan(&failures))
+	noErr(t, raw.queryRow(ctx, `SELECT last_value FROM id_sequences WHERE name = 'audit_events'`).Scan(&last))
+	if failures != 2 || last != 43 {
+		t.Fatalf("after migrating down: u1 has %d failures, the audit counter is at %d; want 2 and 43", failures, last)
+	}
+	_, err = provider.Up(ctx)
+	noErr(t, err)
+	if ids := auditIDs(); !reflect.DeepEqual(ids, []int64{43, 42, 41}) {
+		t.Fatalf("audit ids after migrating down and up again: %v", ids)
+	}
+}
+
+// openUnmigrated connects to databaseURL without applying migrations.
+func openUnmigrated(t *testing.T, databaseURL string) *SQLStore {
+	t.Helper()
+	ctx := context.Background()
+	open := openSQLite
+	if isPostgresURL(databaseURL) {
+		open = openPostgres
+	}
+	s, err := open(ctx, databaseURL)
+	noErr(t, err)
+	s.logger = slog.New(slog.DiscardHandler)
+	t.Cleanup(func() { _ = s.Close() })
+	return s
 }
 
 func testAPITokens(t *testing.T, e *testEnv) {
