@@ -520,8 +520,8 @@ func (f *accountingFakeMFA) ConfirmEnrollment(_ context.Context, _ mfa.Meta, req
 	return mfa.Confirmed{Credential: mfa.CredentialInfo{ID: req.EnrollmentID, Status: store.CredentialActive}}, nil
 }
 
-func (f *accountingFakeMFA) CancelEnrollment(context.Context, mfa.Meta, string, string) error {
-	return &mfa.Error{Kind: mfa.ErrUnsupported}
+func (f *accountingFakeMFA) CancelEnrollment(context.Context, mfa.Meta, string, string) (mfa.Removed, error) {
+	return mfa.Removed{}, &mfa.Error{Kind: mfa.ErrUnsupported}
 }
 
 func (f *accountingFakeMFA) PendingEnrollment(_ context.Context, userID, factor string) (mfa.CredentialInfo, error) {
@@ -544,8 +544,8 @@ func (f *accountingFakeMFA) ListCredentials(context.Context, string) ([]mfa.Cred
 	return nil, nil
 }
 
-func (f *accountingFakeMFA) RemoveCredential(context.Context, mfa.Meta, string, string) error {
-	return &mfa.Error{Kind: mfa.ErrNotFound}
+func (f *accountingFakeMFA) RemoveCredential(context.Context, mfa.Meta, string, string) (mfa.Removed, error) {
+	return mfa.Removed{}, &mfa.Error{Kind: mfa.ErrNotFound}
 }
 
 // accountingFakeTokens knows one token, of user "u1" in organisation 7.

@@ -558,7 +558,7 @@ func testSlugBaseFlow(t *testing.T, e *slugBaseEnv) {
 	}
 	for _, cr := range creds {
 		if cr.Factor == "totp" {
-			if err := e.svc.RemoveCredential(ctx, mfa.Meta{Actor: e.user.ID, Via: "test"}, e.user.ID, cr.ID); err != nil {
+			if _, err := e.svc.RemoveCredential(ctx, mfa.Meta{Actor: e.user.ID, Via: "test"}, e.user.ID, cr.ID); err != nil {
 				t.Fatal(err)
 			}
 		}

@@ -66,22 +66,25 @@ func (s *Service) ActiveCredential(ctx context.Context, userID, factor string) (
 }
 
 // RemoveCredential deletes one of the user's credentials and its challenges.
-func (s *Service) RemoveCredential(ctx context.Context, m Meta, userID, credentialID string) (err error) {
+func (s *Service) RemoveCredential(ctx context.Context, m Meta, userID, credentialID string) (_ Removed, err error) {
 	user, err := s.user(ctx, userID)
 	if err != nil {
-		return err
+		return Removed{}, err
 	}
 	factor := ""
 	if c, gerr := s.store.GetCredential(ctx, credentialID); gerr == nil && c.UserID == user.ID {
 		factor = c.Factor
 	}
-	defer func() {
-		s.audit(ctx, m, auditEntry{action: actionRemove, user: user, factor: factor, credentialID: credentialID, err: err})
-	}()
-	if err := s.store.DeleteCredential(ctx, user.ID, credentialID); err != nil {
-		return notFound(err, ErrNotFound)
+	entry := auditEntry{action: actionRemove, user: user, factor: factor, credentialID: credentialID}
+	ev, err := s.commit(ctx, m, entry, func(ctx context.Context) error {
+		return s.store.DeleteCredential(ctx, user.ID, credentialID)
+	})
+	if err != nil {
+		entry.err = notFound(err, ErrNotFound)
+		s.audit(ctx, m, entry)
+		return Removed{}, entry.err
 	}
-	return nil
+	return Removed{CredentialID: credentialID, Factor: factor, Event: ev}, nil
 }
 
 func (s *Service) user(ctx context.Context, id string) (store.User, error) {
@@ -100,11 +103,20 @@ func (s *Service) userAndFactor(ctx context.Context, userID, factor string) (sto
 	if err != nil {
 		return store.User{}, nil, err
 	}
-	f, ok := s.factors.Factor(factor)
-	if !ok {
-		return store.User{}, nil, &Error{Kind: ErrUnknownFactor, Reason: fmt.Sprintf("no factor %q is installed", factor)}
+	f, err := s.factor(factor)
+	if err != nil {
+		return store.User{}, nil, err
 	}
 	return user, f, nil
+}
+
+// factor finds the factor instance called name.
+func (s *Service) factor(name string) (Factor, error) {
+	f, ok := s.factors.Factor(name)
+	if !ok {
+		return nil, &Error{Kind: ErrUnknownFactor, Reason: fmt.Sprintf("no factor %q is installed", name)}
+	}
+	return f, nil
 }
 
 func sdkUser(u store.User) sdk.User {

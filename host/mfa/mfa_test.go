@@ -244,7 +244,7 @@ func TestLifecycle(t *testing.T) {
 				if err != nil || len(list) != 1 || list[0].LastUsedAt.IsZero() {
 					t.Fatalf("ListCredentials = %+v, %v", list, err)
 				}
-				if err := h.svc.RemoveCredential(ctx, meta, e.user.ID, list[0].ID); err != nil {
+				if _, err := h.svc.RemoveCredential(ctx, meta, e.user.ID, list[0].ID); err != nil {
 					t.Fatal(err)
 				}
 				if err := e.verify(h, code(t, secret, now.Add(30*time.Second))); !errors.Is(err, mfa.ErrNotEnrolled) {
