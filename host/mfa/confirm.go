@@ -44,7 +44,7 @@ type confirmation struct {
 	req   ConfirmRequest
 	user  store.User
 	cred  store.Credential // the pending credential as last loaded
-	f     Factor
+	f     guardedFactor
 	entry auditEntry
 	now   time.Time
 	// also is the companion enrollment, prepared once the proof is valid.

@@ -27,7 +27,7 @@ func (s *Service) info(c store.Credential) CredentialInfo {
 		ID: c.ID, Factor: c.Factor, Status: c.Status,
 		CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt, LastUsedAt: c.LastUsedAt, ExpiresAt: c.ExpiresAt,
 	}
-	if f, ok := s.factors.Factor(c.Factor); ok {
+	if f, err := s.factor(c.Factor); err == nil {
 		d := f.Description()
 		out.DisplayName, out.AMR = d.DisplayName, d.AMR
 	}
@@ -98,25 +98,16 @@ func (s *Service) user(ctx context.Context, id string) (store.User, error) {
 	return u, nil
 }
 
-func (s *Service) userAndFactor(ctx context.Context, userID, factor string) (store.User, Factor, error) {
+func (s *Service) userAndFactor(ctx context.Context, userID, factor string) (store.User, guardedFactor, error) {
 	user, err := s.user(ctx, userID)
 	if err != nil {
-		return store.User{}, nil, err
+		return store.User{}, guardedFactor{}, err
 	}
 	f, err := s.factor(factor)
 	if err != nil {
-		return store.User{}, nil, err
+		return store.User{}, guardedFactor{}, err
 	}
 	return user, f, nil
-}
-
-// factor finds the factor instance called name.
-func (s *Service) factor(name string) (Factor, error) {
-	f, ok := s.factors.Factor(name)
-	if !ok {
-		return nil, &Error{Kind: ErrUnknownFactor, Reason: fmt.Sprintf("no factor %q is installed", name)}
-	}
-	return f, nil
 }
 
 func sdkUser(u store.User) sdk.User {

@@ -84,7 +84,7 @@ func (s *Service) BeginEnrollment(ctx context.Context, m Meta, req BeginRequest)
 // checkBegin refuses an enrollment the factor cannot make, one the user
 // already has (unless it replaces it), and a new begin of a factor that sends
 // a code within the resend interval of the pending one.
-func (s *Service) checkBegin(ctx context.Context, user store.User, f Factor, req BeginRequest, now time.Time) error {
+func (s *Service) checkBegin(ctx context.Context, user store.User, f guardedFactor, req BeginRequest, now time.Time) error {
 	if !f.Description().Has(sdk.CapabilityEnroll) {
 		return failure(ErrUnsupported, "this factor cannot be enrolled here")
 	}

@@ -37,7 +37,7 @@ type Verified struct {
 type verification struct {
 	req   VerifyRequest
 	user  store.User
-	f     Factor
+	f     guardedFactor
 	cred  store.Credential // the active credential as last loaded
 	entry auditEntry
 	now   time.Time

@@ -684,7 +684,13 @@ func testInTx(t *testing.T, e *testEnv) {
 	}
 
 	// Commit.
+	if InTransaction(ctx) {
+		t.Fatal("a plain context is marked as in a transaction")
+	}
 	noErr(t, s.InTx(ctx, func(ctx context.Context) error {
+		if !InTransaction(ctx) {
+			t.Error("the transaction's context is not marked")
+		}
 		if _, err := s.CreateUser(ctx, user("a")); err != nil {
 			return err
 		}
@@ -787,14 +793,26 @@ func testInTx(t *testing.T, e *testEnv) {
 		t.Fatal("user of failed transaction exists")
 	}
 
-	// The transaction of one store is not joined by another store.
+	// The transaction of one store is not joined by another store, but the
+	// context says a transaction is open all the same.
 	other := openStore(t, e.url)
 	noErr(t, s.InTx(ctx, func(txCtx context.Context) error {
 		if _, ok := other.txFrom(txCtx); ok {
 			t.Error("another store joined the transaction")
 		}
+		if !InTransaction(txCtx) {
+			t.Error("a transaction of another store is not seen")
+		}
 		return nil
 	}))
+
+	// fosite's transactions are marked too.
+	txCtx, err := s.Fosite().BeginTX(ctx)
+	noErr(t, err)
+	if !InTransaction(txCtx) {
+		t.Error("a transaction fosite began is not marked")
+	}
+	noErr(t, s.Fosite().Rollback(txCtx))
 }
 
 func mustPendingTx(t *testing.T, ctx context.Context, s *SQLStore, id, userID string) {
