@@ -26,10 +26,11 @@ import (
 // a fresh database. Every factor call passes through spy.
 type fixture struct {
 	*env
-	st  *store.SQLStore
-	svc *mfa.Service
-	sms *smsOutbox
-	spy *spy
+	st      *store.SQLStore
+	svc     *mfa.Service
+	factors mfa.Factors
+	sms     *smsOutbox
+	spy     *spy
 }
 
 // eachHost runs fn on every backend, with the factors in process and over
@@ -74,7 +75,7 @@ func newFixture(t *testing.T, newURL func(testing.TB) string, viaPlugin bool, op
 		}
 	}
 	f.st = f.openStore()
-	factors := mfa.FactorsFunc(func(name string) (mfa.Factor, bool) {
+	f.factors = mfa.FactorsFunc(func(name string) (mfa.Factor, bool) {
 		in, ok := m.Instance(name)
 		if !ok {
 			return nil, false
@@ -82,7 +83,7 @@ func newFixture(t *testing.T, newURL func(testing.TB) string, viaPlugin bool, op
 		return spyFactor{Factor: in, name: name, spy: f.spy}, true
 	})
 	opts.Now = f.clock.Now
-	f.svc = mfa.New(f.st, factors, f.sealer, opts)
+	f.svc = mfa.New(f.st, f.factors, f.sealer, opts)
 	return f
 }
 
