@@ -171,12 +171,6 @@ func (o *smsOutbox) lastCode(t *testing.T) string {
 	return m[1]
 }
 
-func (o *smsOutbox) count() int {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return len(o.sent)
-}
-
 // spy counts the calls that reach each factor, by "factor.Method", and makes
 // the calls named in fail return that error instead of reaching the factor.
 type spy struct {
