@@ -28,6 +28,8 @@ type app struct {
 	sealer  *seal.Sealer
 	plugins *plugins.Manager
 	mfa     *mfa.Service
+	// lockout is the policy second factors (mfa) and passwords (oauth) share.
+	lockout mfa.LockoutPolicy
 	tokens  *auth.Tokens
 }
 
@@ -61,6 +63,12 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger, opts appO
 			return nil, err
 		}
 	}
+	// One policy, built once, for second factors here and passwords in the
+	// provider, so both count against the same per-user lock alike.
+	a.lockout = mfa.LockoutPolicy{MaxFailures: cfg.Lockout.MaxFailures, BaseDelay: cfg.Lockout.BaseDelay, MaxDelay: cfg.Lockout.MaxDelay}.WithDefaults()
+	if err := a.lockout.Validate(); err != nil {
+		return nil, fmt.Errorf("lockout: %w", err)
+	}
 	a.mfa = mfa.New(a.store, mfa.FactorsFunc(func(name string) (mfa.Factor, bool) {
 		in, ok := a.plugins.Instance(name)
 		if !ok {
@@ -69,7 +77,7 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger, opts appO
 		return in, true
 	}), a.sealer, mfa.Options{
 		Logger:        log,
-		Lockout:       store.LockoutPolicy{MaxFailures: cfg.Lockout.MaxFailures, BaseDelay: cfg.Lockout.BaseDelay, MaxDelay: cfg.Lockout.MaxDelay},
+		Lockout:       a.lockout,
 		EnrollmentTTL: cfg.Enrollment.TTL,
 		ChallengeTTL:  cfg.Challenge.TTL,
 	})

@@ -67,7 +67,7 @@ func BenchmarkHTTPVerify(b *testing.B) {
 			svc := mfa.New(st, mfa.FactorsFunc(func(name string) (mfa.Factor, bool) {
 				in, ok := m.Instance(name)
 				return in, ok
-			}), sealer, mfa.Options{Now: clock, Lockout: store.LockoutPolicy{MaxFailures: 5, BaseDelay: time.Minute, MaxDelay: time.Hour}})
+			}), sealer, mfa.Options{Now: clock, Lockout: mfa.LockoutPolicy{MaxFailures: 5, BaseDelay: time.Minute, MaxDelay: time.Hour}})
 			tokens := auth.NewTokens(st, nil, nil)
 			srv := httptest.NewServer(api.New(api.Deps{MFA: svc, Users: st, Auth: tokens, Factors: m, Logger: slog.New(slog.DiscardHandler)}))
 			defer srv.Close()

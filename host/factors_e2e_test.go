@@ -103,7 +103,7 @@ func newAPIHost(t *testing.T, instances []plugins.InstanceConfig) *apiHost {
 	svc := mfa.New(st, mfa.FactorsFunc(func(name string) (mfa.Factor, bool) {
 		in, ok := m.Instance(name)
 		return in, ok
-	}), sealer, mfa.Options{Logger: log, Now: clock, Lockout: store.LockoutPolicy{MaxFailures: 100, BaseDelay: time.Minute, MaxDelay: time.Hour}})
+	}), sealer, mfa.Options{Logger: log, Now: clock, Lockout: mfa.LockoutPolicy{MaxFailures: 100, BaseDelay: time.Minute, MaxDelay: time.Hour}})
 	tokens := auth.NewTokens(st, nil, nil)
 	srv := httptest.NewServer(api.New(api.Deps{MFA: svc, Users: st, Auth: tokens, Factors: m, Logger: log}))
 	t.Cleanup(srv.Close)

@@ -18,7 +18,6 @@ import (
 	"github.com/factorgate/factorgate/host/dialects/slugbase"
 	"github.com/factorgate/factorgate/host/dialects/zitadel"
 	"github.com/factorgate/factorgate/host/oauth"
-	"github.com/factorgate/factorgate/host/store"
 )
 
 // janitorInterval is how often expired enrollments, challenges and sessions are deleted.
@@ -55,7 +54,7 @@ func (c *cli) serveCommand() *cobra.Command {
 			provider, err := oauth.New(ctx, oauth.Deps{
 				Store: a.store, Sealer: a.sealer, MFA: a.mfa, Sessions: sessions, Factors: a.plugins,
 				PublicURL: cfg.PublicURL, Logger: log, SessionMaxAge: sessionMaxAge,
-				Lockout:      store.LockoutPolicy{MaxFailures: cfg.Lockout.MaxFailures, BaseDelay: cfg.Lockout.BaseDelay, MaxDelay: cfg.Lockout.MaxDelay},
+				Lockout:      a.lockout,
 				MaxBodyBytes: int64(cfg.HTTP.MaxBodyBytes), TrustedProxies: cfg.HTTP.TrustedProxyPrefixes(),
 			})
 			if err != nil {

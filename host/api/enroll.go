@@ -142,7 +142,7 @@ func (s *server) cancelEnrollment(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	if err := s.deps.MFA.CancelEnrollment(r.Context(), s.meta(r), userID, factor); err != nil {
+	if _, err := s.deps.MFA.CancelEnrollment(r.Context(), s.meta(r), userID, factor); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

@@ -67,7 +67,7 @@ func (s *server) removeCredential(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	if err := s.deps.MFA.RemoveCredential(r.Context(), s.meta(r), userID, credential); err != nil {
+	if _, err := s.deps.MFA.RemoveCredential(r.Context(), s.meta(r), userID, credential); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

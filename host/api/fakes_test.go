@@ -110,8 +110,8 @@ func (f *fakeMFA) ConfirmEnrollment(_ context.Context, m mfa.Meta, req mfa.Confi
 	return mfa.Confirmed{Credential: c, Display: f.display}, nil
 }
 
-func (f *fakeMFA) CancelEnrollment(_ context.Context, m mfa.Meta, userID, factor string) error {
-	return f.record("cancel", m, [2]string{userID, factor})
+func (f *fakeMFA) CancelEnrollment(_ context.Context, m mfa.Meta, userID, factor string) (mfa.Removed, error) {
+	return mfa.Removed{Factor: factor}, f.record("cancel", m, [2]string{userID, factor})
 }
 
 func (f *fakeMFA) Challenge(_ context.Context, m mfa.Meta, req mfa.ChallengeRequest) (mfa.Challenge, error) {
@@ -138,8 +138,8 @@ func (f *fakeMFA) ListCredentials(_ context.Context, userID string) ([]mfa.Crede
 	return []mfa.CredentialInfo{used, pending}, nil
 }
 
-func (f *fakeMFA) RemoveCredential(_ context.Context, m mfa.Meta, userID, credentialID string) error {
-	return f.record("remove", m, [2]string{userID, credentialID})
+func (f *fakeMFA) RemoveCredential(_ context.Context, m mfa.Meta, userID, credentialID string) (mfa.Removed, error) {
+	return mfa.Removed{CredentialID: credentialID}, f.record("remove", m, [2]string{userID, credentialID})
 }
 
 // fakeUsers stores created users by name.

@@ -43,13 +43,13 @@ const (
 type MFA interface {
 	BeginEnrollment(ctx context.Context, m mfa.Meta, req mfa.BeginRequest) (mfa.Enrollment, error)
 	ConfirmEnrollment(ctx context.Context, m mfa.Meta, req mfa.ConfirmRequest) (mfa.Confirmed, error)
-	CancelEnrollment(ctx context.Context, m mfa.Meta, userID, factor string) error
+	CancelEnrollment(ctx context.Context, m mfa.Meta, userID, factor string) (mfa.Removed, error)
 	PendingEnrollment(ctx context.Context, userID, factor string) (mfa.CredentialInfo, error)
 	ActiveCredential(ctx context.Context, userID, factor string) (mfa.CredentialInfo, error)
 	Challenge(ctx context.Context, m mfa.Meta, req mfa.ChallengeRequest) (mfa.Challenge, error)
 	Verify(ctx context.Context, m mfa.Meta, req mfa.VerifyRequest) (mfa.Verified, error)
 	ListCredentials(ctx context.Context, userID string) ([]mfa.CredentialInfo, error)
-	RemoveCredential(ctx context.Context, m mfa.Meta, userID, credentialID string) error
+	RemoveCredential(ctx context.Context, m mfa.Meta, userID, credentialID string) (mfa.Removed, error)
 }
 
 // Users reads users and their organisations (store.Store).

@@ -3,6 +3,8 @@ package mfa
 import (
 	"context"
 	"errors"
+	"fmt"
+	"time"
 
 	"github.com/factorgate/factorgate/host/store"
 )
@@ -48,10 +50,44 @@ type auditEntry struct {
 	detail       map[string]string
 }
 
-// audit records an outcome. It never records a code, a secret or a phone
-// number: only who, what, which factor, the result and where from. A failed
-// audit write is logged; the success path writes its event in the same
-// transaction as its commit instead (see commitVerified).
+// Event is the audit event a lifecycle change committed with it. Its ID comes
+// from the store and grows with every event, so a front door that reports a
+// change's sequence and date (Zitadel's details) takes them from here instead
+// of reading the log back.
+type Event struct {
+	ID   int64
+	Time time.Time
+}
+
+// commit runs change and appends the audit event of its success in one
+// transaction, and returns that event: a change is never stored without its
+// event, nor an event without its change.
+func (s *Service) commit(ctx context.Context, m Meta, e auditEntry, change func(ctx context.Context) error) (Event, error) {
+	var ev Event
+	err := s.store.InTx(ctx, func(ctx context.Context) error {
+		if err := change(ctx); err != nil {
+			return err
+		}
+		var err error
+		ev, err = s.appendAudit(ctx, m, e)
+		return err
+	})
+	return ev, err
+}
+
+// appendAudit writes an event, inside the caller's transaction when there is one.
+func (s *Service) appendAudit(ctx context.Context, m Meta, e auditEntry) (Event, error) {
+	stored, err := s.store.AppendAudit(ctx, s.auditEvent(m, e))
+	if err != nil {
+		return Event{}, fmt.Errorf("audit %s: %w", e.action, err)
+	}
+	return Event{ID: stored.ID, Time: stored.Time}, nil
+}
+
+// audit records the outcome of an operation that failed. It never records a
+// code, a secret or a phone number: only who, what, which factor, the result
+// and where from. A failed write is logged; a success writes its event in the
+// transaction of its change instead (see commit).
 func (s *Service) audit(ctx context.Context, m Meta, e auditEntry) {
 	if _, err := s.store.AppendAudit(ctx, s.auditEvent(m, e)); err != nil {
 		s.log.ErrorContext(ctx, "audit write failed", "action", e.action, "user", e.user.ID, "error", err)

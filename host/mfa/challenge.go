@@ -25,6 +25,8 @@ type Challenge struct {
 	Factor    string
 	Display   sdk.Display
 	ExpiresAt time.Time
+	// Event is the audit event the challenge committed.
+	Event Event
 }
 
 // Challenge asks the factor to start a verification (send a code, issue
@@ -35,7 +37,12 @@ func (s *Service) Challenge(ctx context.Context, m Meta, req ChallengeRequest) (
 		return Challenge{}, err
 	}
 	entry := auditEntry{action: actionChallenge, user: user, factor: req.Factor}
-	defer func() { entry.err = err; s.audit(ctx, m, entry) }()
+	defer func() {
+		if err != nil {
+			entry.err = err
+			s.audit(ctx, m, entry)
+		}
+	}()
 	if !f.Description().Has(sdk.CapabilityChallenge) {
 		return Challenge{}, failure(ErrUnsupported, "this factor needs no challenge")
 	}
@@ -60,16 +67,29 @@ func (s *Service) Challenge(ctx context.Context, m Meta, req ChallengeRequest) (
 	if !resp.Display.ExpiresAt.IsZero() && resp.Display.ExpiresAt.Before(ch.ExpiresAt) {
 		ch.ExpiresAt = resp.Display.ExpiresAt
 	}
-	if ch.State, err = s.sealChallenge(ch, resp.ChallengeState); err != nil {
+	entry.detail = map[string]string{"challenge": ch.ID}
+	ev, err := s.commitChallenge(ctx, m, entry, cred, ch, resp)
+	if err != nil {
 		return Challenge{}, err
+	}
+	return Challenge{ID: ch.ID, Factor: req.Factor, Display: resp.Display, ExpiresAt: ch.ExpiresAt, Event: ev}, nil
+}
+
+// commitChallenge stores the new challenge in place of the credential's
+// earlier ones, with the credential state the factor changed (the last send
+// time, say) and the audit event, in one transaction.
+func (s *Service) commitChallenge(ctx context.Context, m Meta, entry auditEntry, cred store.Credential, ch store.Challenge, resp sdk.ChallengeResponse) (Event, error) {
+	var err error
+	if ch.State, err = s.sealChallenge(ch, resp.ChallengeState); err != nil {
+		return Event{}, err
 	}
 	var credState []byte
 	if resp.CredentialState != nil {
 		if credState, err = s.sealCredential(cred, resp.CredentialState); err != nil {
-			return Challenge{}, err
+			return Event{}, err
 		}
 	}
-	err = s.store.InTx(ctx, func(ctx context.Context) error {
+	ev, err := s.commit(ctx, m, entry, func(ctx context.Context) error {
 		if credState != nil {
 			if _, err := s.store.UpdateCredentialState(ctx, cred.ID, cred.Version, credState, time.Time{}); err != nil {
 				return err
@@ -83,14 +103,13 @@ func (s *Service) Challenge(ctx context.Context, m Meta, req ChallengeRequest) (
 	})
 	if errors.Is(err, store.ErrConflict) {
 		// A concurrent challenge or verification changed the credential; its
-		// state (the last send time, say) must not be overwritten.
-		return Challenge{}, failure(ErrThrottled, "another request for this factor is in progress")
+		// state must not be overwritten.
+		return Event{}, failure(ErrThrottled, "another request for this factor is in progress")
 	}
 	if err != nil {
-		return Challenge{}, fmt.Errorf("store challenge: %w", err)
+		return Event{}, fmt.Errorf("store challenge: %w", err)
 	}
-	entry.detail = map[string]string{"challenge": ch.ID}
-	return Challenge{ID: ch.ID, Factor: req.Factor, Display: resp.Display, ExpiresAt: ch.ExpiresAt}, nil
+	return ev, nil
 }
 
 // liveChallenge loads the challenge a verification answers: the one named,

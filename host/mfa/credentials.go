@@ -27,7 +27,7 @@ func (s *Service) info(c store.Credential) CredentialInfo {
 		ID: c.ID, Factor: c.Factor, Status: c.Status,
 		CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt, LastUsedAt: c.LastUsedAt, ExpiresAt: c.ExpiresAt,
 	}
-	if f, ok := s.factors.Factor(c.Factor); ok {
+	if f, err := s.factor(c.Factor); err == nil {
 		d := f.Description()
 		out.DisplayName, out.AMR = d.DisplayName, d.AMR
 	}
@@ -66,22 +66,25 @@ func (s *Service) ActiveCredential(ctx context.Context, userID, factor string) (
 }
 
 // RemoveCredential deletes one of the user's credentials and its challenges.
-func (s *Service) RemoveCredential(ctx context.Context, m Meta, userID, credentialID string) (err error) {
+func (s *Service) RemoveCredential(ctx context.Context, m Meta, userID, credentialID string) (_ Removed, err error) {
 	user, err := s.user(ctx, userID)
 	if err != nil {
-		return err
+		return Removed{}, err
 	}
 	factor := ""
 	if c, gerr := s.store.GetCredential(ctx, credentialID); gerr == nil && c.UserID == user.ID {
 		factor = c.Factor
 	}
-	defer func() {
-		s.audit(ctx, m, auditEntry{action: actionRemove, user: user, factor: factor, credentialID: credentialID, err: err})
-	}()
-	if err := s.store.DeleteCredential(ctx, user.ID, credentialID); err != nil {
-		return notFound(err, ErrNotFound)
+	entry := auditEntry{action: actionRemove, user: user, factor: factor, credentialID: credentialID}
+	ev, err := s.commit(ctx, m, entry, func(ctx context.Context) error {
+		return s.store.DeleteCredential(ctx, user.ID, credentialID)
+	})
+	if err != nil {
+		entry.err = notFound(err, ErrNotFound)
+		s.audit(ctx, m, entry)
+		return Removed{}, entry.err
 	}
-	return nil
+	return Removed{CredentialID: credentialID, Factor: factor, Event: ev}, nil
 }
 
 func (s *Service) user(ctx context.Context, id string) (store.User, error) {
@@ -95,14 +98,14 @@ func (s *Service) user(ctx context.Context, id string) (store.User, error) {
 	return u, nil
 }
 
-func (s *Service) userAndFactor(ctx context.Context, userID, factor string) (store.User, Factor, error) {
+func (s *Service) userAndFactor(ctx context.Context, userID, factor string) (store.User, guardedFactor, error) {
 	user, err := s.user(ctx, userID)
 	if err != nil {
-		return store.User{}, nil, err
+		return store.User{}, guardedFactor{}, err
 	}
-	f, ok := s.factors.Factor(factor)
-	if !ok {
-		return store.User{}, nil, &Error{Kind: ErrUnknownFactor, Reason: fmt.Sprintf("no factor %q is installed", factor)}
+	f, err := s.factor(factor)
+	if err != nil {
+		return store.User{}, guardedFactor{}, err
 	}
 	return user, f, nil
 }

@@ -2,12 +2,16 @@ package mfa
 
 import (
 	"errors"
+	"fmt"
 	"go/ast"
 	"go/parser"
 	"go/token"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/factorgate/factorgate/sdk"
 )
 
 // Every front door checks its error table against Kinds, so Kinds must list
@@ -64,5 +68,72 @@ func TestErrorIdentityAndRetryAfter(t *testing.T) {
 	}
 	if Reason(err) != "r" || Reason(errors.New("x")) != "" {
 		t.Fatal("Reason")
+	}
+}
+
+func TestErrorText(t *testing.T) {
+	for _, tc := range []struct {
+		err  *Error
+		want string
+	}{
+		{&Error{Kind: ErrInvalidCode}, "invalid code"},
+		{&Error{Kind: ErrInvalidCode, Reason: "the code is not correct"}, "invalid code: the code is not correct"},
+		{&Error{Kind: ErrLocked, RetryAfter: 1500 * time.Millisecond}, "too many failed attempts; second factors are locked (retry after 2s)"},
+		{&Error{Kind: ErrUnavailable, cause: errors.New("plugin exited")}, "factor temporarily unavailable: plugin exited"},
+	} {
+		if got := tc.err.Error(); got != tc.want {
+			t.Errorf("Error() = %q, want %q", got, tc.want)
+		}
+	}
+}
+
+// Each factor result and each SDK error has one lifecycle kind, and each
+// kind one audit outcome.
+func TestFactorOutcomesMapToKinds(t *testing.T) {
+	for _, tc := range []struct {
+		result  sdk.Result
+		want    error
+		outcome string
+	}{
+		{sdk.ResultInvalid, ErrInvalidCode, "invalid"},
+		{sdk.ResultExpired, ErrExpired, "expired"},
+		{sdk.ResultReplayed, ErrReplayed, "replayed"},
+		{sdk.ResultLockedByFactor, ErrChallengeSpent, "challenge_spent"},
+		{sdk.ResultThrottled, ErrThrottled, "throttled"},
+	} {
+		err := resultError(tc.result, "why", time.Second)
+		if !errors.Is(err, tc.want) || Reason(err) != "why" || outcome(err) != tc.outcome {
+			t.Errorf("result %v: %v (outcome %s), want %v (%s)", tc.result, err, outcome(err), tc.want, tc.outcome)
+		}
+	}
+	boom := errors.New("boom")
+	for _, tc := range []struct {
+		err  error
+		want error
+	}{
+		{fmt.Errorf("%w: phone: not a number", sdk.ErrInvalidParams), ErrInvalidParams},
+		{sdk.ErrUnsupported, ErrUnsupported},
+		{sdk.ErrBadState, ErrCredentialBroken},
+		{sdk.ErrTemporary, ErrUnavailable},
+		{sdk.ErrTransport, ErrUnavailable},
+		{sdk.ErrNotConfigured, ErrUnavailable},
+		{boom, boom},
+	} {
+		err := factorError("verify", tc.err)
+		if !errors.Is(err, tc.want) || !errors.Is(err, tc.err) {
+			t.Errorf("factor error %v: %v, want %v wrapping it", tc.err, err, tc.want)
+		}
+	}
+	if got := Reason(factorError("begin", fmt.Errorf("%w: phone: not a number", sdk.ErrInvalidParams))); got != "phone: not a number" {
+		t.Errorf("invalid parameters reason %q", got)
+	}
+	for kind, want := range map[error]string{nil: "ok", ErrAlreadyEnrolled: "already_enrolled", ErrBusy: "busy", ErrNotFound: "error"} {
+		var err error
+		if kind != nil {
+			err = &Error{Kind: kind}
+		}
+		if got := outcome(err); got != want {
+			t.Errorf("outcome(%v) = %q, want %q", kind, got, want)
+		}
 	}
 }

@@ -244,7 +244,7 @@ func TestLifecycle(t *testing.T) {
 				if err != nil || len(list) != 1 || list[0].LastUsedAt.IsZero() {
 					t.Fatalf("ListCredentials = %+v, %v", list, err)
 				}
-				if err := h.svc.RemoveCredential(ctx, meta, e.user.ID, list[0].ID); err != nil {
+				if _, err := h.svc.RemoveCredential(ctx, meta, e.user.ID, list[0].ID); err != nil {
 					t.Fatal(err)
 				}
 				if err := e.verify(h, code(t, secret, now.Add(30*time.Second))); !errors.Is(err, mfa.ErrNotEnrolled) {
@@ -295,7 +295,7 @@ func TestExpiredEnrollment(t *testing.T) {
 func TestLockout(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, newURL func(testing.TB) string) {
 		e := newEnv(t, newURL)
-		h := e.host(false, mfa.Options{Lockout: store.LockoutPolicy{MaxFailures: 3, BaseDelay: time.Minute, MaxDelay: time.Hour}})
+		h := e.host(false, mfa.Options{Lockout: mfa.LockoutPolicy{MaxFailures: 3, BaseDelay: time.Minute, MaxDelay: time.Hour}})
 		secret := e.enroll(h)
 		wrong := func() string {
 			c := code(t, secret, e.clock.Now())
@@ -316,7 +316,7 @@ func TestLockout(t *testing.T) {
 			t.Fatalf("RetryAfter = %v %v, want 1m", d, ok)
 		}
 		// The lock holds for a fresh host on the same database.
-		h2 := e.host(false, mfa.Options{Lockout: store.LockoutPolicy{MaxFailures: 3, BaseDelay: time.Minute, MaxDelay: time.Hour}})
+		h2 := e.host(false, mfa.Options{Lockout: mfa.LockoutPolicy{MaxFailures: 3, BaseDelay: time.Minute, MaxDelay: time.Hour}})
 		if err := e.verify(h2, code(t, secret, e.clock.Now())); !errors.Is(err, mfa.ErrLocked) {
 			t.Fatalf("other host while locked: %v, want ErrLocked", err)
 		}
@@ -349,7 +349,7 @@ func atoiOrZero(s string) int {
 func TestConcurrentGuessesAreCountedBeforeComparing(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, newURL func(testing.TB) string) {
 		e := newEnv(t, newURL)
-		h := e.host(true, mfa.Options{Lockout: store.LockoutPolicy{MaxFailures: 5, BaseDelay: time.Minute, MaxDelay: time.Hour}})
+		h := e.host(true, mfa.Options{Lockout: mfa.LockoutPolicy{MaxFailures: 5, BaseDelay: time.Minute, MaxDelay: time.Hour}})
 		secret := e.enroll(h)
 		e.clock.Add(30 * time.Second)
 		h.verifies.Store(0)
@@ -385,7 +385,7 @@ func TestConcurrentGuessesAreCountedBeforeComparing(t *testing.T) {
 func TestSameCodeAcceptedOnceAcrossHosts(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, newURL func(testing.TB) string) {
 		e := newEnv(t, newURL)
-		lock := store.LockoutPolicy{MaxFailures: 1000, BaseDelay: time.Minute, MaxDelay: time.Hour}
+		lock := mfa.LockoutPolicy{MaxFailures: 1000, BaseDelay: time.Minute, MaxDelay: time.Hour}
 		hosts := []*host{e.host(true, mfa.Options{Lockout: lock}), e.host(true, mfa.Options{Lockout: lock})}
 		secret := e.enroll(hosts[0])
 		e.clock.Add(30 * time.Second)

@@ -42,8 +42,8 @@ type Store interface {
 	DeleteChallenge(ctx context.Context, id string) error
 	DeleteCredentialChallenges(ctx context.Context, credentialID string) error
 
-	ReserveAttempt(ctx context.Context, userID string, now time.Time, p store.LockoutPolicy) (store.Attempt, error)
-	ResetAttempts(ctx context.Context, userID string) error
+	LockoutCounter
+	ResetAttempts(ctx context.Context, key string) error
 
 	AppendAudit(ctx context.Context, e store.AuditEvent) (store.AuditEvent, error)
 }
@@ -73,9 +73,9 @@ type Options struct {
 	Now func() time.Time
 	// NewID returns a new unique id for credentials and challenges (default: random UUIDv4).
 	NewID func() string
-	// Lockout applies to failed attempts per user across all factors
-	// (defaults: 5 failures, then 30s doubling up to 1h).
-	Lockout store.LockoutPolicy
+	// Lockout applies to failed attempts per user across all factors; unset
+	// fields take DefaultLockoutPolicy's.
+	Lockout LockoutPolicy
 	// EnrollmentTTL caps how long a pending enrollment lives (default 10m; a
 	// factor may ask for less).
 	EnrollmentTTL time.Duration
@@ -109,15 +109,7 @@ func New(st Store, factors Factors, sealer Sealer, opts Options) *Service {
 	if opts.NewID == nil {
 		opts.NewID = uuid.NewString
 	}
-	if opts.Lockout.MaxFailures <= 0 {
-		opts.Lockout.MaxFailures = 5
-	}
-	if opts.Lockout.BaseDelay <= 0 {
-		opts.Lockout.BaseDelay = 30 * time.Second
-	}
-	if opts.Lockout.MaxDelay < opts.Lockout.BaseDelay {
-		opts.Lockout.MaxDelay = max(time.Hour, opts.Lockout.BaseDelay)
-	}
+	opts.Lockout = opts.Lockout.WithDefaults()
 	if opts.EnrollmentTTL <= 0 {
 		opts.EnrollmentTTL = 10 * time.Minute
 	}

@@ -28,6 +28,21 @@ type Verified struct {
 	// At is when the factor was proven (the auth_time of tokens issued from it).
 	At      time.Time
 	Display sdk.Display
+	// Event is the audit event the verification committed.
+	Event Event
+}
+
+// verification is one Verify call, carried across the attempts that a lost
+// compare-and-swap makes it repeat.
+type verification struct {
+	req   VerifyRequest
+	user  store.User
+	f     guardedFactor
+	cred  store.Credential // the active credential as last loaded
+	entry auditEntry
+	now   time.Time
+	// withChallenge says the factor answers a challenge (an SMS code).
+	withChallenge bool
 }
 
 // Verify checks a proof: load the credential with its version, count the
@@ -40,87 +55,111 @@ func (s *Service) Verify(ctx context.Context, m Meta, req VerifyRequest) (_ Veri
 	if err != nil {
 		return Verified{}, err
 	}
-	entry := auditEntry{action: actionVerify, user: user, factor: req.Factor}
-	committed := false
+	v := &verification{req: req, user: user, f: f, now: s.now(), withChallenge: f.Description().Has(sdk.CapabilityChallenge),
+		entry: auditEntry{action: actionVerify, user: user, factor: req.Factor}}
 	defer func() {
-		if !committed {
-			entry.err = err
-			s.audit(ctx, m, entry)
+		// A success wrote its event with its commit.
+		if err != nil {
+			v.entry.err = err
+			s.audit(ctx, m, v.entry)
 		}
 	}()
-	cred, err := s.store.FindCredential(ctx, user.ID, req.Factor, store.CredentialActive)
-	if err != nil {
+	if v.cred, err = s.store.FindCredential(ctx, user.ID, req.Factor, store.CredentialActive); err != nil {
 		return Verified{}, notFound(err, ErrNotEnrolled)
 	}
-	entry.credentialID = cred.ID
-	withChallenge := f.Description().Has(sdk.CapabilityChallenge)
-	now := s.now()
-	if err := s.reserveAttempt(ctx, user, now); err != nil {
+	v.entry.credentialID = v.cred.ID
+	if err := s.reserveAttempt(ctx, user, v.now); err != nil {
 		return Verified{}, err
 	}
 	for try := range s.opts.MaxCommitRetries {
-		var ch store.Challenge
-		var chState []byte
-		if withChallenge {
-			if ch, err = s.liveChallenge(ctx, cred, req.ChallengeID, now); err != nil {
-				if try > 0 && errors.Is(err, ErrNoChallenge) {
-					// A concurrent verification consumed the challenge first.
-					return Verified{}, failure(ErrReplayed, "the code was already used")
-				}
-				return Verified{}, err
-			}
-			if chState, err = s.openChallenge(ch); err != nil {
-				return Verified{}, err
-			}
+		out, done, err := s.verifyOnce(ctx, m, v, try)
+		if done || err != nil {
+			return out, err
 		}
-		credState, err := s.openCredential(cred)
-		if err != nil {
-			return Verified{}, err
-		}
-		resp, err := f.Verify(ctx, sdk.VerifyRequest{User: sdkUser(user), CredentialState: credState, ChallengeState: chState, Proof: req.Proof, Now: now})
-		if err != nil {
-			return Verified{}, factorError("verify", err)
-		}
-		if resp.Result == sdk.ResultOK {
-			err = s.commitVerified(ctx, m, entry, cred, ch, resp, now)
-		} else {
-			err = s.commitFailed(ctx, cred, ch, resp)
-		}
-		if errors.Is(err, store.ErrConflict) {
-			if cred, err = s.store.GetCredential(ctx, cred.ID); err != nil || cred.Status != store.CredentialActive {
-				// Removed while we were checking.
-				return Verified{}, &Error{Kind: ErrNotEnrolled}
-			}
-			if withChallenge && req.ChallengeID == "" {
-				req.ChallengeID = ch.ID
-			}
-			continue
-		}
-		if err != nil {
-			return Verified{}, err
-		}
-		if resp.Result != sdk.ResultOK {
-			return Verified{}, resultError(resp.Result, resp.Reason, resp.RetryAfter)
-		}
-		committed = true
-		return Verified{Credential: s.info(cred), AMR: f.Description().AMR, At: now, Display: resp.Display}, nil
 	}
 	return Verified{}, &Error{Kind: ErrBusy}
+}
+
+// verifyOnce asks the factor about the proof against the credential (and
+// challenge) as last loaded and commits the outcome. It returns done=false
+// when they changed meanwhile and have been reloaded for another attempt.
+func (s *Service) verifyOnce(ctx context.Context, m Meta, v *verification, try int) (Verified, bool, error) {
+	ch, chState, err := s.challengeOf(ctx, v, try)
+	if err != nil {
+		return Verified{}, true, err
+	}
+	credState, err := s.openCredential(v.cred)
+	if err != nil {
+		return Verified{}, true, err
+	}
+	resp, err := v.f.Verify(ctx, sdk.VerifyRequest{User: sdkUser(v.user), CredentialState: credState, ChallengeState: chState, Proof: v.req.Proof, Now: v.now})
+	if err != nil {
+		return Verified{}, true, factorError("verify", err)
+	}
+	var ev Event
+	if resp.Result == sdk.ResultOK {
+		ev, err = s.commitVerified(ctx, m, v.entry, v.cred, ch, resp, v.now)
+	} else {
+		err = s.commitFailed(ctx, v.cred, ch, resp)
+	}
+	switch {
+	case errors.Is(err, store.ErrConflict):
+		return Verified{}, false, s.reloadVerification(ctx, v, ch)
+	case err != nil:
+		return Verified{}, true, err
+	case resp.Result != sdk.ResultOK:
+		return Verified{}, true, resultError(resp.Result, resp.Reason, resp.RetryAfter)
+	}
+	return Verified{Credential: s.info(v.cred), AMR: v.f.Description().AMR, At: v.now, Display: resp.Display, Event: ev}, true, nil
+}
+
+// challengeOf loads and opens the challenge the proof answers, for factors
+// with challenges.
+func (s *Service) challengeOf(ctx context.Context, v *verification, try int) (store.Challenge, []byte, error) {
+	if !v.withChallenge {
+		return store.Challenge{}, nil, nil
+	}
+	ch, err := s.liveChallenge(ctx, v.cred, v.req.ChallengeID, v.now)
+	if err != nil {
+		if try > 0 && errors.Is(err, ErrNoChallenge) {
+			// A concurrent verification consumed the challenge first.
+			return store.Challenge{}, nil, failure(ErrReplayed, "the code was already used")
+		}
+		return store.Challenge{}, nil, err
+	}
+	state, err := s.openChallenge(ch)
+	return ch, state, err
+}
+
+// reloadVerification loads the credential a concurrent commit changed, and
+// pins the challenge that was answered, so the next attempt asks the factor
+// about the same challenge on fresh state.
+func (s *Service) reloadVerification(ctx context.Context, v *verification, ch store.Challenge) error {
+	cred, err := s.store.GetCredential(ctx, v.cred.ID)
+	if err != nil || cred.Status != store.CredentialActive {
+		// Removed while we were checking.
+		return &Error{Kind: ErrNotEnrolled}
+	}
+	v.cred = cred
+	if v.withChallenge && v.req.ChallengeID == "" {
+		v.req.ChallengeID = ch.ID
+	}
+	return nil
 }
 
 // commitVerified makes a success durable: the credential's new state (its
 // version bumps even if the factor returned none, so a concurrent success on
 // the same version loses), the challenge consumed, the user's failure count
 // reset and the audit event, in one transaction.
-func (s *Service) commitVerified(ctx context.Context, m Meta, entry auditEntry, cred store.Credential, ch store.Challenge, resp sdk.VerifyResponse, now time.Time) error {
+func (s *Service) commitVerified(ctx context.Context, m Meta, entry auditEntry, cred store.Credential, ch store.Challenge, resp sdk.VerifyResponse, now time.Time) (Event, error) {
 	state := cred.State
 	if resp.CredentialState != nil {
 		var err error
 		if state, err = s.sealCredential(cred, resp.CredentialState); err != nil {
-			return err
+			return Event{}, err
 		}
 	}
-	err := s.store.InTx(ctx, func(ctx context.Context) error {
+	ev, err := s.commit(ctx, m, entry, func(ctx context.Context) error {
 		if _, err := s.store.UpdateCredentialState(ctx, cred.ID, cred.Version, state, now); err != nil {
 			return err
 		}
@@ -129,16 +168,12 @@ func (s *Service) commitVerified(ctx context.Context, m Meta, entry auditEntry, 
 				return err
 			}
 		}
-		if err := s.store.ResetAttempts(ctx, entry.user.ID); err != nil {
-			return err
-		}
-		_, err := s.store.AppendAudit(ctx, s.auditEvent(m, entry))
-		return err
+		return s.store.ResetAttempts(ctx, entry.user.ID)
 	})
 	if err != nil && !errors.Is(err, store.ErrConflict) {
-		return fmt.Errorf("commit verification: %w", err)
+		return Event{}, fmt.Errorf("commit verification: %w", err)
 	}
-	return err
+	return ev, err
 }
 
 // consumeChallenge records that a challenge was answered: with the state the

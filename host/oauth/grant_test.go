@@ -247,7 +247,7 @@ func TestMFAGrantAssociate(t *testing.T) {
 func TestMFAGrantRefusals(t *testing.T) {
 	// Every password step counts against the lockout until a login
 	// completes; this test makes many.
-	h := sqliteHost(t, hostOptions{lockout: store.LockoutPolicy{MaxFailures: 100, BaseDelay: time.Minute, MaxDelay: time.Hour}})
+	h := sqliteHost(t, hostOptions{lockout: mfa.LockoutPolicy{MaxFailures: 100, BaseDelay: time.Minute, MaxDelay: time.Hour}})
 	jack := h.user("jack")
 	secret, _ := h.enrollTOTP(jack)
 	api := h.mfaAPI(t, "cli")

@@ -138,7 +138,7 @@ type host struct {
 }
 
 type hostOptions struct {
-	lockout store.LockoutPolicy
+	lockout mfa.LockoutPolicy
 }
 
 func newHost(t testing.TB, databaseURL string, opts hostOptions) *host {
@@ -175,7 +175,7 @@ func newHost(t testing.TB, databaseURL string, opts hostOptions) *host {
 		t.Fatal(err)
 	}
 	if opts.lockout.MaxFailures == 0 {
-		opts.lockout = store.LockoutPolicy{MaxFailures: 5, BaseDelay: 30 * time.Second, MaxDelay: time.Hour}
+		opts.lockout = mfa.LockoutPolicy{MaxFailures: 5, BaseDelay: 30 * time.Second, MaxDelay: time.Hour}
 	}
 	h.mfa = mfa.New(st, mfa.FactorsFunc(func(name string) (mfa.Factor, bool) {
 		in, ok := h.plugins.Instance(name)

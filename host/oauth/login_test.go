@@ -13,8 +13,8 @@ import (
 	"github.com/pquerna/otp/totp"
 	"golang.org/x/oauth2"
 
+	"github.com/factorgate/factorgate/host/mfa"
 	"github.com/factorgate/factorgate/host/oauth"
-	"github.com/factorgate/factorgate/host/store"
 )
 
 var (
@@ -182,7 +182,7 @@ func TestSessionPolicy(t *testing.T) {
 // TestLoginRefusals covers wrong passwords, the lockout they share with
 // second factors, CSRF and flows bound to another browser.
 func TestLoginRefusals(t *testing.T) {
-	h := sqliteHost(t, hostOptions{lockout: store.LockoutPolicy{MaxFailures: 3, BaseDelay: time.Minute, MaxDelay: time.Hour}})
+	h := sqliteHost(t, hostOptions{lockout: mfa.LockoutPolicy{MaxFailures: 3, BaseDelay: time.Minute, MaxDelay: time.Hour}})
 	gina := h.user("gina")
 	secret, _ := h.enrollTOTP(gina)
 	id, clientSecret := h.client(clientSpec{id: "web"})

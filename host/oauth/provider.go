@@ -90,7 +90,7 @@ type Deps struct {
 	Now func() time.Time
 	// Lockout is the policy password attempts count against: the MFA
 	// service's, so that both share one counter and one lock per user.
-	Lockout store.LockoutPolicy
+	Lockout mfa.LockoutPolicy
 	// TrustedProxies are the proxies whose X-Forwarded-For is believed.
 	TrustedProxies []netip.Prefix
 	// MaxBodyBytes limits request bodies (default 64 KiB).

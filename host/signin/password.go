@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/factorgate/factorgate/host/mfa"
 	"github.com/factorgate/factorgate/host/store"
@@ -19,11 +18,13 @@ const timingHash = "$2a$12$A5oPHOSmbfj4Ee4WlpdWkelO2y/KYUln95gK6KmsyaFP0VfxxPKT2
 // wrong password, answered without hashing it.
 const maxCredential = 1024
 
-// CheckPassword checks a user's password. The attempt counts against the
-// same per-user lockout as second factors, before the hash is compared; an
-// unknown user costs as much as a wrong password; every outcome is audited.
-// A success does not reset the counter: only a completed sign-in does, so
-// knowing the password does not buy more guesses at the second factor. It
+// CheckPassword checks a user's password. Over the throttle's budgets the
+// attempt is refused at once, before any hash; otherwise it counts against
+// the lockout of the user name from this address, and of the user name from
+// anywhere (a much higher ceiling), before the hash is compared. An unknown
+// user costs and answers as a wrong password does, lockouts included; every
+// outcome is audited. A success resets nothing: only a completed sign-in
+// does. It
 // returns ErrBadCredentials, an *mfa.Error of kind mfa.ErrLocked, or another
 // error when the check itself failed.
 func (s *Service) CheckPassword(ctx context.Context, m Meta, username, password string) (store.User, error) {
@@ -45,8 +46,17 @@ func (s *Service) CheckPassword(ctx context.Context, m Meta, username, password 
 	return s.checkPassword(ctx, m, username, password)
 }
 
-// checkPassword is CheckPassword once the attempt was admitted.
+// checkPassword is CheckPassword once the attempt was admitted. The attempt
+// counts, before the user is looked up, on the counters of the user name
+// from this address and of the user name from anywhere: an unknown name is
+// counted, locked and answered exactly as a known one.
 func (s *Service) checkPassword(ctx context.Context, m Meta, username, password string) (store.User, error) {
+	if err := s.reserveAttempt(ctx, username, m.RemoteAddr); err != nil {
+		if errors.Is(err, mfa.ErrLocked) {
+			s.audit(ctx, m, store.User{}, ActionPassword, "locked", nil)
+		}
+		return store.User{}, err
+	}
 	user, err := s.d.Store.GetUserByName(ctx, username)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && user.PasswordHash == "") {
 		s.d.ComparePassword(timingHash, password)
@@ -56,12 +66,6 @@ func (s *Service) checkPassword(ctx context.Context, m Meta, username, password 
 	if err != nil {
 		return store.User{}, fmt.Errorf("signin: look up user: %w", err)
 	}
-	if err := s.reserveAttempt(ctx, user.ID); err != nil {
-		if errors.Is(err, mfa.ErrLocked) {
-			s.audit(ctx, m, user, ActionPassword, "locked", nil)
-		}
-		return store.User{}, err
-	}
 	if !s.d.ComparePassword(user.PasswordHash, password) {
 		s.audit(ctx, m, user, ActionPassword, "invalid", nil)
 		return store.User{}, ErrBadCredentials
@@ -70,16 +74,22 @@ func (s *Service) checkPassword(ctx context.Context, m Meta, username, password 
 	return user, nil
 }
 
-// reserveAttempt counts one password attempt of the user; a locked user
-// gets an *mfa.Error of kind mfa.ErrLocked.
-func (s *Service) reserveAttempt(ctx context.Context, userID string) error {
+// Keys of the password failure counters; the lifecycle counts second-factor
+// failures under the user id.
+func addressKey(username, addr string) string {
+	return "password:" + strings.ToLower(username) + "|" + addr
+}
+func nameKey(username string) string { return "password:" + strings.ToLower(username) }
+
+// reserveAttempt counts one password attempt at username from addr, on
+// both counters; a locked one answers an *mfa.Error of kind mfa.ErrLocked.
+func (s *Service) reserveAttempt(ctx context.Context, username, addr string) error {
 	now := s.now()
-	a, err := s.d.Store.ReserveAttempt(ctx, userID, now, s.d.Lockout)
-	if err != nil {
-		return fmt.Errorf("signin: count attempt: %w", err)
+	if err := s.d.Lockout.Reserve(ctx, s.d.Store, addressKey(username, addr), now); err != nil {
+		return fmt.Errorf("signin: %w", err)
 	}
-	if !a.Allowed {
-		return &mfa.Error{Kind: mfa.ErrLocked, RetryAfter: max(time.Second, a.LockedUntil.Sub(now).Round(time.Second))}
+	if err := s.ceiling.Reserve(ctx, s.d.Store, nameKey(username), now); err != nil {
+		return fmt.Errorf("signin: %w", err)
 	}
 	return nil
 }
@@ -88,8 +98,10 @@ func (s *Service) reserveAttempt(ctx context.Context, userID string) error {
 // failed attempts and audits the login. Doors that keep their own flow (the
 // login pages) call it; the other methods of the service call it themselves.
 func (s *Service) Finished(ctx context.Context, m Meta, user store.User, amr []string) {
-	if err := s.d.Store.ResetAttempts(ctx, user.ID); err != nil {
-		s.log.WarnContext(ctx, "signin: reset failed attempts", "user", user.ID, "error", err)
+	for _, key := range []string{user.ID, addressKey(user.Name, m.RemoteAddr), nameKey(user.Name)} {
+		if err := s.d.Store.ResetAttempts(ctx, key); err != nil {
+			s.log.WarnContext(ctx, "signin: reset failed attempts", "user", user.ID, "error", err)
+		}
 	}
 	s.audit(ctx, m, user, ActionLogin, "ok", map[string]string{"amr": strings.Join(amr, " ")})
 }

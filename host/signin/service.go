@@ -24,8 +24,8 @@ import (
 type Store interface {
 	GetUser(ctx context.Context, id string) (store.User, error)
 	GetUserByName(ctx context.Context, name string) (store.User, error)
-	ReserveAttempt(ctx context.Context, userID string, now time.Time, p store.LockoutPolicy) (store.Attempt, error)
-	ResetAttempts(ctx context.Context, userID string) error
+	mfa.LockoutCounter
+	ResetAttempts(ctx context.Context, key string) error
 	AppendAudit(ctx context.Context, e store.AuditEvent) (store.AuditEvent, error)
 	store.MFATokenStore
 }
@@ -69,9 +69,15 @@ type Deps struct {
 	Factors  Factors
 	Sessions Sessions
 	Issuer   TokenIssuer
-	// Lockout is the policy password attempts count against: the MFA
-	// service's, so that both share one counter and one lock per user.
-	Lockout store.LockoutPolicy
+	// Lockout is the policy password failures count against, per user name
+	// and client address (the configured lockout, as for second factors,
+	// but on counters of its own: wrong passwords never lock a user's
+	// second factor, and those from one address never lock another).
+	Lockout mfa.LockoutPolicy
+	// NameCeiling is how many more failures a user name may take from all
+	// addresses together than from one (default 10): the ceiling that
+	// stops a guesser spread over many addresses.
+	NameCeiling int
 	// StepLifespan bounds how long a pending second step lives (default and
 	// most 5m).
 	StepLifespan time.Duration
@@ -98,6 +104,7 @@ const (
 // Service is the sign-in service.
 type Service struct {
 	d        Deps
+	ceiling  mfa.LockoutPolicy
 	throttle *throttle
 	log      *slog.Logger
 }
@@ -107,11 +114,12 @@ func New(d Deps) (*Service, error) {
 	if d.Store == nil || d.MFA == nil || d.Factors == nil || d.Sessions == nil || d.Issuer == nil {
 		return nil, errors.New("signin: store, MFA service, factors, sessions and token issuer are required")
 	}
-	if d.Lockout.MaxFailures <= 0 {
-		d.Lockout = store.LockoutPolicy{MaxFailures: 5, BaseDelay: 30 * time.Second, MaxDelay: time.Hour}
-	}
+	d.Lockout = d.Lockout.WithDefaults()
 	if err := d.Lockout.Validate(); err != nil {
-		return nil, errors.Join(errors.New("signin"), err)
+		return nil, fmt.Errorf("signin: %w", err)
+	}
+	if d.NameCeiling <= 0 {
+		d.NameCeiling = 10
 	}
 	if d.StepLifespan <= 0 || d.StepLifespan > maxStepLifespan {
 		d.StepLifespan = maxStepLifespan
@@ -132,7 +140,9 @@ func New(d Deps) (*Service, error) {
 	if err != nil {
 		return nil, fmt.Errorf("signin: %w", err)
 	}
-	return &Service{d: d, throttle: t, log: d.Logger}, nil
+	ceiling := d.Lockout
+	ceiling.MaxFailures *= d.NameCeiling
+	return &Service{d: d, ceiling: ceiling, throttle: t, log: d.Logger}, nil
 }
 
 func (s *Service) now() time.Time { return s.d.Now().UTC() }

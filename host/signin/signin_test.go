@@ -95,7 +95,7 @@ func newEnv(t *testing.T, dbURL string, o envOptions) *env {
 	}
 	key, _ := seal.GenerateKey("k1", nil)
 	sealer, _ := seal.New(key)
-	lockout := store.LockoutPolicy{MaxFailures: 5, BaseDelay: time.Minute, MaxDelay: time.Hour}
+	lockout := mfa.LockoutPolicy{MaxFailures: 5, BaseDelay: time.Minute, MaxDelay: time.Hour}
 	e.mfa = mfa.New(e.st, mfa.FactorsFunc(func(name string) (mfa.Factor, bool) {
 		in, ok := m.Instance(name)
 		return in, ok

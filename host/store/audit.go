@@ -7,7 +7,10 @@ import (
 	"fmt"
 )
 
-const auditColumns = `id, occurred_at, org_id, user_id, actor, action, factor, credential_id, result, remote_addr, detail`
+const (
+	auditInsertColumns = `occurred_at, org_id, user_id, actor, action, factor, credential_id, result, remote_addr, detail`
+	auditColumns       = `id, ` + auditInsertColumns
+)
 
 func scanAudit(row interface{ Scan(...any) error }) (AuditEvent, error) {
 	var (
@@ -28,8 +31,11 @@ func scanAudit(row interface{ Scan(...any) error }) (AuditEvent, error) {
 	return e, nil
 }
 
-// AppendAudit appends e to the audit log and returns it with its ID. An empty
-// Detail is stored as NULL and read back as nil.
+// AppendAudit appends e to the audit log and returns it with the ID the
+// database assigned (an identity column on PostgreSQL, an AUTOINCREMENT rowid
+// on SQLite), so callers learn which event their change wrote without
+// reading the log back. An empty Detail is stored as NULL and read back as
+// nil.
 func (s *SQLStore) AppendAudit(ctx context.Context, e AuditEvent) (AuditEvent, error) {
 	if e.Time.IsZero() {
 		e.Time = s.now()
@@ -45,17 +51,11 @@ func (s *SQLStore) AppendAudit(ctx context.Context, e AuditEvent) (AuditEvent, e
 	} else {
 		e.Detail = nil
 	}
-	err := s.InTx(ctx, func(ctx context.Context) error {
-		id, err := s.nextID(ctx, "audit_events")
-		if err != nil {
-			return err
-		}
-		e.ID = id
-		_, err = s.exec(ctx, `INSERT INTO audit_events (`+auditColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			e.ID, toMicros(e.Time), e.OrgID, e.UserID, e.Actor, e.Action, e.Factor,
-			e.CredentialID, e.Result, e.RemoteAddr, detail)
-		return err
-	})
+	// The database numbers the event; an append whose transaction rolls back
+	// may leave a gap in the ids.
+	err := s.queryRow(ctx, `INSERT INTO audit_events (`+auditInsertColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		RETURNING id`, toMicros(e.Time), e.OrgID, e.UserID, e.Actor, e.Action, e.Factor,
+		e.CredentialID, e.Result, e.RemoteAddr, detail).Scan(&e.ID)
 	if err != nil {
 		return AuditEvent{}, wrapErr("append audit", err)
 	}

@@ -4,111 +4,85 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
 	"time"
 )
 
-// Validate reports whether p can be used: at least one allowed failure, a
-// positive base delay and a maximum delay not below it.
-func (p LockoutPolicy) Validate() error {
-	switch {
-	case p.MaxFailures < 1:
-		return fmt.Errorf("lockout policy: MaxFailures %d < 1", p.MaxFailures)
-	case p.BaseDelay <= 0:
-		return fmt.Errorf("lockout policy: BaseDelay %v <= 0", p.BaseDelay)
-	case p.MaxDelay < p.BaseDelay:
-		return fmt.Errorf("lockout policy: MaxDelay %v < BaseDelay %v", p.MaxDelay, p.BaseDelay)
-	}
-	return nil
-}
+// lockoutColumns are the columns of a failure counter after its key.
+const lockoutColumns = `failures, lock_count, locked_until, updated_at`
 
-// LockDelay returns how long the user is locked out after lockCount earlier
-// locks: BaseDelay * 2^lockCount, capped at MaxDelay.
-func (p LockoutPolicy) LockDelay(lockCount int) time.Duration {
-	d := p.BaseDelay
-	for range lockCount {
-		if d >= p.MaxDelay || d > p.MaxDelay/2 {
-			return p.MaxDelay
-		}
-		d *= 2
-	}
-	return min(d, p.MaxDelay)
-}
-
-// ReserveAttempt atomically counts one verification attempt of a user against
-// policy p. The user's counter row is locked for the whole read-modify-write:
-// with SELECT ... FOR UPDATE on PostgreSQL and by the write lock that every
-// SQLite transaction takes at BEGIN IMMEDIATE.
-func (s *SQLStore) ReserveAttempt(ctx context.Context, userID string, now time.Time, p LockoutPolicy) (Attempt, error) {
-	if err := p.Validate(); err != nil {
-		return Attempt{}, fmt.Errorf("store: reserve attempt: %w", err)
+// UpdateLockout atomically reads, changes and stores the failure counter
+// named key. The counter's row is created with zero counts when missing and
+// locked for the whole read-modify-write: with SELECT ... FOR UPDATE on
+// PostgreSQL and by the write lock that every SQLite transaction takes at
+// BEGIN IMMEDIATE. So concurrent updates of one key, from any number of
+// hosts, apply one after another, each seeing the result of the one before.
+//
+// The store holds no policy: fn decides. It is called exactly once with the
+// stored counter and must not call the store. Its result is stored with Key
+// and UpdatedAt set by the store (UpdatedAt = now; a zero now means the
+// current time) and returned as stored.
+func (s *SQLStore) UpdateLockout(ctx context.Context, key string, now time.Time, fn func(Lockout) Lockout) (Lockout, error) {
+	if key == "" {
+		return Lockout{}, errors.New("store: update lockout: empty key")
 	}
 	if now.IsZero() {
 		now = s.now()
 	}
 	now = normTime(now)
-	var a Attempt
+	var next Lockout
 	err := s.InTx(ctx, func(ctx context.Context) error {
-		if _, err := s.exec(ctx, `INSERT INTO lockouts (user_id, failures, lock_count, locked_until, updated_at)
-			VALUES (?, 0, 0, NULL, ?) ON CONFLICT (user_id) DO NOTHING`, userID, toMicros(now)); err != nil {
+		if _, err := s.exec(ctx, `INSERT INTO lockout_counters (counter_key, `+lockoutColumns+`)
+			VALUES (?, 0, 0, NULL, ?) ON CONFLICT (counter_key) DO NOTHING`, key, toMicros(now)); err != nil {
 			return err
 		}
-		var (
-			failures, locks int
-			until           sql.NullInt64
-		)
-		if err := s.queryRow(ctx, `SELECT failures, lock_count, locked_until FROM lockouts WHERE user_id = ?`+
-			s.dialect.forUpdate(), userID).Scan(&failures, &locks, &until); err != nil {
+		current, err := scanLockout(key, s.queryRow(ctx, `SELECT `+lockoutColumns+` FROM lockout_counters
+			WHERE counter_key = ?`+s.dialect.forUpdate(), key))
+		if err != nil {
 			return err
 		}
-		lockedUntil := fromNullMicros(until)
-		if lockedUntil.After(now) {
-			a = Attempt{Allowed: false, Failures: failures, LockedUntil: lockedUntil}
-			return nil
-		}
-		failures++
-		if failures > p.MaxFailures {
-			lockedUntil = normTime(now.Add(p.LockDelay(locks)))
-			locks++
-			failures = 0
-			a = Attempt{Allowed: false, Failures: 0, LockedUntil: lockedUntil}
-		} else {
-			a = Attempt{Allowed: true, Failures: failures}
-		}
-		_, err := s.exec(ctx, `UPDATE lockouts SET failures = ?, lock_count = ?, locked_until = ?, updated_at = ?
-			WHERE user_id = ?`, failures, locks, nullMicros(lockedUntil), toMicros(now), userID)
+		next = fn(current)
+		next.Key, next.UpdatedAt, next.LockedUntil = key, now, normTime(next.LockedUntil)
+		_, err = s.exec(ctx, `UPDATE lockout_counters SET failures = ?, lock_count = ?, locked_until = ?, updated_at = ?
+			WHERE counter_key = ?`, next.Failures, next.LockCount, nullMicros(next.LockedUntil), toMicros(now), key)
 		return err
 	})
 	if err != nil {
-		return Attempt{}, wrapErr("reserve attempt", err)
+		return Lockout{}, wrapErr("update lockout", err)
 	}
-	return a, nil
+	return next, nil
 }
 
-// ResetAttempts clears the failure and lock counters of a user. A lock in
-// force stays in force.
-func (s *SQLStore) ResetAttempts(ctx context.Context, userID string) error {
-	_, err := s.exec(ctx, `UPDATE lockouts SET failures = 0, lock_count = 0, updated_at = ? WHERE user_id = ?`,
-		toMicros(s.now()), userID)
+// ResetAttempts clears the failure and lock counts of the counter named key.
+// A lock in force stays in force; resetting a counter that does not exist
+// does nothing.
+func (s *SQLStore) ResetAttempts(ctx context.Context, key string) error {
+	_, err := s.exec(ctx, `UPDATE lockout_counters SET failures = 0, lock_count = 0, updated_at = ? WHERE counter_key = ?`,
+		toMicros(s.now()), key)
 	return wrapErr("reset attempts", err)
 }
 
-// GetLockout returns the failed-attempt state of a user; a user without
-// recorded attempts has the zero Lockout. LockedUntil may lie in the past: it
-// keeps the end of the last lock.
-func (s *SQLStore) GetLockout(ctx context.Context, userID string) (Lockout, error) {
-	l := Lockout{UserID: userID}
+// GetLockout returns the failure counter named key; a counter never updated
+// is the zero Lockout with Key set. LockedUntil may lie in the past: it keeps
+// the end of the last lock.
+func (s *SQLStore) GetLockout(ctx context.Context, key string) (Lockout, error) {
+	l, err := scanLockout(key, s.queryRow(ctx, `SELECT `+lockoutColumns+` FROM lockout_counters WHERE counter_key = ?`, key))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Lockout{Key: key}, nil
+	}
+	if err != nil {
+		return Lockout{}, wrapErr("get lockout", err)
+	}
+	return l, nil
+}
+
+func scanLockout(key string, row *sql.Row) (Lockout, error) {
+	l := Lockout{Key: key}
 	var (
 		until   sql.NullInt64
 		updated int64
 	)
-	err := s.queryRow(ctx, `SELECT failures, lock_count, locked_until, updated_at FROM lockouts WHERE user_id = ?`,
-		userID).Scan(&l.Failures, &l.LockCount, &until, &updated)
-	if errors.Is(err, sql.ErrNoRows) {
-		return l, nil
-	}
-	if err != nil {
-		return Lockout{}, wrapErr("get lockout", err)
+	if err := row.Scan(&l.Failures, &l.LockCount, &until, &updated); err != nil {
+		return Lockout{}, err
 	}
 	l.LockedUntil = fromNullMicros(until)
 	l.UpdatedAt = fromMicros(updated)

@@ -372,8 +372,7 @@ func (f *FositeStore) BeginTX(ctx context.Context) (context.Context, error) {
 	if err != nil {
 		return ctx, fmt.Errorf("store: begin transaction: %w", err)
 	}
-	ctx = context.WithValue(ctx, txKey{f.s}, tx)
-	return context.WithValue(ctx, ownedTxKey{f.s}, tx), nil
+	return context.WithValue(f.s.withTx(ctx, tx), ownedTxKey{f.s}, tx), nil
 }
 
 // Commit commits the transaction BeginTX started.

@@ -168,23 +168,9 @@ func openPostgres(ctx context.Context, databaseURL string) (*SQLStore, error) {
 
 // migrate applies the embedded migrations that the database lacks.
 func (s *SQLStore) migrate(ctx context.Context) error {
-	fsys, err := fs.Sub(migrationFiles, "migrations")
+	provider, err := s.migrationProvider(ctx)
 	if err != nil {
-		return fmt.Errorf("store: migrations: %w", err)
-	}
-	opts := []goose.ProviderOption{goose.WithDisableGlobalRegistry(true)}
-	gooseDialect := goose.DialectSQLite3
-	if s.dialect == postgresDialect {
-		gooseDialect = goose.DialectPostgres
-		var schema string
-		if err := s.db.QueryRowContext(ctx, "SELECT COALESCE(current_schema(), '')").Scan(&schema); err != nil {
-			return fmt.Errorf("store: migrations: current schema: %w", err)
-		}
-		opts = append(opts, goose.WithSessionLocker(pgAdvisoryLock{id: migrationLockID(schema)}))
-	}
-	provider, err := goose.NewProvider(gooseDialect, s.db, fsys, opts...)
-	if err != nil {
-		return fmt.Errorf("store: migrations: %w", err)
+		return err
 	}
 	// Several processes may open a new SQLite file at once. SQLite has no
 	// session lock to serialise them, so a migrator that loses the race
@@ -218,6 +204,33 @@ func (s *SQLStore) migrate(ctx context.Context) error {
 	}
 	s.logger.Debug("store: schema up to date", "dialect", s.dialect, "version", version)
 	return nil
+}
+
+// migrationProvider returns the migrations of the store's dialect: the
+// embedded SQL files and the Go migrations whose SQL differs per database.
+func (s *SQLStore) migrationProvider(ctx context.Context) (*goose.Provider, error) {
+	fsys, err := fs.Sub(migrationFiles, "migrations")
+	if err != nil {
+		return nil, fmt.Errorf("store: migrations: %w", err)
+	}
+	opts := []goose.ProviderOption{
+		goose.WithDisableGlobalRegistry(true),
+		goose.WithGoMigrations(auditIDMigration(s.dialect)),
+	}
+	gooseDialect := goose.DialectSQLite3
+	if s.dialect == postgresDialect {
+		gooseDialect = goose.DialectPostgres
+		var schema string
+		if err := s.db.QueryRowContext(ctx, "SELECT COALESCE(current_schema(), '')").Scan(&schema); err != nil {
+			return nil, fmt.Errorf("store: migrations: current schema: %w", err)
+		}
+		opts = append(opts, goose.WithSessionLocker(pgAdvisoryLock{id: migrationLockID(schema)}))
+	}
+	provider, err := goose.NewProvider(gooseDialect, s.db, fsys, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("store: migrations: %w", err)
+	}
+	return provider, nil
 }
 
 // pgAdvisoryLock serialises migrations of one PostgreSQL schema with a

@@ -1,7 +1,8 @@
 // Package store persists the state of the Factorgate MFA host: organisations,
 // users, enrolled and pending second-factor credentials, outstanding
-// challenges, failed-attempt counters with lockout, audit events and personal
-// API tokens.
+// challenges, failed-attempt counters, audit events and personal API tokens.
+// It offers atomic operations only; policy (when a counter locks, how long a
+// code lives) belongs to its callers.
 //
 // All persistence goes through the [Store] interface. [SQLStore] implements it
 // on top of database/sql for two databases built from one set of embedded
@@ -23,8 +24,9 @@
 //     NULL and read back as the zero time.
 //   - Byte fields (sealed credential and challenge state, token hashes) are
 //     opaque to the store; it never inspects them.
-//   - Numeric ids (organisations, audit events) are assigned by the store
-//     from a counter table, not by database-specific auto-increment columns.
+//   - Audit event ids are assigned by the database (an identity column on
+//     PostgreSQL, an AUTOINCREMENT rowid on SQLite) and returned by the
+//     append; organisation ids come from a counter table.
 //   - Errors are wrapped with the operation that failed; callers test them with
 //     errors.Is against [ErrNotFound], [ErrConflict] and [ErrAlreadyExists].
 //   - [SQLStore.InTx] runs a function in one transaction carried by the
@@ -129,38 +131,22 @@ type Challenge struct {
 	ExpiresAt    time.Time // zero: never expires
 }
 
-// LockoutPolicy configures [Store.ReserveAttempt]. After MaxFailures failed
-// attempts the next attempt locks the user for BaseDelay doubled once per
-// earlier lock since the last reset, capped at MaxDelay.
-type LockoutPolicy struct {
-	MaxFailures int
-	BaseDelay   time.Duration
-	MaxDelay    time.Duration
-}
-
-// Attempt is the outcome of [Store.ReserveAttempt].
-type Attempt struct {
-	// Allowed reports whether the caller may check the submitted code.
-	Allowed bool
-	// Failures is the number of attempts counted since the last reset or
-	// lock, including this one when it was allowed.
-	Failures int
-	// LockedUntil is set when the user is locked out.
-	LockedUntil time.Time
-}
-
-// Lockout is the stored failed-attempt state of a user. A user that never
-// failed has the zero Lockout (with UserID set).
+// Lockout is the stored state of one failure counter. Key is opaque to the
+// store: the MFA lifecycle counts second-factor attempts under a user id, and
+// other callers may keep counters under keys of their own (a user name with a
+// client address, say). A counter that was never updated is the zero Lockout
+// with Key set. The store only reads and writes counters atomically; when
+// they lock and for how long is the caller's policy.
 type Lockout struct {
-	UserID      string
+	Key         string
 	Failures    int
 	LockCount   int
 	LockedUntil time.Time // zero: never locked
 	UpdatedAt   time.Time
 }
 
-// AuditEvent is one entry of the audit log. ID is assigned by the store and
-// increases with every append.
+// AuditEvent is one entry of the audit log. ID is assigned by the database
+// and increases with every append (ids of rolled-back appends are skipped).
 type AuditEvent struct {
 	ID           int64
 	Time         time.Time
@@ -280,23 +266,21 @@ type Store interface {
 	// now and returns how many were deleted.
 	DeleteExpiredChallenges(ctx context.Context, now time.Time) (int64, error)
 
-	// ReserveAttempt atomically counts one verification attempt of a user
-	// against policy p; callers reserve before comparing a code and call
-	// ResetAttempts after a success. While the user is locked nothing is
-	// counted and the attempt is refused. Otherwise the failure counter is
-	// incremented; when it exceeds p.MaxFailures the attempt is refused, the
-	// user is locked until now + min(p.BaseDelay*2^locks, p.MaxDelay) and the
-	// counter restarts at zero. A zero now means the current time.
-	// ErrNotFound when the user does not exist.
-	ReserveAttempt(ctx context.Context, userID string, now time.Time, p LockoutPolicy) (Attempt, error)
-	// ResetAttempts clears the failure and lock counters of a user after a
-	// successful verification. It does not lift a lock that is in force.
-	ResetAttempts(ctx context.Context, userID string) error
-	// GetLockout returns the failed-attempt state of a user.
-	GetLockout(ctx context.Context, userID string) (Lockout, error)
+	// UpdateLockout atomically reads the failure counter named key (creating
+	// it with zero counts when missing), passes it to fn and stores and
+	// returns what fn returns, with Key and UpdatedAt (now; the current time
+	// when zero) set by the store. The counter stays locked against
+	// concurrent updates, from this host or any other, until the change is
+	// stored. fn is called once and must not call the store.
+	UpdateLockout(ctx context.Context, key string, now time.Time, fn func(Lockout) Lockout) (Lockout, error)
+	// ResetAttempts clears the failure and lock counts of the counter named
+	// key. It does not lift a lock that is in force.
+	ResetAttempts(ctx context.Context, key string) error
+	// GetLockout returns the failure counter named key.
+	GetLockout(ctx context.Context, key string) (Lockout, error)
 
-	// AppendAudit appends e to the audit log and returns it with its ID. A
-	// zero Time is set to the current time.
+	// AppendAudit appends e to the audit log and returns it with the ID the
+	// database assigned. A zero Time is set to the current time.
 	AppendAudit(ctx context.Context, e AuditEvent) (AuditEvent, error)
 	// ListAudit returns up to limit events of a user (of every user when
 	// userID is empty), newest first. A limit <= 0 selects DefaultPageSize.

@@ -5,7 +5,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"reflect"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -39,6 +41,7 @@ func storeTests() []storeTest {
 		{"LockoutSurvivesReopen", testLockoutSurvivesReopen},
 		{"MigrationsIdempotent", testMigrationsIdempotent},
 		{"MigrationsConcurrentOpen", testMigrationsConcurrentOpen},
+		{"MigrationsKeepCountersAndAuditIDs", testMigrationsKeepCountersAndAuditIDs},
 		{"Audit", testAudit},
 		{"APITokens", testAPITokens},
 	}
@@ -681,7 +684,13 @@ func testInTx(t *testing.T, e *testEnv) {
 	}
 
 	// Commit.
+	if InTransaction(ctx) {
+		t.Fatal("a plain context is marked as in a transaction")
+	}
 	noErr(t, s.InTx(ctx, func(ctx context.Context) error {
+		if !InTransaction(ctx) {
+			t.Error("the transaction's context is not marked")
+		}
 		if _, err := s.CreateUser(ctx, user("a")); err != nil {
 			return err
 		}
@@ -739,7 +748,7 @@ func testInTx(t *testing.T, e *testEnv) {
 		}); err != nil {
 			return err
 		}
-		if _, err := s.ReserveAttempt(ctx, "a", t0, LockoutPolicy{MaxFailures: 3, BaseDelay: time.Minute, MaxDelay: time.Hour}); err != nil {
+		if _, err := s.UpdateLockout(ctx, "a", t0, addFailure); err != nil {
 			return err
 		}
 		if _, err := s.AppendAudit(ctx, AuditEvent{UserID: "d", Action: "nested"}); err != nil {
@@ -784,14 +793,26 @@ func testInTx(t *testing.T, e *testEnv) {
 		t.Fatal("user of failed transaction exists")
 	}
 
-	// The transaction of one store is not joined by another store.
+	// The transaction of one store is not joined by another store, but the
+	// context says a transaction is open all the same.
 	other := openStore(t, e.url)
 	noErr(t, s.InTx(ctx, func(txCtx context.Context) error {
 		if _, ok := other.txFrom(txCtx); ok {
 			t.Error("another store joined the transaction")
 		}
+		if !InTransaction(txCtx) {
+			t.Error("a transaction of another store is not seen")
+		}
 		return nil
 	}))
+
+	// fosite's transactions are marked too.
+	txCtx, err := s.Fosite().BeginTX(ctx)
+	noErr(t, err)
+	if !InTransaction(txCtx) {
+		t.Error("a transaction fosite began is not marked")
+	}
+	noErr(t, s.Fosite().Rollback(txCtx))
 }
 
 func mustPendingTx(t *testing.T, ctx context.Context, s *SQLStore, id, userID string) {
@@ -801,167 +822,136 @@ func mustPendingTx(t *testing.T, ctx context.Context, s *SQLStore, id, userID st
 	}
 }
 
+// addFailure is the simplest counter change: one more failure.
+func addFailure(l Lockout) Lockout {
+	l.Failures++
+	return l
+}
+
 func testLockout(t *testing.T, e *testEnv) {
 	ctx := context.Background()
 	s := e.s
 	mustUser(t, s, "u1")
-	p := LockoutPolicy{MaxFailures: 3, BaseDelay: time.Minute, MaxDelay: 3 * time.Minute}
+	later := t0.Add(time.Hour).Add(1500 * time.Nanosecond)
 
+	type step struct {
+		name string
+		key  string
+		now  time.Time
+		fn   func(Lockout) Lockout
+		// seen is the counter fn is given; want what the update returns.
+		seen, want Lockout
+	}
+	for _, st := range []step{
+		{name: "first update of a user's counter starts from zero", key: "u1", now: t0, fn: addFailure,
+			seen: Lockout{Key: "u1", UpdatedAt: t0}, want: Lockout{Key: "u1", Failures: 1, UpdatedAt: t0}},
+		{name: "the next update sees the stored counter", key: "u1", now: t0.Add(time.Second), fn: addFailure,
+			seen: Lockout{Key: "u1", Failures: 1, UpdatedAt: t0},
+			want: Lockout{Key: "u1", Failures: 2, UpdatedAt: t0.Add(time.Second)}},
+		{name: "fn decides everything but the key and the time, which are normalised", key: "u1", now: later,
+			fn: func(l Lockout) Lockout {
+				return Lockout{Key: "ignored", Failures: 0, LockCount: l.Failures + 5, LockedUntil: later.Add(time.Minute), UpdatedAt: t0}
+			},
+			seen: Lockout{Key: "u1", Failures: 2, UpdatedAt: t0.Add(time.Second)},
+			want: Lockout{Key: "u1", LockCount: 7, LockedUntil: normTime(later.Add(time.Minute)), UpdatedAt: normTime(later)}},
+		{name: "a key that names no user is a counter of its own", key: "password:alice|192.0.2.7", now: t0, fn: addFailure,
+			seen: Lockout{Key: "password:alice|192.0.2.7", UpdatedAt: t0},
+			want: Lockout{Key: "password:alice|192.0.2.7", Failures: 1, UpdatedAt: t0}},
+	} {
+		calls := 0
+		got, err := s.UpdateLockout(ctx, st.key, st.now, func(l Lockout) Lockout {
+			calls++
+			if l != st.seen {
+				t.Errorf("%s: fn got %+v, want %+v", st.name, l, st.seen)
+			}
+			return st.fn(l)
+		})
+		noErr(t, err)
+		if calls != 1 || got != st.want {
+			t.Fatalf("%s: UpdateLockout = %+v after %d calls of fn, want %+v after one", st.name, got, calls, st.want)
+		}
+		if stored, err := s.GetLockout(ctx, st.key); err != nil || stored != st.want {
+			t.Fatalf("%s: GetLockout = %+v, %v; want %+v", st.name, stored, err, st.want)
+		}
+	}
+
+	// ResetAttempts clears the counts, not a lock in force; resetting a
+	// counter that does not exist does nothing.
+	noErr(t, s.ResetAttempts(ctx, "u1"))
 	l, err := s.GetLockout(ctx, "u1")
 	noErr(t, err)
-	if l != (Lockout{UserID: "u1"}) {
-		t.Fatalf("initial lockout %+v", l)
+	if l.Failures != 0 || l.LockCount != 0 || !l.LockedUntil.Equal(normTime(later.Add(time.Minute))) {
+		t.Fatalf("after reset: %+v", l)
 	}
-
-	now := t0
-	lockRound := func(wantDelay time.Duration) {
-		t.Helper()
-		for i := 1; i <= p.MaxFailures; i++ {
-			a, err := s.ReserveAttempt(ctx, "u1", now, p)
-			noErr(t, err)
-			if !a.Allowed || a.Failures != i || !a.LockedUntil.IsZero() {
-				t.Fatalf("attempt %d: %+v", i, a)
-			}
-		}
-		a, err := s.ReserveAttempt(ctx, "u1", now, p)
-		noErr(t, err)
-		if a.Allowed || !a.LockedUntil.Equal(now.Add(wantDelay)) {
-			t.Fatalf("locking attempt: %+v, want locked until %v", a, now.Add(wantDelay))
-		}
-		// While locked nothing is counted.
-		for range 3 {
-			b, err := s.ReserveAttempt(ctx, "u1", now.Add(wantDelay-time.Microsecond), p)
-			noErr(t, err)
-			if b.Allowed || !b.LockedUntil.Equal(a.LockedUntil) || b.Failures != 0 {
-				t.Fatalf("attempt while locked: %+v", b)
-			}
-		}
-		now = a.LockedUntil
-	}
-	lockRound(time.Minute)
-	lockRound(2 * time.Minute)
-	lockRound(3 * time.Minute) // capped at MaxDelay
-	lockRound(3 * time.Minute)
-	l, err = s.GetLockout(ctx, "u1")
-	noErr(t, err)
-	if l.LockCount != 4 || l.Failures != 0 || !l.LockedUntil.Equal(now) {
-		t.Fatalf("lockout after four locks: %+v", l)
-	}
-
-	// ResetAttempts clears the counters but not the lock in force.
-	lockedUntil := now
-	now = now.Add(-time.Second)
-	noErr(t, s.ResetAttempts(ctx, "u1"))
-	a, err := s.ReserveAttempt(ctx, "u1", now, p)
-	noErr(t, err)
-	if a.Allowed || !a.LockedUntil.Equal(lockedUntil) {
-		t.Fatalf("attempt after reset while locked: %+v", a)
-	}
-	now = lockedUntil
-	lockRound(time.Minute) // back-off starts over
-	noErr(t, s.ResetAttempts(ctx, "u1"))
-	now = now.Add(time.Minute)
-	a, err = s.ReserveAttempt(ctx, "u1", now, p)
-	noErr(t, err)
-	noErr(t, s.ResetAttempts(ctx, "u1"))
-	l, err = s.GetLockout(ctx, "u1")
-	noErr(t, err)
-	if !a.Allowed || l.Failures != 0 || l.LockCount != 0 {
-		t.Fatalf("after success and reset: %+v, %+v", a, l)
-	}
-
-	// Unknown users and bad policies are errors; resetting nobody is not.
-	_, err = s.ReserveAttempt(ctx, "ghost", now, p)
-	wantErr(t, err, ErrNotFound)
 	noErr(t, s.ResetAttempts(ctx, "ghost"))
-	for _, bad := range []LockoutPolicy{
-		{MaxFailures: 0, BaseDelay: time.Second, MaxDelay: time.Second},
-		{MaxFailures: 1, BaseDelay: 0, MaxDelay: time.Second},
-		{MaxFailures: 1, BaseDelay: time.Minute, MaxDelay: time.Second},
-	} {
-		if _, err := s.ReserveAttempt(ctx, "u1", now, bad); err == nil {
-			t.Fatalf("ReserveAttempt with policy %+v succeeded", bad)
-		}
+	if l, err := s.GetLockout(ctx, "ghost"); err != nil || l != (Lockout{Key: "ghost"}) {
+		t.Fatalf("counter never updated: %+v, %v", l, err)
+	}
+	if _, err := s.UpdateLockout(ctx, "", t0, addFailure); err == nil {
+		t.Fatal("UpdateLockout with an empty key succeeded")
 	}
 }
 
-// reserveConcurrently makes n concurrent reservations for userID through the
-// given stores in turn and returns how many were allowed.
-func reserveConcurrently(t *testing.T, stores []*SQLStore, userID string, n int, now time.Time, p LockoutPolicy) int {
+// updateConcurrently runs n concurrent updates that each add one failure to
+// key, through the given stores in turn, and returns the failure counts the
+// updates saw.
+func updateConcurrently(t *testing.T, stores []*SQLStore, key string, n int) []int {
 	t.Helper()
 	var (
-		allowed atomic.Int32
-		wg      sync.WaitGroup
-		start   = make(chan struct{})
+		mu    sync.Mutex
+		seen  []int
+		wg    sync.WaitGroup
+		start = make(chan struct{})
 	)
 	for i := range n {
 		wg.Go(func() {
 			<-start
-			a, err := stores[i%len(stores)].ReserveAttempt(context.Background(), userID, now, p)
+			_, err := stores[i%len(stores)].UpdateLockout(context.Background(), key, t0, func(l Lockout) Lockout {
+				mu.Lock()
+				seen = append(seen, l.Failures)
+				mu.Unlock()
+				return addFailure(l)
+			})
 			if err != nil {
-				t.Errorf("ReserveAttempt: %v", err)
-				return
-			}
-			if a.Allowed {
-				allowed.Add(1)
+				t.Errorf("UpdateLockout: %v", err)
 			}
 		})
 	}
 	close(start)
 	wg.Wait()
-	return int(allowed.Load())
+	return seen
 }
 
+// Concurrent updates from two hosts apply one after another: none is lost
+// and each sees the result of the one before.
 func testLockoutConcurrent(t *testing.T, e *testEnv) {
-	ctx := context.Background()
-	mustUser(t, e.s, "u1")
-	// Two stores on one database behave like two hosts.
 	stores := []*SQLStore{e.s, openStore(t, e.url)}
-	p := LockoutPolicy{MaxFailures: 5, BaseDelay: time.Minute, MaxDelay: time.Hour}
-
-	if got := reserveConcurrently(t, stores, "u1", 100, t0, p); got != 5 {
-		t.Fatalf("%d of 100 concurrent attempts allowed, want 5", got)
+	const n = 100
+	seen := updateConcurrently(t, stores, "password:bob|198.51.100.4", n)
+	slices.Sort(seen)
+	for i, v := range seen {
+		if v != i {
+			t.Fatalf("updates saw failure counts %v, want each of 0..%d once", seen, n-1)
+		}
 	}
-	l, err := e.s.GetLockout(ctx, "u1")
+	l, err := e.s.GetLockout(context.Background(), "password:bob|198.51.100.4")
 	noErr(t, err)
-	if l.LockCount != 1 || l.Failures != 0 || !l.LockedUntil.Equal(t0.Add(time.Minute)) {
-		t.Fatalf("lockout after first burst: %+v", l)
-	}
-
-	// Once the lock expires the next burst locks for twice as long.
-	t1 := l.LockedUntil
-	if got := reserveConcurrently(t, stores, "u1", 100, t1, p); got != 5 {
-		t.Fatalf("%d of 100 concurrent attempts allowed after the lock, want 5", got)
-	}
-	l, err = e.s.GetLockout(ctx, "u1")
-	noErr(t, err)
-	if l.LockCount != 2 || !l.LockedUntil.Equal(t1.Add(2*time.Minute)) {
-		t.Fatalf("lockout after second burst: %+v", l)
-	}
-
-	noErr(t, e.s.ResetAttempts(ctx, "u1"))
-	l, err = e.s.GetLockout(ctx, "u1")
-	noErr(t, err)
-	if l.LockCount != 0 || l.Failures != 0 || !l.LockedUntil.Equal(t1.Add(2*time.Minute)) {
-		t.Fatalf("lockout after reset: %+v", l)
+	if l.Failures != n {
+		t.Fatalf("after %d concurrent updates: %+v", n, l)
 	}
 }
 
 func testLockoutSurvivesReopen(t *testing.T, e *testEnv) {
 	ctx := context.Background()
-	mustUser(t, e.s, "u1")
-	p := LockoutPolicy{MaxFailures: 2, BaseDelay: time.Hour, MaxDelay: time.Hour}
-	for range 3 {
-		_, err := e.s.ReserveAttempt(ctx, "u1", t0, p)
-		noErr(t, err)
-	}
+	want, err := e.s.UpdateLockout(ctx, "u1", t0, func(l Lockout) Lockout {
+		return Lockout{Failures: 2, LockCount: 1, LockedUntil: t0.Add(time.Hour)}
+	})
+	noErr(t, err)
 	noErr(t, e.s.Close())
 
 	s := openStore(t, e.url)
-	a, err := s.ReserveAttempt(ctx, "u1", t0.Add(time.Minute), p)
-	noErr(t, err)
-	if a.Allowed || !a.LockedUntil.Equal(t0.Add(time.Hour)) {
-		t.Fatalf("attempt after reopen: %+v, want locked until %v", a, t0.Add(time.Hour))
+	if got, err := s.GetLockout(ctx, "u1"); err != nil || got != want {
+		t.Fatalf("after reopen: %+v, %v; want %+v", got, err, want)
 	}
 }
 
@@ -1083,6 +1073,91 @@ func testAudit(t *testing.T, e *testEnv) {
 	if len(seen) != 20 {
 		t.Fatalf("%d concurrent audit events stored, want 20", len(seen))
 	}
+}
+
+// The migrations that key lockout counters by an opaque string and let the
+// database number audit events keep every row, and so does migrating down.
+func testMigrationsKeepCountersAndAuditIDs(t *testing.T, e *testEnv) {
+	ctx := context.Background()
+	u := e.newURL(t)
+	raw := openUnmigrated(t, u)
+	provider, err := raw.migrationProvider(ctx)
+	noErr(t, err)
+	_, err = provider.UpTo(ctx, 4)
+	noErr(t, err)
+	for _, q := range []string{
+		`INSERT INTO orgs (id, name, created_at) VALUES (1, 'default', 0)`,
+		`INSERT INTO users (id, org_id, name, created_at, updated_at) VALUES ('u1', 1, 'alice', 0, 0)`,
+		`INSERT INTO lockouts (user_id, failures, lock_count, locked_until, updated_at) VALUES ('u1', 2, 1, 5000000, 4000000)`,
+		`INSERT INTO audit_events (id, occurred_at, user_id, action, result) VALUES (41, 1000000, 'u1', 'verify', 'ok')`,
+		`INSERT INTO audit_events (id, occurred_at, user_id, action, result) VALUES (42, 2000000, 'u1', 'verify', 'invalid')`,
+		`INSERT INTO id_sequences (name, last_value) VALUES ('audit_events', 42), ('orgs', 1)`,
+	} {
+		_, err := raw.exec(ctx, q)
+		noErr(t, err)
+	}
+
+	s := openStore(t, u)
+	wantCounter := Lockout{Key: "u1", Failures: 2, LockCount: 1, LockedUntil: fromMicros(5000000), UpdatedAt: fromMicros(4000000)}
+	if l, err := s.GetLockout(ctx, "u1"); err != nil || l != wantCounter {
+		t.Fatalf("counter after the migrations: %+v, %v; want %+v", l, err, wantCounter)
+	}
+	ev, err := s.AppendAudit(ctx, AuditEvent{UserID: "u1", Action: "verify", Result: "ok"})
+	noErr(t, err)
+	if ev.ID != 43 {
+		t.Fatalf("first id the database assigned: %d, want 43 (after the highest kept)", ev.ID)
+	}
+	auditIDs := func() []int64 {
+		t.Helper()
+		list, err := s.ListAudit(ctx, "u1", 10)
+		noErr(t, err)
+		var ids []int64
+		for _, e := range list {
+			ids = append(ids, e.ID)
+		}
+		return ids
+	}
+	if ids := auditIDs(); !reflect.DeepEqual(ids, []int64{43, 42, 41}) {
+		t.Fatalf("audit ids after the migrations: %v", ids)
+	}
+	var sequences int
+	noErr(t, s.queryRow(ctx, `SELECT COUNT(*) FROM id_sequences WHERE name = 'audit_events'`).Scan(&sequences))
+	if sequences != 0 {
+		t.Fatal("the audit_events counter row outlived the migration")
+	}
+	// A counter that names no user is kept by its own key only.
+	_, err = s.UpdateLockout(ctx, "password:bob|192.0.2.1", t0, addFailure)
+	noErr(t, err)
+
+	_, err = provider.DownTo(ctx, 4)
+	noErr(t, err)
+	var failures int
+	var last int64
+	noErr(t, raw.queryRow(ctx, `SELECT failures FROM lockouts WHERE user_id = 'u1'`).Scan(&failures))
+	noErr(t, raw.queryRow(ctx, `SELECT last_value FROM id_sequences WHERE name = 'audit_events'`).Scan(&last))
+	if failures != 2 || last != 43 {
+		t.Fatalf("after migrating down: u1 has %d failures, the audit counter is at %d; want 2 and 43", failures, last)
+	}
+	_, err = provider.Up(ctx)
+	noErr(t, err)
+	if ids := auditIDs(); !reflect.DeepEqual(ids, []int64{43, 42, 41}) {
+		t.Fatalf("audit ids after migrating down and up again: %v", ids)
+	}
+}
+
+// openUnmigrated connects to databaseURL without applying migrations.
+func openUnmigrated(t *testing.T, databaseURL string) *SQLStore {
+	t.Helper()
+	ctx := context.Background()
+	open := openSQLite
+	if isPostgresURL(databaseURL) {
+		open = openPostgres
+	}
+	s, err := open(ctx, databaseURL)
+	noErr(t, err)
+	s.logger = slog.New(slog.DiscardHandler)
+	t.Cleanup(func() { _ = s.Close() })
+	return s
 }
 
 func testAPITokens(t *testing.T, e *testEnv) {

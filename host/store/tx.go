@@ -11,6 +11,23 @@ import (
 // another.
 type txKey struct{ s *SQLStore }
 
+// openTxKey marks a context that carries an open transaction of any store.
+type openTxKey struct{}
+
+// withTx returns ctx carrying tx as the open transaction of s.
+func (s *SQLStore) withTx(ctx context.Context, tx *sql.Tx) context.Context {
+	return context.WithValue(context.WithValue(ctx, txKey{s}, tx), openTxKey{}, true)
+}
+
+// InTransaction reports whether ctx carries an open transaction of a store
+// (from InTx or FositeStore.BeginTX), so that work which must never run
+// while a transaction holds its locks, such as a call to a factor plugin
+// that may take seconds, can refuse.
+func InTransaction(ctx context.Context) bool {
+	open, _ := ctx.Value(openTxKey{}).(bool)
+	return open
+}
+
 // querier is the part of *sql.DB and *sql.Tx used by the store.
 type querier interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
@@ -76,7 +93,7 @@ func (s *SQLStore) InTx(ctx context.Context, fn func(ctx context.Context) error)
 			_ = tx.Rollback()
 		}
 	}()
-	if err := fn(context.WithValue(ctx, txKey{s}, tx)); err != nil {
+	if err := fn(s.withTx(ctx, tx)); err != nil {
 		return err
 	}
 	done = true

@@ -5,7 +5,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 )
 
 func TestRebind(t *testing.T) {
@@ -16,19 +15,6 @@ func TestRebind(t *testing.T) {
 	want := `SELECT a FROM t WHERE b = $1 AND c = '?' AND d IN ($2, $3)`
 	if got := postgresDialect.rebind(q); got != want {
 		t.Fatalf("postgres rebind = %s, want %s", got, want)
-	}
-}
-
-func TestLockDelay(t *testing.T) {
-	p := LockoutPolicy{MaxFailures: 1, BaseDelay: time.Second, MaxDelay: time.Minute}
-	for locks, want := range []time.Duration{1, 2, 4, 8, 16, 32, 60, 60} {
-		if got := p.LockDelay(locks); got != want*time.Second {
-			t.Errorf("LockDelay(%d) = %v, want %v", locks, got, want*time.Second)
-		}
-	}
-	huge := LockoutPolicy{MaxFailures: 1, BaseDelay: time.Second, MaxDelay: 1<<63 - 1}
-	if got := huge.LockDelay(1000); got != huge.MaxDelay {
-		t.Errorf("LockDelay(1000) = %v, want the cap", got)
 	}
 }
 

@@ -133,7 +133,7 @@ func accountingBuildPlugins(t *testing.T) map[string]plugins.Binary {
 	return bins
 }
 
-func newAccountingEnv(t *testing.T, bins map[string]plugins.Binary, databaseURL string, lockout store.LockoutPolicy) *accountingEnv {
+func newAccountingEnv(t *testing.T, bins map[string]plugins.Binary, databaseURL string, lockout mfa.LockoutPolicy) *accountingEnv {
 	t.Helper()
 	ctx := context.Background()
 	e := &accountingEnv{t: t, clock: &accountingClock{now: time.Date(2031, 5, 6, 7, 8, 0, 0, time.UTC)}, sms: &accountingSMSRecorder{}}
@@ -309,7 +309,7 @@ func TestAccountingFlow(t *testing.T) {
 	bins := accountingBuildPlugins(t)
 	testdb.Each(t, func(t *testing.T, newURL func(testing.TB) string) {
 		env := func(t *testing.T) *accountingEnv {
-			return newAccountingEnv(t, bins, newURL(t), store.LockoutPolicy{})
+			return newAccountingEnv(t, bins, newURL(t), mfa.LockoutPolicy{})
 		}
 		t.Run("json", func(t *testing.T) {
 			e := env(t)
@@ -361,7 +361,7 @@ func TestAccountingFlow(t *testing.T) {
 		})
 		t.Run("attempts spent", func(t *testing.T) {
 			// The lockout stays out of the way of the factor's own limit.
-			e := newAccountingEnv(t, bins, newURL(t), store.LockoutPolicy{MaxFailures: 10})
+			e := newAccountingEnv(t, bins, newURL(t), mfa.LockoutPolicy{MaxFailures: 10})
 			id := e.optIn(e.alice, "0499999999").providerUserID(t)
 			code := e.sms.lastCode(t, "+61499999999")
 			wrong := accountingWrongCode(t, code)
@@ -414,7 +414,7 @@ func TestAccountingFlow(t *testing.T) {
 			e.verify(e.alice, id, code).wantMessage(t, http.StatusBadRequest, accountingMessage(t, mfa.ErrNoEnrollment))
 		})
 		t.Run("locked", func(t *testing.T) {
-			e := newAccountingEnv(t, bins, newURL(t), store.LockoutPolicy{MaxFailures: 2, BaseDelay: 90 * time.Second})
+			e := newAccountingEnv(t, bins, newURL(t), mfa.LockoutPolicy{MaxFailures: 2, BaseDelay: 90 * time.Second})
 			id := e.optIn(e.alice, "0499999999").providerUserID(t)
 			code := e.sms.lastCode(t, "+61499999999")
 			wrong := accountingWrongCode(t, code)
@@ -521,8 +521,8 @@ func (f *accountingFakeMFA) ConfirmEnrollment(_ context.Context, _ mfa.Meta, req
 	return mfa.Confirmed{Credential: mfa.CredentialInfo{ID: req.EnrollmentID, Status: store.CredentialActive}}, nil
 }
 
-func (f *accountingFakeMFA) CancelEnrollment(context.Context, mfa.Meta, string, string) error {
-	return &mfa.Error{Kind: mfa.ErrUnsupported}
+func (f *accountingFakeMFA) CancelEnrollment(context.Context, mfa.Meta, string, string) (mfa.Removed, error) {
+	return mfa.Removed{}, &mfa.Error{Kind: mfa.ErrUnsupported}
 }
 
 func (f *accountingFakeMFA) PendingEnrollment(_ context.Context, userID, factor string) (mfa.CredentialInfo, error) {
@@ -545,8 +545,8 @@ func (f *accountingFakeMFA) ListCredentials(context.Context, string) ([]mfa.Cred
 	return nil, nil
 }
 
-func (f *accountingFakeMFA) RemoveCredential(context.Context, mfa.Meta, string, string) error {
-	return &mfa.Error{Kind: mfa.ErrNotFound}
+func (f *accountingFakeMFA) RemoveCredential(context.Context, mfa.Meta, string, string) (mfa.Removed, error) {
+	return mfa.Removed{}, &mfa.Error{Kind: mfa.ErrNotFound}
 }
 
 // accountingFakeTokens knows one token, of user "u1" in organisation 7.

@@ -14,8 +14,8 @@ import (
 	"github.com/factorgate/factorgate/host/dialects"
 	"github.com/factorgate/factorgate/host/internal/testdb"
 	"github.com/factorgate/factorgate/host/internal/testsignin"
+	"github.com/factorgate/factorgate/host/mfa"
 	"github.com/factorgate/factorgate/host/oauth"
-	"github.com/factorgate/factorgate/host/store"
 )
 
 // signInRegister serves the dialect on a sign-in test host.
@@ -28,7 +28,7 @@ func signInRegister(mux *http.ServeMux, d dialects.Deps, _ *auth.APIKeys) {
 func TestSignIn(t *testing.T) {
 	bins := accountingBuildPlugins(t)
 	testdb.Each(t, func(t *testing.T, newURL func(testing.TB) string) {
-		testAccountingSignIn(t, testsignin.New(t, newURL(t), testsignin.PluginFactors(bins), store.LockoutPolicy{}, 0, signInRegister))
+		testAccountingSignIn(t, testsignin.New(t, newURL(t), testsignin.PluginFactors(bins), mfa.LockoutPolicy{}, 0, signInRegister))
 	})
 }
 
@@ -139,7 +139,7 @@ func testAccountingSignIn(t *testing.T, e *testsignin.Env) {
 // dialect's error shape on any input, 413 past the body limit.
 func FuzzSignIn(f *testing.F) {
 	const limit = 1 << 10
-	e := testsignin.New(f, filepath.Join(f.TempDir(), "fuzz.db"), testsignin.InProcessFactors, store.LockoutPolicy{}, limit, signInRegister)
+	e := testsignin.New(f, filepath.Join(f.TempDir(), "fuzz.db"), testsignin.InProcessFactors, mfa.LockoutPolicy{}, limit, signInRegister)
 	e.User("alice")
 	e.FuzzSignIn(f, limit, []string{tokenPath, token2FAPath}, "",
 		testsignin.FuzzSeed{Path: 0, ContentType: "application/json", Body: `{"grant_type":"password","username":"alice","password":"wrong","verification_code":null}`},

@@ -197,7 +197,7 @@ func (s *scanner) disable(ctx context.Context, w http.ResponseWriter, r *http.Re
 	if err != nil {
 		return err
 	}
-	if err := s.d.MFA.RemoveCredential(ctx, c.meta, c.principal.User.ID, v.Credential.ID); err != nil {
+	if _, err := s.d.MFA.RemoveCredential(ctx, c.meta, c.principal.User.ID, v.Credential.ID); err != nil {
 		return err
 	}
 	s.write(w, r, http.StatusOK, successBody{Status: "disabled", Method: c.method})

@@ -14,8 +14,8 @@ import (
 	"github.com/factorgate/factorgate/host/internal/testdb"
 	"github.com/factorgate/factorgate/host/internal/testplugins"
 	"github.com/factorgate/factorgate/host/internal/testsignin"
+	"github.com/factorgate/factorgate/host/mfa"
 	"github.com/factorgate/factorgate/host/oauth"
-	"github.com/factorgate/factorgate/host/store"
 )
 
 // signInRegister serves the dialect on a sign-in test host.
@@ -39,9 +39,9 @@ func TestSignIn(t *testing.T) {
 			{"scanner lockout", testScannerSignInLockout},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
-				lockout := store.LockoutPolicy{}
+				lockout := mfa.LockoutPolicy{}
 				if strings.Contains(tc.name, "lockout") {
-					lockout = store.LockoutPolicy{MaxFailures: 3, BaseDelay: time.Minute, MaxDelay: time.Hour}
+					lockout = mfa.LockoutPolicy{MaxFailures: 3, BaseDelay: time.Minute, MaxDelay: time.Hour}
 				}
 				tc.run(t, testsignin.New(t, newURL(t), testsignin.PluginFactors(bins), lockout, 0, signInRegister))
 			})
@@ -190,7 +190,7 @@ func testScannerSignInLockout(t *testing.T, e *testsignin.Env) {
 // error shape on any input, 413 past the body limit.
 func FuzzSignIn(f *testing.F) {
 	const limit = 1 << 10
-	e := testsignin.New(f, filepath.Join(f.TempDir(), "fuzz.db"), testsignin.InProcessFactors, store.LockoutPolicy{}, limit, signInRegister)
+	e := testsignin.New(f, filepath.Join(f.TempDir(), "fuzz.db"), testsignin.InProcessFactors, mfa.LockoutPolicy{}, limit, signInRegister)
 	e.User("alice")
 	e.FuzzSignIn(f, limit, []string{pathSignIn}, "",
 		testsignin.FuzzSeed{Path: 0, ContentType: "application/json", Body: `{"username":"alice","password":"wrong password"}`},

@@ -188,7 +188,7 @@ func (s *slugBase) cancel(w http.ResponseWriter, r *http.Request, p auth.Princip
 	if err := s.checkNotEnabled(r.Context(), p); err != nil {
 		return err
 	}
-	err := s.d.MFA.CancelEnrollment(r.Context(), s.d.Meta(r, p, via), p.User.ID, s.totp)
+	_, err := s.d.MFA.CancelEnrollment(r.Context(), s.d.Meta(r, p, via), p.User.ID, s.totp)
 	if err != nil && !errors.Is(err, mfa.ErrNoEnrollment) {
 		return fmt.Errorf("slugbase: cancel enrollment: %w", err)
 	}

@@ -14,7 +14,7 @@ import (
 	"github.com/factorgate/factorgate/host/dialects"
 	"github.com/factorgate/factorgate/host/internal/testdb"
 	"github.com/factorgate/factorgate/host/internal/testsignin"
-	"github.com/factorgate/factorgate/host/store"
+	"github.com/factorgate/factorgate/host/mfa"
 )
 
 // signInRegister serves the dialect on a sign-in test host.
@@ -27,7 +27,7 @@ func signInRegister(mux *http.ServeMux, d dialects.Deps, _ *auth.APIKeys) {
 func TestSignIn(t *testing.T) {
 	bins := slugBasePlugins(t)
 	testdb.Each(t, func(t *testing.T, newURL func(testing.TB) string) {
-		testSlugBaseSignIn(t, testsignin.New(t, newURL(t), testsignin.PluginFactors(bins), store.LockoutPolicy{}, 0, signInRegister))
+		testSlugBaseSignIn(t, testsignin.New(t, newURL(t), testsignin.PluginFactors(bins), mfa.LockoutPolicy{}, 0, signInRegister))
 	})
 }
 
@@ -153,7 +153,7 @@ func testSlugBaseSignIn(t *testing.T, e *testsignin.Env) {
 // the dialect's error shape on any input, 413 past the body limit.
 func FuzzSignIn(f *testing.F) {
 	const limit = 1 << 10
-	e := testsignin.New(f, filepath.Join(f.TempDir(), "fuzz.db"), testsignin.InProcessFactors, store.LockoutPolicy{}, limit, signInRegister)
+	e := testsignin.New(f, filepath.Join(f.TempDir(), "fuzz.db"), testsignin.InProcessFactors, mfa.LockoutPolicy{}, limit, signInRegister)
 	e.User("alice")
 	e.FuzzSignIn(f, limit, []string{loginPath, mfaVerifyPath}, MFAPendingCookie,
 		testsignin.FuzzSeed{Path: 0, ContentType: "application/json", Body: `{"email":"alice","password":"wrong"}`},

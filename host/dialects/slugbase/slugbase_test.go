@@ -136,7 +136,7 @@ type slugBaseEnvOptions struct {
 	// backupSettings configure the backup-codes instance (default {}).
 	backupSettings string
 	maxBody        int64
-	lockout        store.LockoutPolicy
+	lockout        mfa.LockoutPolicy
 }
 
 // slugBaseEnv is one host serving the SlugBase dialect over real HTTP, with
@@ -476,7 +476,7 @@ func TestSlugBase(t *testing.T) {
 	})
 	t.Run("routes", func(t *testing.T) { testSlugBaseRoutes(t, bins, sqlite) })
 	t.Run("documented samples", func(t *testing.T) {
-		testSlugBaseSamples(t, newSlugBaseEnv(t, bins, sqlite(t), slugBaseEnvOptions{lockout: store.LockoutPolicy{MaxFailures: 1000}}))
+		testSlugBaseSamples(t, newSlugBaseEnv(t, bins, sqlite(t), slugBaseEnvOptions{lockout: mfa.LockoutPolicy{MaxFailures: 1000}}))
 	})
 }
 
@@ -559,7 +559,7 @@ func testSlugBaseFlow(t *testing.T, e *slugBaseEnv) {
 	}
 	for _, cr := range creds {
 		if cr.Factor == "totp" {
-			if err := e.svc.RemoveCredential(ctx, mfa.Meta{Actor: e.user.ID, Via: "test"}, e.user.ID, cr.ID); err != nil {
+			if _, err := e.svc.RemoveCredential(ctx, mfa.Meta{Actor: e.user.ID, Via: "test"}, e.user.ID, cr.ID); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -662,7 +662,7 @@ func testSlugBaseCookie(t *testing.T, e *slugBaseEnv) {
 // testSlugBaseErrors checks every documented and chosen error over HTTP, in
 // each state it can happen in.
 func testSlugBaseErrors(t *testing.T, bins map[string]plugins.Binary, dbURL func(*testing.T) string) {
-	opts := slugBaseEnvOptions{lockout: store.LockoutPolicy{MaxFailures: 1000}}
+	opts := slugBaseEnvOptions{lockout: mfa.LockoutPolicy{MaxFailures: 1000}}
 	fresh := newSlugBaseEnv(t, bins, dbURL(t), opts)
 	pending := newSlugBaseEnv(t, bins, dbURL(t), opts)
 	pending.begin(slugBaseBearer)

@@ -33,11 +33,11 @@ package zitadel
 // code, ID and text once; gRPC, gRPC-Web and Connect clients get the same
 // code, message and ErrorDetail.
 //
-// details.sequence is the id of the audit event the change committed (the
-// store numbers audit events in increasing order, so a user's sequences only
-// grow), details.changeDate that event's time, details.creationDate the same
-// (as in Zitadel's documented example) and details.resourceOwner the user's
-// organisation id.
+// details.sequence is the id of the audit event the change committed, as the
+// lifecycle returns it with the change (the database numbers audit events in
+// increasing order, so sequences only grow), details.changeDate that event's
+// time, details.creationDate the same (as in Zitadel's documented example)
+// and details.resourceOwner the user's organisation id.
 
 import (
 	"context"
@@ -62,21 +62,11 @@ const (
 	via = "zitadel"
 	// maxRunes is Zitadel's validation limit for user_id and code.
 	maxRunes = 200
-	// auditWindow is how many of the user's newest audit events are
-	// searched for the one a change committed.
-	auditWindow = 16
 	// errorDetailType is the type URL of Zitadel's error detail.
 	errorDetailType = "type.googleapis.com/zitadel.v1.ErrorDetail"
 )
 
-// auditLog reads the audit log (store.Store does): the id of the event
-// a change committed is the change's sequence.
-type auditLog interface {
-	ListAudit(ctx context.Context, userID string, limit int) ([]store.AuditEvent, error)
-}
-
 var (
-	_ auditLog                            = store.Store(nil)
 	_ zitadelpbconnect.UserServiceHandler = (*zitadel)(nil)
 	_ error                               = (*statusError)(nil)
 )
@@ -85,7 +75,6 @@ var (
 type zitadel struct {
 	d      dialects.Deps
 	factor string
-	audit  auditLog
 }
 
 // Register serves Zitadel's user service v2 TOTP methods on mux, over
@@ -94,21 +83,13 @@ type zitadel struct {
 // dialects.RouteZitadelTOTP; nothing is served when the route is absent.
 // Plain-HTTP gRPC clients need the server to accept unencrypted HTTP/2
 // (http.Server.Protocols with UnencryptedHTTP2).
-//
-// d.Users must also read the audit log, as store.Store does, because every
-// response reports the audit event its change committed; Register
-// panics otherwise, as ServeMux.Handle does for a conflicting pattern.
 func Register(mux *http.ServeMux, d dialects.Deps) {
 	d = d.WithDefaults()
 	factor, ok := d.Factor(dialects.RouteZitadelTOTP)
 	if !ok {
 		return
 	}
-	audit, ok := d.Users.(auditLog)
-	if !ok {
-		panic("zitadel.Register: the Zitadel dialect needs Deps.Users to read the audit log (pass the store)")
-	}
-	z := &zitadel{d: d, factor: factor, audit: audit}
+	z := &zitadel{d: d, factor: factor}
 	mux.HandleFunc("POST /v2/users/{userId}/totp", z.serveRegister)
 	mux.HandleFunc("POST /v2/users/{userId}/totp/verify", z.serveVerify)
 	mux.HandleFunc("DELETE /v2/users/{userId}/totp", z.serveRemove)
@@ -132,11 +113,7 @@ func (z *zitadel) register(ctx context.Context, r *http.Request, req *zitadelpb.
 	if err != nil {
 		return nil, fmt.Errorf("register totp: %w", err)
 	}
-	details, err := z.details(ctx, user, en.ID)
-	if err != nil {
-		return nil, err
-	}
-	return &zitadelpb.RegisterTOTPResponse{Details: details, Uri: en.Display.URI, Secret: en.Display.Secret}, nil
+	return &zitadelpb.RegisterTOTPResponse{Details: changeDetails(user, en.Event), Uri: en.Display.URI, Secret: en.Display.Secret}, nil
 }
 
 func (z *zitadel) verify(ctx context.Context, r *http.Request, req *zitadelpb.VerifyTOTPRegistrationRequest) (*zitadelpb.VerifyTOTPRegistrationResponse, error) {
@@ -148,11 +125,7 @@ func (z *zitadel) verify(ctx context.Context, r *http.Request, req *zitadelpb.Ve
 	if err != nil {
 		return nil, fmt.Errorf("verify totp registration: %w", z.alreadyVerified(ctx, user.ID, err))
 	}
-	details, err := z.details(ctx, user, c.Credential.ID)
-	if err != nil {
-		return nil, err
-	}
-	return &zitadelpb.VerifyTOTPRegistrationResponse{Details: details}, nil
+	return &zitadelpb.VerifyTOTPRegistrationResponse{Details: changeDetails(user, c.Event)}, nil
 }
 
 func (z *zitadel) remove(ctx context.Context, r *http.Request, req *zitadelpb.RemoveTOTPRequest) (*zitadelpb.RemoveTOTPResponse, error) {
@@ -160,37 +133,33 @@ func (z *zitadel) remove(ctx context.Context, r *http.Request, req *zitadelpb.Re
 	if err != nil {
 		return nil, err
 	}
-	id, err := z.removeCredential(ctx, meta, user.ID)
+	removed, err := z.removeCredential(ctx, meta, user.ID)
 	if err != nil {
 		return nil, fmt.Errorf("remove totp: %w", err)
 	}
-	details, err := z.details(ctx, user, id)
-	if err != nil {
-		return nil, err
-	}
-	return &zitadelpb.RemoveTOTPResponse{Details: details}, nil
+	return &zitadelpb.RemoveTOTPResponse{Details: changeDetails(user, removed.Event)}, nil
 }
 
 // removeCredential removes the user's active credential of the factor or,
 // when there is none, the pending enrollment (Zitadel removes a TOTP in
-// either state), and returns its id.
-func (z *zitadel) removeCredential(ctx context.Context, meta mfa.Meta, userID string) (string, error) {
+// either state).
+func (z *zitadel) removeCredential(ctx context.Context, meta mfa.Meta, userID string) (mfa.Removed, error) {
 	active, err := z.d.MFA.ActiveCredential(ctx, userID, z.factor)
 	if err == nil {
-		return active.ID, z.d.MFA.RemoveCredential(ctx, meta, userID, active.ID)
+		return z.d.MFA.RemoveCredential(ctx, meta, userID, active.ID)
 	}
 	if !errors.Is(err, mfa.ErrNotEnrolled) {
-		return "", err
+		return mfa.Removed{}, err
 	}
-	pending, err := z.d.MFA.PendingEnrollment(ctx, userID, z.factor)
-	if err == nil {
-		err = z.d.MFA.CancelEnrollment(ctx, meta, userID, z.factor)
+	var removed mfa.Removed
+	if _, err = z.d.MFA.PendingEnrollment(ctx, userID, z.factor); err == nil {
+		removed, err = z.d.MFA.CancelEnrollment(ctx, meta, userID, z.factor)
 	}
 	if errors.Is(err, mfa.ErrNoEnrollment) {
 		// Nothing to remove in either state.
-		return "", mfa.ErrNotEnrolled
+		return mfa.Removed{}, mfa.ErrNotEnrolled
 	}
-	return pending.ID, err
+	return removed, err
 }
 
 // alreadyVerified tells a verification that found nothing to confirm because
@@ -230,31 +199,16 @@ func (z *zitadel) target(ctx context.Context, r *http.Request, req userRequest) 
 	return z.d.Meta(r, p, via), user, nil
 }
 
-// details describe the change the credential's newest audit event records.
-func (z *zitadel) details(ctx context.Context, user store.User, credentialID string) (*zitadelpb.Details, error) {
-	events, err := z.audit.ListAudit(ctx, user.ID, auditWindow)
-	if err != nil {
-		return nil, fmt.Errorf("read the audit event of the change: %w", err)
-	}
-	if len(events) == 0 {
-		return nil, errors.New("read the audit event of the change: the user has none")
-	}
-	// Newest first. When other events of the user crowded the change's own out
-	// of the window, the newest is later still, so the sequence keeps growing.
-	seq, at := events[0].ID, z.d.Now()
-	for _, e := range events {
-		if e.CredentialID == credentialID {
-			seq, at = e.ID, e.Time
-			break
-		}
-	}
-	ts := timestamppb.New(at.UTC())
+// changeDetails describe the change whose audit event the lifecycle
+// returned.
+func changeDetails(user store.User, ev mfa.Event) *zitadelpb.Details {
+	ts := timestamppb.New(ev.Time.UTC())
 	return &zitadelpb.Details{
-		Sequence:      uint64(seq),
+		Sequence:      uint64(ev.ID),
 		ChangeDate:    ts,
 		ResourceOwner: strconv.FormatInt(user.OrgID, 10),
 		CreationDate:  ts,
-	}, nil
+	}
 }
 
 // REST, in grpc-gateway's JSON mapping.

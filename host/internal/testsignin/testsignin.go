@@ -124,7 +124,7 @@ func Routes() map[string]string {
 // New starts a host on the database at dbURL with factors, the lockout
 // policy (a zero one is 5 failures, 30 s to an hour) and the body limit
 // maxBody (0: the default), serving what each of register registers.
-func New(t testing.TB, dbURL string, factors Factors, lockout store.LockoutPolicy, maxBody int64, register ...Register) *Env {
+func New(t testing.TB, dbURL string, factors Factors, lockout mfa.LockoutPolicy, maxBody int64, register ...Register) *Env {
 	t.Helper()
 	ctx := context.Background()
 	key, err := seal.GenerateKey("k1", nil)
@@ -147,7 +147,7 @@ func New(t testing.TB, dbURL string, factors Factors, lockout store.LockoutPolic
 	t.Cleanup(func() { m.Close() })
 	factors(t, m, json.RawMessage(fmt.Sprintf(`{"digits": 7, "sender": {"type": "webhook", "url": %q, "allow_insecure_http": true}}`, e.Outbox.URL()+"/sms")))
 	if lockout.MaxFailures == 0 {
-		lockout = store.LockoutPolicy{MaxFailures: 5, BaseDelay: 30 * time.Second, MaxDelay: time.Hour}
+		lockout = mfa.LockoutPolicy{MaxFailures: 5, BaseDelay: 30 * time.Second, MaxDelay: time.Hour}
 	}
 	e.MFA = mfa.New(e.Store, mfa.FactorsFunc(func(name string) (mfa.Factor, bool) {
 		in, ok := m.Instance(name)
