@@ -361,6 +361,7 @@ func (h *host) browser() *browser {
 type page struct {
 	status int
 	body   string
+	header http.Header
 	// callback is set when the browser was sent back to the client.
 	callback *url.URL
 }
@@ -392,7 +393,7 @@ func (b *browser) do(req *http.Request) page {
 		body, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
 		if resp.StatusCode < 300 || resp.StatusCode >= 400 {
-			return page{status: resp.StatusCode, body: string(body)}
+			return page{status: resp.StatusCode, body: string(body), header: resp.Header}
 		}
 		loc, err := resp.Location()
 		if err != nil {

@@ -214,35 +214,51 @@ func TestLoginRefusals(t *testing.T) {
 			t.Fatalf("unknown user: %d %s", got.status, got.body)
 		}
 	})
-	t.Run("lockout shared with the second factor", func(t *testing.T) {
+	t.Run("second-factor lockout", func(t *testing.T) {
 		b := h.browser()
 		p := b.get(c.authorization().url)
-		// Every attempt counts until a login completes: a wrong password,
-		// the right one and a wrong code use up the three allowed, so even
-		// the right code is then refused.
-		{
-			p = b.submit(p, "/login/password", url.Values{"username": {"gina"}, "password": {"wrong password"}})
+		// Wrong codes count until a login completes: three are allowed, so
+		// even the right code is then refused.
+		p = b.signIn(p, "gina")
+		for i := range 3 {
+			p = b.enterCode(p, "000000")
 			if p.status != http.StatusUnauthorized {
-				t.Fatalf("wrong password: %d", p.status)
+				t.Fatalf("wrong code %d: %d %s", i, p.status, p.body)
 			}
 		}
-		p = b.signIn(p, "gina")
-		p = b.enterCode(p, "000000")
-		if p.status != http.StatusUnauthorized {
-			t.Fatalf("wrong code: %d %s", p.status, p.body)
-		}
 		p = b.enterCode(p, h.totpCode(secret))
-		if p.status != http.StatusTooManyRequests || !p.contains("Too many failed attempts") {
-			t.Fatalf("fourth attempt: %d %s", p.status, p.body)
+		if p.status != http.StatusTooManyRequests || !p.contains("Too many failed attempts") || p.header.Get("Retry-After") == "" {
+			t.Fatalf("fourth attempt: %d %v %s", p.status, p.header, p.body)
 		}
 		l, err := h.st.GetLockout(context.Background(), gina.ID)
 		if err != nil || !l.LockedUntil.After(time.Now()) {
 			t.Fatalf("lockout = %+v, %v", l, err)
 		}
-		b2 := h.browser()
-		p = b2.submit(b2.get(c.authorization().url), "/login/password", url.Values{"username": {"gina"}, "password": {password}})
+	})
+	t.Run("password lockout leaves the second factor alone", func(t *testing.T) {
+		hal := h.user("hal")
+		b := h.browser()
+		p := b.get(c.authorization().url)
+		for i := range 3 {
+			p = b.submit(p, "/login/password", url.Values{"username": {"hal"}, "password": {"wrong password"}})
+			if p.status != http.StatusUnauthorized {
+				t.Fatalf("wrong password %d: %d", i, p.status)
+			}
+		}
+		p = b.submit(p, "/login/password", url.Values{"username": {"hal"}, "password": {password}})
+		if p.status != http.StatusTooManyRequests || p.header.Get("Retry-After") == "" {
+			t.Fatalf("password while locked: %d %v %s", p.status, p.header, p.body)
+		}
+		if l, err := h.st.GetLockout(context.Background(), hal.ID); err != nil || l.Failures != 0 || !l.LockedUntil.IsZero() {
+			t.Fatalf("wrong passwords touched the second factor's counter: %+v, %v", l, err)
+		}
+		// An unknown user name is locked the same way.
+		for range 3 {
+			p = b.submit(p, "/login/password", url.Values{"username": {"nobody-at-all"}, "password": {"x"}})
+		}
+		p = b.submit(p, "/login/password", url.Values{"username": {"nobody-at-all"}, "password": {"x"}})
 		if p.status != http.StatusTooManyRequests {
-			t.Fatalf("password while locked: %d %s", p.status, p.body)
+			t.Fatalf("unknown name after three failures: %d %s", p.status, p.body)
 		}
 	})
 }

@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -190,6 +191,8 @@ func TestSignIn(t *testing.T) {
 			{"code sent at begin", testCodeSent},
 			{"password and code in one request", testWithCode},
 			{"no usable factor", testNoUsableFactor},
+			{"wrong passwords from one address", testPasswordFailuresPerAddress},
+			{"unknown and known users alike", testUnknownLikeKnown},
 		} {
 			t.Run(tc.name, func(t *testing.T) { tc.run(t, newEnv(t, newURL(t), envOptions{})) })
 		}
@@ -312,7 +315,7 @@ func testStepRace(t *testing.T, e *env) {
 	code := e.code(t, secret)
 	var ok, refused atomic.Int64
 	var wg sync.WaitGroup
-	for range 8 {
+	for range 5 { // the lockout's limit: more would be locked, not refused
 		wg.Go(func() {
 			_, err := e.signin.Complete(ctx, tokenClient, meta, got.State, signin.Proof{Code: code})
 			switch {
@@ -326,7 +329,7 @@ func testStepRace(t *testing.T, e *env) {
 		})
 	}
 	wg.Wait()
-	if ok.Load() != 1 || refused.Load() != 7 {
+	if ok.Load() != 1 || refused.Load() != 4 {
 		t.Fatalf("%d signed in, %d refused; want exactly one", ok.Load(), refused.Load())
 	}
 }
@@ -495,4 +498,54 @@ func TestThrottle(t *testing.T) {
 			t.Fatalf("the first sign-in: %v", err)
 		}
 	})
+}
+
+// testPasswordFailuresPerAddress: wrong passwords from one address lock
+// that address out of the user name, not the user: a correct sign-in with
+// the second factor from another address succeeds.
+func testPasswordFailuresPerAddress(t *testing.T, e *env) {
+	u := e.user(t, "ada")
+	secret := e.enrollTOTP(t, u)
+	ctx := context.Background()
+	attacker := signin.Meta{RemoteAddr: "127.0.0.2", Via: "test"}
+	for i := range 10 {
+		_, err := e.signin.CheckPassword(ctx, attacker, "ada", "guess")
+		if want := signin.ErrBadCredentials; i >= 5 {
+			if !errors.Is(err, mfa.ErrLocked) {
+				t.Fatalf("guess %d: %v, want locked", i, err)
+			}
+		} else if !errors.Is(err, want) {
+			t.Fatalf("guess %d: %v", i, err)
+		}
+	}
+	if l, err := e.st.GetLockout(ctx, u.ID); err != nil || l.Failures != 0 || !l.LockedUntil.IsZero() {
+		t.Fatalf("wrong passwords counted on the second factor: %+v %v", l, err)
+	}
+	got, err := e.signin.Begin(ctx, start(tokenClient, "ada", password, "totp"))
+	if err != nil {
+		t.Fatalf("the user from 127.0.0.1: %v", err)
+	}
+	if _, err := e.signin.Complete(ctx, tokenClient, meta, got.State, signin.Proof{Code: e.code(t, secret)}); err != nil {
+		t.Fatalf("second factor from 127.0.0.1: %v", err)
+	}
+}
+
+// testUnknownLikeKnown: an unknown user name answers exactly as a known
+// user with a wrong password, lockout included.
+func testUnknownLikeKnown(t *testing.T, e *env) {
+	e.user(t, "ada")
+	ctx := context.Background()
+	outcome := func(name, addr string) []string {
+		var out []string
+		for range 7 {
+			_, err := e.signin.CheckPassword(ctx, signin.Meta{RemoteAddr: addr}, name, "guess")
+			d, _ := mfa.RetryAfter(err)
+			out = append(out, fmt.Sprintf("%v/%v", err, d))
+		}
+		return out
+	}
+	known, unknown := outcome("ada", "192.0.2.1"), outcome("nobody", "192.0.2.2")
+	if !slices.Equal(known, unknown) {
+		t.Fatalf("known user: %v\nunknown user: %v", known, unknown)
+	}
 }
