@@ -64,7 +64,7 @@ var userName = regexp.MustCompile(`^[A-Za-z0-9._@-]{1,64}$`)
 func (c *cli) usersCommand() *cobra.Command {
 	users := &cobra.Command{Use: "users", Short: "Manage users"}
 	var passwordStdin, admin bool
-	var phone, email string
+	var email string
 	create := &cobra.Command{
 		Use:   "create NAME",
 		Short: "Create a user and print its id",
@@ -84,9 +84,6 @@ func (c *cli) usersCommand() *cobra.Command {
 					return err
 				}
 			}
-			if phone != "" && !e164.MatchString(phone) {
-				return fmt.Errorf("--phone %q: use E.164 form, e.g. +61412345678", phone)
-			}
 			if email != "" && (!strings.Contains(email, "@") || len(email) > 254) {
 				return fmt.Errorf("--email %q is not an email address", email)
 			}
@@ -95,7 +92,7 @@ func (c *cli) usersCommand() *cobra.Command {
 				if err != nil {
 					return err
 				}
-				u, err := a.store.CreateUser(cmd.Context(), store.User{ID: uuid.NewString(), OrgID: org.ID, Name: name, PasswordHash: hash, Phone: phone, Email: email, Admin: admin})
+				u, err := a.store.CreateUser(cmd.Context(), store.User{ID: uuid.NewString(), OrgID: org.ID, Name: name, PasswordHash: hash, Email: email, Admin: admin})
 				if errors.Is(err, store.ErrAlreadyExists) {
 					return fmt.Errorf("a user named %q exists already", name)
 				}
@@ -108,14 +105,11 @@ func (c *cli) usersCommand() *cobra.Command {
 		},
 	}
 	create.Flags().BoolVar(&passwordStdin, "password-stdin", false, "read the user's password from the first line of standard input")
-	create.Flags().StringVar(&phone, "phone", "", "phone number in E.164 form")
 	create.Flags().StringVar(&email, "email", "", "email address")
 	create.Flags().BoolVar(&admin, "admin", false, "the user administers other users")
 	users.AddCommand(create)
 	return users
 }
-
-var e164 = regexp.MustCompile(`^\+[1-9][0-9]{6,14}$`)
 
 // readSecretLine reads one line, without its line ending.
 func readSecretLine(r io.Reader) (string, error) {

@@ -32,7 +32,7 @@ const (
 )
 
 var (
-	alice = store.User{ID: "u-alice", OrgID: 7, Name: "alice", Phone: "+61412345678", Email: "alice@example.com"}
+	alice = store.User{ID: "u-alice", OrgID: 7, Name: "alice", Email: "alice@example.com"}
 	root  = store.User{ID: "u-root", OrgID: 7, Name: "root", Admin: true}
 )
 

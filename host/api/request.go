@@ -34,7 +34,6 @@ var (
 	factorName = regexp.MustCompile(`^[a-z][a-z0-9-]{0,62}$`)
 	paramKey   = regexp.MustCompile(`^[a-z][a-z0-9_]{0,31}$`)
 	userName   = regexp.MustCompile(`^[A-Za-z0-9._@-]{1,64}$`)
-	e164Phone  = regexp.MustCompile(`^\+[1-9][0-9]{6,14}$`)
 )
 
 // decodeBody decodes the request's JSON object into dst. An empty body leaves
@@ -223,14 +222,6 @@ func checkEmail(email string) error {
 	a, err := mail.ParseAddress(email)
 	if err != nil || a.Address != email || a.Name != "" || len(email) > maxEmailLen {
 		return invalid("email", "email must be a plain address such as user@example.com")
-	}
-	return nil
-}
-
-// checkPhone validates an E.164 phone number.
-func checkPhone(phone string) error {
-	if !e164Phone.MatchString(phone) {
-		return invalid("phone", "phone must be in E.164 form, such as +61412345678")
 	}
 	return nil
 }

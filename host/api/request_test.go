@@ -56,22 +56,6 @@ func TestMetaUsesTrustedProxy(t *testing.T) {
 	}
 }
 
-func TestMaskPhone(t *testing.T) {
-	tests := []struct{ name, in, want string }{
-		{"empty", "", ""},
-		{"australian mobile", "+61412345678", "+61******678"},
-		{"short", "+1234", "+**34"},
-		{"no plus", "0412345678", "04*****678"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if got := maskPhone(tt.in); got != tt.want {
-				t.Errorf("maskPhone(%q) = %q, want %q", tt.in, got, tt.want)
-			}
-		})
-	}
-}
-
 func TestCheckers(t *testing.T) {
 	tests := []struct {
 		name  string
@@ -92,9 +76,6 @@ func TestCheckers(t *testing.T) {
 		{"email ok", checkEmail("a@example.com"), true},
 		{"email display name", checkEmail("A <a@example.com>"), false},
 		{"email none", checkEmail("example.com"), false},
-		{"phone ok", checkPhone("+61412345678"), true},
-		{"phone no plus", checkPhone("61412345678"), false},
-		{"phone too long", checkPhone("+1234567890123456"), false},
 		{"password ok", checkPassword("correct horse battery"), true},
 		{"password unicode ok", checkPassword("pässwörd✓"), true},
 		{"password short", checkPassword("1234567"), false},

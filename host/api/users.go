@@ -4,45 +4,21 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strings"
 
 	"github.com/factorgate/factorgate/host/store"
 )
 
-// userJSON is a user as the API shows it: the phone number masked, never the
-// password hash.
+// userJSON is a user as the API shows it, never with the password hash.
 type userJSON struct {
 	ID    string `json:"id"`
 	Name  string `json:"name"`
 	OrgID int64  `json:"org_id"`
 	Email string `json:"email,omitempty"`
-	Phone string `json:"phone,omitempty"`
 	Admin bool   `json:"admin"`
 }
 
 func toUser(u store.User) userJSON {
-	return userJSON{ID: u.ID, Name: u.Name, OrgID: u.OrgID, Email: u.Email, Phone: maskPhone(u.Phone), Admin: u.Admin}
-}
-
-// maskPhone keeps a number's country prefix and last three digits
-// ("+61******678").
-func maskPhone(phone string) string {
-	if phone == "" {
-		return ""
-	}
-	digits := strings.TrimPrefix(phone, "+")
-	keepHead, keepTail := 2, 3
-	if len(digits) <= keepHead+keepTail {
-		keepHead, keepTail = 0, min(2, len(digits)/2)
-	}
-	var b strings.Builder
-	if len(digits) < len(phone) {
-		b.WriteByte('+')
-	}
-	b.WriteString(digits[:keepHead])
-	b.WriteString(strings.Repeat("*", len(digits)-keepHead-keepTail))
-	b.WriteString(digits[len(digits)-keepTail:])
-	return b.String()
+	return userJSON{ID: u.ID, Name: u.Name, OrgID: u.OrgID, Email: u.Email, Admin: u.Admin}
 }
 
 // me serves GET /v1/users/me: the caller.
@@ -55,7 +31,6 @@ type createUserBody struct {
 	Name     string `json:"name"`
 	Password string `json:"password"`
 	Email    string `json:"email"`
-	Phone    string `json:"phone"`
 }
 
 // createUser serves POST /v1/users (admin only). The new user joins the
@@ -85,12 +60,7 @@ func (s *server) createUser(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
-	if body.Phone != "" {
-		if err := checkPhone(body.Phone); err != nil {
-			return err
-		}
-	}
-	u := store.User{ID: s.deps.NewID(), OrgID: p.User.OrgID, Name: body.Name, Email: body.Email, Phone: body.Phone}
+	u := store.User{ID: s.deps.NewID(), OrgID: p.User.OrgID, Name: body.Name, Email: body.Email}
 	if u.OrgID == 0 {
 		org, err := s.deps.Users.EnsureDefaultOrg(r.Context())
 		if err != nil {

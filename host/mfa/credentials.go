@@ -111,5 +111,5 @@ func (s *Service) userAndFactor(ctx context.Context, userID, factor string) (sto
 }
 
 func sdkUser(u store.User) sdk.User {
-	return sdk.User{ID: u.ID, Name: u.Name, Phone: u.Phone, Email: u.Email}
+	return sdk.User{ID: u.ID, Name: u.Name, Email: u.Email}
 }

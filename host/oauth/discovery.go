@@ -16,7 +16,7 @@ const (
 
 // scopesSupported are the scopes the provider knows; a client may be
 // registered with others (API scopes), which pass through to its tokens.
-var scopesSupported = []string{"openid", "offline_access", "profile", "email", "phone"}
+var scopesSupported = []string{"openid", "offline_access", "profile", "email"}
 
 // discovery serves the OpenID Provider Metadata (OpenID Connect Discovery
 // 1.0, RFC 8414).

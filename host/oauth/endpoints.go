@@ -79,8 +79,5 @@ func (p *Provider) userinfo(w http.ResponseWriter, r *http.Request) {
 	if scopes.Has("email") && user.Email != "" {
 		claims["email"] = user.Email
 	}
-	if scopes.Has("phone") && user.Phone != "" {
-		claims["phone_number"] = user.Phone
-	}
 	writeJSON(w, http.StatusOK, claims, "")
 }

@@ -76,7 +76,6 @@ type User struct {
 	OrgID        int64
 	Name         string
 	PasswordHash string
-	Phone        string
 	Email        string
 	Admin        bool
 	CreatedAt    time.Time

@@ -147,7 +147,7 @@ func testUsers(t *testing.T, e *testEnv) {
 	org, err := s.EnsureDefaultOrg(ctx)
 	noErr(t, err)
 	in := User{
-		ID: "u-b", OrgID: org.ID, Name: "bob", PasswordHash: "$argon2id$x", Phone: "+15550100",
+		ID: "u-b", OrgID: org.ID, Name: "bob", PasswordHash: "$argon2id$x",
 		Email: "bob@example.com", Admin: true, CreatedAt: t0.Add(1234567 * time.Nanosecond),
 	}
 	u, err := s.CreateUser(ctx, in)
@@ -211,7 +211,7 @@ func testUsers(t *testing.T, e *testEnv) {
 	}
 
 	upd := got
-	upd.Name, upd.Phone, upd.Email, upd.Admin, upd.PasswordHash = "robert", "", "rob@example.com", false, "h2"
+	upd.Name, upd.Email, upd.Admin, upd.PasswordHash = "robert", "rob@example.com", false, "h2"
 	upd.UpdatedAt = t0.Add(time.Hour)
 	upd.CreatedAt = time.Time{} // ignored by UpdateUser
 	res, err := s.UpdateUser(ctx, upd)

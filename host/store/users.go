@@ -7,14 +7,14 @@ import (
 	"fmt"
 )
 
-const userColumns = `id, org_id, name, password_hash, phone, email, admin, created_at, updated_at`
+const userColumns = `id, org_id, name, password_hash, email, admin, created_at, updated_at`
 
 func scanUser(row interface{ Scan(...any) error }) (User, error) {
 	var (
 		u                User
 		created, updated int64
 	)
-	if err := row.Scan(&u.ID, &u.OrgID, &u.Name, &u.PasswordHash, &u.Phone, &u.Email, &u.Admin, &created, &updated); err != nil {
+	if err := row.Scan(&u.ID, &u.OrgID, &u.Name, &u.PasswordHash, &u.Email, &u.Admin, &created, &updated); err != nil {
 		return User{}, err
 	}
 	u.CreatedAt = fromMicros(created)
@@ -35,8 +35,8 @@ func (s *SQLStore) CreateUser(ctx context.Context, u User) (User, error) {
 		u.UpdatedAt = u.CreatedAt
 	}
 	u.CreatedAt, u.UpdatedAt = normTime(u.CreatedAt), normTime(u.UpdatedAt)
-	_, err := s.exec(ctx, `INSERT INTO users (`+userColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		u.ID, u.OrgID, u.Name, u.PasswordHash, u.Phone, u.Email, u.Admin, toMicros(u.CreatedAt), toMicros(u.UpdatedAt))
+	_, err := s.exec(ctx, `INSERT INTO users (`+userColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		u.ID, u.OrgID, u.Name, u.PasswordHash, u.Email, u.Admin, toMicros(u.CreatedAt), toMicros(u.UpdatedAt))
 	if err != nil {
 		return User{}, wrapErr("create user", err)
 	}
@@ -84,9 +84,9 @@ func (s *SQLStore) UpdateUser(ctx context.Context, u User) (User, error) {
 	u.UpdatedAt = normTime(u.UpdatedAt)
 	var created int64
 	err := s.queryRow(ctx, `UPDATE users
-		SET org_id = ?, name = ?, password_hash = ?, phone = ?, email = ?, admin = ?, updated_at = ?
+		SET org_id = ?, name = ?, password_hash = ?, email = ?, admin = ?, updated_at = ?
 		WHERE id = ? RETURNING created_at`,
-		u.OrgID, u.Name, u.PasswordHash, u.Phone, u.Email, u.Admin, toMicros(u.UpdatedAt), u.ID).Scan(&created)
+		u.OrgID, u.Name, u.PasswordHash, u.Email, u.Admin, toMicros(u.UpdatedAt), u.ID).Scan(&created)
 	if err != nil {
 		return User{}, wrapErr("update user", err)
 	}
