@@ -207,6 +207,33 @@ func (m *Manager) Healthy() error {
 	return errors.Join(errs...)
 }
 
+// PluginNames lists the loaded plugin binaries by name.
+func (m *Manager) PluginNames() []string {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	names := make([]string, 0, len(m.pools))
+	for name := range m.pools {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// PluginHealthy reports an error when no process of the plugin called name
+// takes calls, for a readiness check per plugin.
+func (m *Manager) PluginHealthy(name string) error {
+	m.mu.RLock()
+	p, ok := m.pools[name]
+	m.mu.RUnlock()
+	if !ok {
+		return fmt.Errorf("plugin %s is not loaded", name)
+	}
+	if health, _, lastErr := p.status(); health != HealthHealthy {
+		return fmt.Errorf("plugin %s is %s: %w", name, health, lastErr)
+	}
+	return nil
+}
+
 // PIDs returns the live process ids of each plugin binary, for tests and
 // diagnostics.
 func (m *Manager) PIDs() map[string][]int {
