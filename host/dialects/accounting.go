@@ -664,6 +664,7 @@ var accountingLifecycleErrors = []struct {
 	{mfa.ErrUnsupported, http.StatusInternalServerError, accountingInternalMessage},
 	{mfa.ErrCredentialBroken, http.StatusInternalServerError, accountingInternalMessage},
 	{mfa.ErrUnavailable, http.StatusServiceUnavailable, "2FA is temporarily unavailable. Try again later."},
+	{mfa.ErrFactorFailed, http.StatusBadGateway, "2FA failed to handle the request. Try again later."},
 }
 
 // accountingStatus maps err to its status and message.
@@ -701,7 +702,7 @@ func (a *accounting) writeError(w http.ResponseWriter, r *http.Request, f accoun
 		return
 	case http.StatusMethodNotAllowed:
 		h.Set("Allow", http.MethodPost)
-	case http.StatusTooManyRequests:
+	case http.StatusTooManyRequests, http.StatusServiceUnavailable:
 		d, _ := mfa.RetryAfter(err)
 		h.Set("Retry-After", strconv.Itoa(accountingRetrySeconds(d)))
 	}
@@ -977,6 +978,7 @@ func accountingGrantErrors() []struct {
 		{mfa.ErrUnsupported, internal},
 		{mfa.ErrCredentialBroken, internal},
 		{mfa.ErrUnavailable, unavailable},
+		{mfa.ErrFactorFailed, &accountingOAuthError{status: http.StatusBadGateway, code: "server_error", description: "2FA failed to handle the request. Try again later."}},
 	}
 }
 
@@ -991,7 +993,7 @@ func (a *accounting) oauthError(ctx context.Context, err error) *accountingOAuth
 	for _, e := range accountingGrantErrors() {
 		if errors.Is(err, e.kind) {
 			out := *e.error
-			if out.status == http.StatusTooManyRequests {
+			if out.status == http.StatusTooManyRequests || out.status == http.StatusServiceUnavailable {
 				out.retryAfter, _ = mfa.RetryAfter(err)
 			}
 			return &out
@@ -1011,7 +1013,7 @@ func (a *accounting) writeOAuthError(w http.ResponseWriter, r *http.Request, err
 	if e.status >= http.StatusInternalServerError {
 		a.d.Logger.ErrorContext(ctx, "accounting: token request failed", "path", r.URL.Path, "status", e.status, "error", err)
 	}
-	if e.status == http.StatusTooManyRequests {
+	if e.status == http.StatusTooManyRequests || e.status == http.StatusServiceUnavailable {
 		w.Header().Set("Retry-After", strconv.Itoa(accountingRetrySeconds(e.retryAfter)))
 	}
 	body, _ := accountingMarshalJSON(struct {

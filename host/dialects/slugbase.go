@@ -91,6 +91,7 @@ var slugBaseLifecycle = []struct {
 	{mfa.ErrLocked, slugBaseTooManyAttempts},
 	{mfa.ErrThrottled, &slugBaseFailure{http.StatusTooManyRequests, "RATE_LIMITED", "Too many requests, please try again later."}},
 	{mfa.ErrUnavailable, &slugBaseFailure{http.StatusServiceUnavailable, "MFA_UNAVAILABLE", "MFA is temporarily unavailable, please try again later."}},
+	{mfa.ErrFactorFailed, &slugBaseFailure{http.StatusBadGateway, "MFA_FACTOR_ERROR", "The second factor failed to handle the request, please try again later."}},
 	{mfa.ErrCredentialBroken, slugBaseInternal},
 	{mfa.ErrBusy, &slugBaseFailure{http.StatusConflict, "MFA_BUSY", "The request conflicts with a concurrent change, please try again."}},
 }
@@ -474,7 +475,7 @@ func slugBasePrintable(s string) bool {
 // are logged with their cause; their text never reaches the client.
 func (s *slugBase) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	f := s.failure(r, err)
-	if f.status == http.StatusTooManyRequests {
+	if f.status == http.StatusTooManyRequests || f.status == http.StatusServiceUnavailable {
 		if d, ok := mfa.RetryAfter(err); ok {
 			w.Header().Set("Retry-After", strconv.Itoa(slugBaseSeconds(d)))
 		}

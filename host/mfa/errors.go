@@ -31,7 +31,14 @@ var (
 	ErrUnavailable      = errors.New("factor temporarily unavailable")
 	ErrCredentialBroken = errors.New("credential state cannot be used")
 	ErrBusy             = errors.New("too much contention on this credential; try again")
+	// ErrFactorFailed: the factor answered with an error of its own (a bug, a
+	// plain gRPC status from a plugin); its process is fine, this call failed.
+	ErrFactorFailed = errors.New("the factor failed to handle the request")
 )
+
+// defaultUnavailableRetry is the Retry-After of an unavailable factor whose
+// supervisor gave no better estimate.
+const defaultUnavailableRetry = time.Second
 
 // Error is a lifecycle failure: its identity (Kind), a short user-safe reason
 // the factor gave, and how long to wait before retrying (locked, throttled).
@@ -109,10 +116,24 @@ func factorError(op string, err error) error {
 		return &Error{Kind: ErrUnsupported, cause: err}
 	case errors.Is(err, sdk.ErrBadState):
 		return &Error{Kind: ErrCredentialBroken, cause: err}
-	case errors.Is(err, sdk.ErrTemporary), errors.Is(err, sdk.ErrTransport), errors.Is(err, sdk.ErrNotConfigured):
-		return &Error{Kind: ErrUnavailable, cause: err}
+	case errors.Is(err, sdk.ErrTemporary), errors.Is(err, sdk.ErrTransport),
+		errors.Is(err, sdk.ErrTimeout), errors.Is(err, sdk.ErrNotConfigured):
+		return &Error{Kind: ErrUnavailable, RetryAfter: unavailableRetry(err), cause: err}
+	case errors.Is(err, sdk.ErrFactorFailed):
+		return &Error{Kind: ErrFactorFailed, cause: err}
 	}
 	return fmt.Errorf("%s: %w", op, err)
+}
+
+// unavailableRetry is how long a client should wait for an unavailable
+// factor: the supervisor's estimate when its error carries one (a plugin
+// backing off after crashes), otherwise a second.
+func unavailableRetry(err error) time.Duration {
+	var hint interface{ RetryAfter() time.Duration }
+	if errors.As(err, &hint) && hint.RetryAfter() > 0 {
+		return hint.RetryAfter()
+	}
+	return defaultUnavailableRetry
 }
 
 // paramReason is the factor's message for invalid parameters, which the SDK
@@ -137,6 +158,6 @@ func Kinds() []error {
 		ErrNoEnrollment, ErrNotEnrolled, ErrNotFound, ErrNoChallenge,
 		ErrInvalidParams, ErrInvalidCode, ErrExpired, ErrReplayed,
 		ErrChallengeSpent, ErrThrottled, ErrLocked, ErrUnavailable,
-		ErrCredentialBroken, ErrBusy,
+		ErrCredentialBroken, ErrBusy, ErrFactorFailed,
 	}
 }

@@ -358,6 +358,8 @@ func grantError(grant string, err error) error {
 		return &fosite.RFC6749Error{ErrorField: "too_many_attempts", DescriptionField: "Too many requests; try again later.", CodeField: http.StatusTooManyRequests}
 	case errors.Is(err, mfa.ErrUnavailable):
 		return fosite.ErrTemporarilyUnavailable.WithHint("The second factor is unavailable right now.")
+	case errors.Is(err, mfa.ErrFactorFailed):
+		return factorFailedError()
 	case errors.Is(err, mfa.ErrReplayed):
 		return fosite.ErrInvalidGrant.WithHintf("The %s was already used.", what)
 	case errors.Is(err, mfa.ErrExpired):
