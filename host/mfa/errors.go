@@ -13,22 +13,25 @@ import (
 // Stable identities of lifecycle failures. Each front door maps each of them
 // once to its own documented status and body; callers test with errors.Is.
 var (
-	ErrUserNotFound     = errors.New("user not found")
-	ErrUnknownFactor    = errors.New("unknown factor")
-	ErrUnsupported      = errors.New("factor does not support this operation")
-	ErrAlreadyEnrolled  = errors.New("factor already enrolled")
-	ErrNoEnrollment     = errors.New("no enrollment pending")
-	ErrNotEnrolled      = errors.New("factor not enrolled")
-	ErrNotFound         = errors.New("not found")
-	ErrNoChallenge      = errors.New("no challenge pending")
-	ErrInvalidParams    = errors.New("invalid parameters")
-	ErrInvalidCode      = errors.New("invalid code")
-	ErrExpired          = errors.New("expired")
-	ErrReplayed         = errors.New("code already used")
-	ErrChallengeSpent   = errors.New("too many attempts for this code; request a new one")
-	ErrThrottled        = errors.New("too many requests; try again later")
-	ErrLocked           = errors.New("too many failed attempts; second factors are locked")
-	ErrUnavailable      = errors.New("factor temporarily unavailable")
+	ErrUserNotFound    = errors.New("user not found")
+	ErrUnknownFactor   = errors.New("unknown factor")
+	ErrUnsupported     = errors.New("factor does not support this operation")
+	ErrAlreadyEnrolled = errors.New("factor already enrolled")
+	ErrNoEnrollment    = errors.New("no enrollment pending")
+	ErrNotEnrolled     = errors.New("factor not enrolled")
+	ErrNotFound        = errors.New("not found")
+	ErrNoChallenge     = errors.New("no challenge pending")
+	ErrInvalidParams   = errors.New("invalid parameters")
+	ErrInvalidCode     = errors.New("invalid code")
+	ErrExpired         = errors.New("expired")
+	ErrReplayed        = errors.New("code already used")
+	ErrChallengeSpent  = errors.New("too many attempts for this code; request a new one")
+	ErrThrottled       = errors.New("too many requests; try again later")
+	ErrLocked          = errors.New("too many failed attempts; second factors are locked")
+	// ErrUnavailable: a factor or the database cannot serve the request just
+	// now. It is the store's own sentinel, so a database outage surfacing
+	// from any store call, in any door, maps like a factor that is down.
+	ErrUnavailable      = store.ErrUnavailable
 	ErrCredentialBroken = errors.New("credential state cannot be used")
 	ErrBusy             = errors.New("too much contention on this credential; try again")
 	// ErrFactorFailed: the factor answered with an error of its own (a bug, a

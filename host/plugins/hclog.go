@@ -59,7 +59,13 @@ func (a *hclogAdapter) Log(level hclog.Level, msg string, args ...any) {
 		all = append(all, "plugin", a.name)
 	}
 	all = append(all, a.args...)
-	all = append(all, args...)
+	for i, arg := range args {
+		// go-plugin names the plugin's path "plugin"; the name has that key.
+		if key, ok := arg.(string); ok && i%2 == 0 && key == "plugin" {
+			arg = "path"
+		}
+		all = append(all, arg)
+	}
 	a.logger.Log(ctx, lvl, msg, all...)
 }
 

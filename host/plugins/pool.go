@@ -99,7 +99,9 @@ func (p *pool) start() []error {
 	return errs
 }
 
-// stop ends every process for good and waits for the keepers.
+// stop ends every process for good and waits for the keepers. Live
+// processes are asked to exit first; cancelling p.ctx then kills any process
+// still starting.
 func (p *pool) stop() {
 	p.mu.Lock()
 	if p.closed {
@@ -107,9 +109,25 @@ func (p *pool) stop() {
 		return
 	}
 	p.closed = true
+	live := slices.Clone(p.live)
 	p.mu.Unlock()
+	var wg sync.WaitGroup
+	for _, m := range live {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			m.kill()
+		}()
+	}
+	wg.Wait()
 	p.cancel()
 	p.wg.Wait()
+}
+
+func (p *pool) isClosed() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.closed
 }
 
 // call runs fn on a live process. A call whose process died under it (a

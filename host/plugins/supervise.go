@@ -48,7 +48,7 @@ func (p *pool) keep(slot int, first chan<- error) {
 		}
 		cause, stable := p.serve(m, expected, ready)
 		m.kill()
-		if cause == nil {
+		if cause == nil || p.isClosed() {
 			return
 		}
 		if failures, expected = 0, stable; !stable {
