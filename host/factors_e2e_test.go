@@ -89,7 +89,9 @@ func newAPIHost(t *testing.T, instances []plugins.InstanceConfig) *apiHost {
 	t.Cleanup(func() { st.Close() })
 	key, _ := seal.GenerateKey("k", nil)
 	sealer, _ := seal.New(key)
-	m := plugins.New(plugins.Options{Logger: log})
+	// Tests send fifty slow backup-code checks at once under the race
+	// detector; they check single use, not speed, so calls get a minute.
+	m := plugins.New(plugins.Options{Logger: log, CallTimeout: time.Minute})
 	t.Cleanup(func() { m.Close() })
 	var binaries []plugins.Binary
 	for _, b := range bins {
