@@ -16,7 +16,7 @@ STATICCHECK_VERSION        := v0.8.2
 FACTORGATE_TEST_POSTGRES_DSN ?=
 export FACTORGATE_TEST_POSTGRES_DSN
 
-.PHONY: all build plugins host run test test-short bench proto lint fuzz clean tools
+.PHONY: all build plugins host run test test-short bench chaos proto lint fuzz clean tools
 
 all: build
 
@@ -49,6 +49,16 @@ bench:
 	@mkdir -p $(BIN)
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime 2s ./... | tee $(BIN)/bench.txt
 	@awk -f .ci/ratios.awk $(BIN)/bench.txt
+
+# Fault injection (host/chaos): a steady verification load over HTTP while
+# plugin processes are SIGKILLed and the PostgreSQL connection is cut through
+# a proxy the suite owns. CHAOS_SECONDS is the length of each phase; goals
+# (failure rate, recovery time) fail the run unless CHAOS_STRICT=0.
+CHAOS_SECONDS ?= 60
+CHAOS_STRICT  ?= 1
+chaos:
+	FACTORGATE_CHAOS_SECONDS=$(CHAOS_SECONDS) FACTORGATE_CHAOS_STRICT=$(CHAOS_STRICT) \
+	  $(GO) test -count=1 -v -timeout 30m -run '^TestChaos$$' ./host/chaos
 
 # Short fuzzing of every committed fuzz target (FUZZTIME per target).
 FUZZTIME ?= 10s

@@ -154,7 +154,11 @@ func loadPlugins(ctx context.Context, cfg *config.Config, log *slog.Logger, m *p
 		bins = found
 	} else {
 		for name, p := range cfg.Plugins {
-			bins = append(bins, plugins.Binary{Name: name, Path: cfg.ResolvePluginPath(p), SHA256: p.SHA256})
+			bins = append(bins, plugins.Binary{
+				Name: name, Path: cfg.ResolvePluginPath(p), SHA256: p.SHA256,
+				TreeDir: cfg.ResolvePluginTree(p), TreeSHA256: p.TreeSHA256,
+				Processes: p.Processes, StartTimeout: p.StartTimeout, CallTimeout: p.CallTimeout,
+			})
 		}
 	}
 	list := make([]plugins.InstanceConfig, 0, len(instances))

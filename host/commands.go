@@ -166,19 +166,26 @@ func (c *cli) tokensCommand() *cobra.Command {
 
 func (c *cli) pluginsCommand() *cobra.Command {
 	cmd := &cobra.Command{Use: "plugins", Short: "Inspect factor plugins"}
-	cmd.AddCommand(&cobra.Command{
-		Use:   "hash FILE",
-		Short: "Print the SHA-256 to pin a plugin binary with",
+	var tree bool
+	hash := &cobra.Command{
+		Use:   "hash [--tree] PATH",
+		Short: "Print the SHA-256 to pin a plugin binary with (sha256), or with --tree the hash of a directory (tree_sha256)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(_ *cobra.Command, args []string) error {
-			sum, err := plugins.HashFile(args[0])
+			hashPath := plugins.HashFile
+			if tree {
+				hashPath = plugins.HashTree
+			}
+			sum, err := hashPath(args[0])
 			if err != nil {
 				return err
 			}
 			fmt.Fprintln(c.stdout, sum)
 			return nil
 		},
-	})
+	}
+	hash.Flags().BoolVar(&tree, "tree", false, "hash every file under the directory PATH, for tree_sha256")
+	cmd.AddCommand(hash)
 	cmd.AddCommand(&cobra.Command{
 		Use:   "list",
 		Short: "List the configured (or discovered) plugins, their hashes and the factor instances they serve",

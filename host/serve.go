@@ -64,14 +64,11 @@ func (c *cli) serveCommand() *cobra.Command {
 			// accepted wherever a bearer token is.
 			bearer := auth.Chain{a.tokens, auth.AuthenticatorFunc(provider.AuthenticateAccessToken)}
 			apiHandler := api.New(api.Deps{
-				MFA:     a.mfa,
-				Users:   a.store,
-				Auth:    bearer,
-				Factors: a.plugins,
-				Ready: api.ReadyChecks{
-					{Name: "database", Check: a.store.Ping},
-					{Name: "plugins", Check: func(context.Context) error { return a.plugins.Healthy() }},
-				},
+				MFA:            a.mfa,
+				Users:          a.store,
+				Auth:           bearer,
+				Factors:        a.plugins,
+				Ready:          a.readyChecks(),
 				Passwords:      api.PasswordHasherFunc(auth.HashPassword),
 				Logger:         log,
 				MaxBodyBytes:   int64(cfg.HTTP.MaxBodyBytes),
@@ -142,6 +139,16 @@ func (c *cli) serveCommand() *cobra.Command {
 	}
 	cmd.Flags().BoolVar(&demo, "demo", false, "create a demo user and API token at first start, and a development seal key if none is set")
 	return cmd
+}
+
+// readyChecks are the checks behind /readyz: the database, and each plugin
+// by name, so a plugin that is down is named there.
+func (a *app) readyChecks() api.ReadyChecks {
+	checks := api.ReadyChecks{{Name: "database", Check: a.store.Ping}}
+	for _, name := range a.plugins.PluginNames() {
+		checks = append(checks, api.ReadyCheck{Name: "plugin " + name, Check: func(context.Context) error { return a.plugins.PluginHealthy(name) }})
+	}
+	return checks
 }
 
 // janitor deletes expired pending enrollments, challenges, sessions and

@@ -24,6 +24,14 @@ var (
 	// ErrTransport: the call did not reach the factor or its answer was lost
 	// (the plugin process died). Reported by the RPC client, never by a factor.
 	ErrTransport = errors.New("factor plugin unreachable")
+	// ErrTimeout: the caller's deadline passed before the factor answered. The
+	// factor may still finish the call; nothing the caller holds was changed.
+	// Reported by the RPC client, never by a factor.
+	ErrTimeout = errors.New("factor call timed out")
+	// ErrFactorFailed: the factor answered the call with an error of its own
+	// that is none of the above (a bug, a plain gRPC status from a plugin in
+	// another language). The plugin is alive; only this call failed.
+	ErrFactorFailed = errors.New("factor failed")
 )
 
 // Message returns the message a factor gave for err, without the wrapping the

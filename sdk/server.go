@@ -244,10 +244,16 @@ func statusWithReason(code codes.Code, reason, msg string) error {
 	return st.Err()
 }
 
-// fromStatus restores the SDK error behind a gRPC error. An error without the
-// factor's ErrorInfo did not come from the factor: it is the transport's,
-// including a cancellation the caller did not ask for (go-plugin cancels the
-// connection of a process that exited).
+// fromStatus restores the SDK error behind a gRPC error:
+//   - a status with the factor's ErrorInfo is the factor's own error, with its
+//     sentinel (a factor's unknown error or panic is ErrFactorFailed);
+//   - the caller's context ending is the caller's: ErrTimeout when its
+//     deadline passed (the host's call timeout), the context's error otherwise;
+//   - Unavailable or Canceled without the factor's detail is the transport's:
+//     the connection broke, or go-plugin closed the connection of a process
+//     that exited;
+//   - any other plain status is the plugin's own answer to this call (a
+//     plugin in another language need not send ErrorInfo), mapped by its code.
 func fromStatus(ctx context.Context, err error) error {
 	st, ok := status.FromError(err)
 	if !ok {
@@ -258,25 +264,62 @@ func fromStatus(ctx context.Context, err error) error {
 		if !ok || info.GetDomain() != errorDomain {
 			continue
 		}
-		for _, w := range wireErrors {
-			if w.reason == info.GetReason() {
-				return &remoteError{msg: st.Message(), sentinel: w.err}
-			}
-		}
-		return &remoteError{msg: st.Message()}
+		return factorStatusError(st, info.GetReason())
 	}
 	if ctxErr := ctx.Err(); ctxErr != nil && (st.Code() == codes.Canceled || st.Code() == codes.DeadlineExceeded) {
+		if errors.Is(ctxErr, context.DeadlineExceeded) {
+			return fmt.Errorf("%w: %w", ErrTimeout, ctxErr)
+		}
 		return fmt.Errorf("factor call: %w", ctxErr)
 	}
-	return fmt.Errorf("%w: %s", ErrTransport, st.Message())
+	return plainStatusError(st, err)
 }
 
-// remoteError is an error a factor returned, carried across the wire with its
-// message and its sentinel identity.
+// factorStatusError restores the error a factor returned through the SDK.
+func factorStatusError(st *status.Status, reason string) error {
+	for _, w := range wireErrors {
+		if w.reason != reason {
+			continue
+		}
+		if w.err == context.DeadlineExceeded {
+			// The deadline the host set reached the factor, which gave up.
+			return &remoteError{msg: st.Message(), st: st, sentinels: []error{w.err, ErrTimeout}}
+		}
+		return &remoteError{msg: st.Message(), st: st, sentinels: []error{w.err}}
+	}
+	return &remoteError{msg: st.Message(), st: st, sentinels: []error{ErrFactorFailed}}
+}
+
+// plainStatusError maps a status that carries no factor detail by its code.
+func plainStatusError(st *status.Status, err error) error {
+	var sentinel error
+	switch st.Code() {
+	case codes.Unavailable, codes.Canceled:
+		return fmt.Errorf("%w: %w", ErrTransport, err)
+	case codes.DeadlineExceeded:
+		sentinel = ErrTimeout
+	case codes.InvalidArgument, codes.OutOfRange:
+		sentinel = ErrInvalidParams
+	case codes.Unimplemented:
+		sentinel = ErrUnsupported
+	case codes.ResourceExhausted:
+		sentinel = ErrTemporary
+	default:
+		sentinel = ErrFactorFailed
+	}
+	return &remoteError{msg: st.Message(), st: st, sentinels: []error{sentinel}}
+}
+
+// remoteError is an error a plugin answered, carried across the wire with its
+// message, its gRPC status and its sentinel identity.
 type remoteError struct {
-	msg      string
-	sentinel error
+	msg       string
+	st        *status.Status
+	sentinels []error
 }
 
-func (e *remoteError) Error() string { return e.msg }
-func (e *remoteError) Unwrap() error { return e.sentinel }
+func (e *remoteError) Error() string   { return e.msg }
+func (e *remoteError) Unwrap() []error { return e.sentinels }
+
+// GRPCStatus lets status.Code report the plugin's code, for logs.
+func (e *remoteError) GRPCStatus() *status.Status { return e.st }

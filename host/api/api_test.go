@@ -169,7 +169,9 @@ func TestLifecycleProblems(t *testing.T) {
 		{"unknown factor", &mfa.Error{Kind: mfa.ErrUnknownFactor, Reason: `no factor "totp" is installed`}, 404, "unknown_factor", ""},
 		{"unsupported", &mfa.Error{Kind: mfa.ErrUnsupported}, 400, "unsupported", ""},
 		{"invalid params", &mfa.Error{Kind: mfa.ErrInvalidParams, Reason: "phone: not a mobile number"}, 400, "invalid_params", ""},
-		{"unavailable", &mfa.Error{Kind: mfa.ErrUnavailable}, 503, "unavailable", ""},
+		{"unavailable", &mfa.Error{Kind: mfa.ErrUnavailable, RetryAfter: 1500 * time.Millisecond}, 503, "unavailable", "2"},
+		{"unavailable without an estimate", &mfa.Error{Kind: mfa.ErrUnavailable}, 503, "unavailable", "1"},
+		{"factor error", &mfa.Error{Kind: mfa.ErrFactorFailed}, 502, "factor_error", ""},
 		{"busy", &mfa.Error{Kind: mfa.ErrBusy}, 409, "busy", ""},
 		{"already enrolled", &mfa.Error{Kind: mfa.ErrAlreadyEnrolled}, 409, "already_enrolled", ""},
 		{"no enrollment", &mfa.Error{Kind: mfa.ErrNoEnrollment}, 404, "no_enrollment", ""},
@@ -236,8 +238,8 @@ func TestEveryLifecycleErrorMappedOnce(t *testing.T) {
 			t.Errorf("problem type %q is used twice", k.slug)
 		}
 		slugs[k.slug] = true
-		if k.retry != (k.status == 429) {
-			t.Errorf("%s: Retry-After only and always on 429", k.slug)
+		if k.retry != (k.status == 429 || k.slug == "unavailable") {
+			t.Errorf("%s: Retry-After only and always on 429 and on an unavailable factor", k.slug)
 		}
 	}
 }

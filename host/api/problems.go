@@ -88,7 +88,8 @@ var lifecycleProblems = []struct {
 	{mfa.ErrLocked, &kind{status: 429, slug: "locked", title: "Locked", detail: "too many failed attempts; second factors are locked for a while", retry: true}},
 	{mfa.ErrThrottled, &kind{status: 429, slug: "throttled", title: "Too many requests", detail: "too many requests; try again later", retry: true}},
 	{mfa.ErrCredentialBroken, &kind{status: 500, slug: "credential-broken", title: "Credential unusable", detail: "the stored credential cannot be used; remove it and enroll again"}},
-	{mfa.ErrUnavailable, &kind{status: 503, slug: "unavailable", title: "Factor unavailable", detail: "the factor is temporarily unavailable; try again later"}},
+	{mfa.ErrUnavailable, &kind{status: 503, slug: "unavailable", title: "Factor unavailable", detail: "the factor is temporarily unavailable; try again later", retry: true}},
+	{mfa.ErrFactorFailed, &kind{status: 502, slug: "factor-error", title: "Factor error", detail: "the factor failed to handle the request; try again later"}},
 }
 
 // apiError is a failure found by the HTTP layer.

@@ -143,14 +143,32 @@ type ChallengeConfig struct {
 	TTL time.Duration `yaml:"ttl"`
 }
 
-// PluginConfig pins one plugin binary.
+// PluginConfig pins one plugin binary and says how it is supervised.
 type PluginConfig struct {
 	// Path is the binary, relative to plugin_dir or absolute; see
 	// [Config.ResolvePluginPath].
 	Path string `yaml:"path"`
 	// SHA256 is the binary's expected SHA-256 as 64 hex digits.
 	SHA256 string `yaml:"sha256"`
+	// Tree is a directory the plugin runs from (an interpreted plugin's
+	// sources), relative to plugin_dir or absolute, pinned by TreeSHA256 as
+	// `factorgate plugins hash --tree` prints it. Both or neither are set.
+	Tree       string `yaml:"tree"`
+	TreeSHA256 string `yaml:"tree_sha256"`
+	// Processes is how many processes serve the plugin (1 to 16, default 2).
+	Processes int `yaml:"processes"`
+	// StartTimeout bounds the start of one process (default 10s);
+	// CallTimeout bounds one call to the plugin (default 5s).
+	StartTimeout time.Duration `yaml:"start_timeout"`
+	CallTimeout  time.Duration `yaml:"call_timeout"`
 }
+
+// Plugin supervision defaults.
+const (
+	DefaultPluginProcesses    = 2
+	DefaultPluginStartTimeout = 10 * time.Second
+	DefaultPluginCallTimeout  = 5 * time.Second
+)
 
 // FactorConfig is one factor instance.
 type FactorConfig struct {
@@ -279,6 +297,18 @@ func (c *Config) ResolvePluginPath(p PluginConfig) string {
 		return filepath.Clean(p.Path)
 	}
 	return filepath.Join(c.PluginDir, p.Path)
+}
+
+// ResolvePluginTree returns the pinned directory of p, resolved like
+// [Config.ResolvePluginPath], or "" when p pins no tree.
+func (c *Config) ResolvePluginTree(p PluginConfig) string {
+	if p.Tree == "" {
+		return ""
+	}
+	if filepath.IsAbs(p.Tree) {
+		return filepath.Clean(p.Tree)
+	}
+	return filepath.Join(c.PluginDir, p.Tree)
 }
 
 // DatabaseURL returns the effective database: database_url when set,

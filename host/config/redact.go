@@ -130,7 +130,12 @@ func (c *Config) LogValue() slog.Value {
 		p := c.Plugins[name]
 		plugins = append(plugins, slog.Group(name,
 			slog.String("path", c.ResolvePluginPath(p)),
-			slog.String("sha256", p.SHA256)))
+			slog.String("sha256", p.SHA256),
+			slog.String("tree", c.ResolvePluginTree(p)),
+			slog.String("tree_sha256", p.TreeSHA256),
+			slog.Int("processes", p.Processes),
+			slog.String("start_timeout", formatDuration(p.StartTimeout)),
+			slog.String("call_timeout", formatDuration(p.CallTimeout))))
 	}
 	factors := make([]slog.Attr, 0, len(c.Factors))
 	for _, name := range sortedKeys(c.Factors) {

@@ -22,6 +22,12 @@ const (
 	minChalTTL     = 30 * time.Second
 	maxChalTTL     = 10 * time.Minute
 	maxNameLen     = 63
+
+	maxPluginProcesses = 16
+	minPluginStart     = time.Second
+	maxPluginStart     = 5 * time.Minute
+	minPluginCall      = 100 * time.Millisecond
+	maxPluginCall      = time.Minute
 )
 
 // validator collects problems, attributing each to where its value came from.
@@ -44,7 +50,20 @@ func (v *validator) add(key, format string, args ...any) {
 // which, unlike default routes, must name a configured factor.
 func finish(c *Config, explicitRoutes map[string]string, o *origins) []error {
 	v := &validator{o: o}
+	fillEmptySections(c)
+	v.places(c)
+	v.logging(c)
+	v.http(c.HTTP)
+	v.lifetimes(c)
+	v.plugins(c)
+	v.factors(c)
+	v.routes(c, explicitRoutes)
+	return v.errs
+}
 
+// fillEmptySections gives sections the file left empty (a bare "plugins:")
+// their empty values, so later steps never meet a nil map.
+func fillEmptySections(c *Config) {
 	if c.Plugins == nil {
 		c.Plugins = map[string]PluginConfig{}
 	}
@@ -57,7 +76,11 @@ func finish(c *Config, explicitRoutes map[string]string, o *origins) []error {
 	if c.HTTP.TrustedProxies == nil {
 		c.HTTP.TrustedProxies = []string{}
 	}
+}
 
+// places checks where the server listens and keeps its state, deriving
+// public_url from listen when it is not set.
+func (v *validator) places(c *Config) {
 	listenOK := true
 	if msg := checkListen(c.Listen); msg != "" {
 		v.add("listen", "%s", msg)
@@ -82,7 +105,10 @@ func finish(c *Config, explicitRoutes map[string]string, o *origins) []error {
 	if c.SealKeys != "" && strings.TrimSpace(string(c.SealKeys)) == "" {
 		v.add("seal_keys", "must not be blank; leave it unset instead")
 	}
+}
 
+// logging normalises and checks the log level and format.
+func (v *validator) logging(c *Config) {
 	c.Log.Level = strings.ToLower(c.Log.Level)
 	c.Log.Format = strings.ToLower(c.Log.Format)
 	switch c.Log.Level {
@@ -95,8 +121,10 @@ func finish(c *Config, explicitRoutes map[string]string, o *origins) []error {
 	default:
 		v.add("log.format", "must be text or json, got %q", c.Log.Format)
 	}
+}
 
-	h := c.HTTP
+// http checks the HTTP server's limits, timeouts and trusted proxies.
+func (v *validator) http(h HTTPConfig) {
 	if h.MaxBodyBytes < minBodyBytes || h.MaxBodyBytes > maxBodyBytes {
 		v.add("http.max_body_bytes", "must be between %d and %d (1 KiB to 10 MiB), got %d", minBodyBytes, maxBodyBytes, h.MaxBodyBytes)
 	}
@@ -108,7 +136,11 @@ func finish(c *Config, explicitRoutes map[string]string, o *origins) []error {
 			v.add(fmt.Sprintf("http.trusted_proxies[%d]", i), "%q is not a CIDR (such as 10.0.0.0/8) or an IP address", p)
 		}
 	}
+}
 
+// lifetimes checks the lockout policy and how long enrollments and
+// challenges live.
+func (v *validator) lifetimes(c *Config) {
 	l := c.Lockout
 	if l.MaxFailures < 1 || l.MaxFailures > maxFailuresMax {
 		v.add("lockout.max_failures", "must be between 1 and %d, got %d", maxFailuresMax, l.MaxFailures)
@@ -120,11 +152,6 @@ func finish(c *Config, explicitRoutes map[string]string, o *origins) []error {
 	}
 	v.durationBetween("enrollment.ttl", c.Enrollment.TTL, minEnrollTTL, maxEnrollTTL)
 	v.durationBetween("challenge.ttl", c.Challenge.TTL, minChalTTL, maxChalTTL)
-
-	v.plugins(c)
-	v.factors(c)
-	v.routes(c, explicitRoutes)
-	return v.errs
 }
 
 // durationBetween checks that d lies in [lo, hi].
@@ -134,7 +161,8 @@ func (v *validator) durationBetween(key string, d, lo, hi time.Duration) {
 	}
 }
 
-// plugins checks the pinned binaries and gives each a default path.
+// plugins checks the pinned binaries and their supervision settings, giving
+// each a default path, process count and timeouts.
 func (v *validator) plugins(c *Config) {
 	for _, name := range sortedKeys(c.Plugins) {
 		p := c.Plugins[name]
@@ -147,16 +175,52 @@ func (v *validator) plugins(c *Config) {
 		} else if strings.TrimSpace(p.Path) == "" {
 			v.add(key+".path", "must not be blank")
 		}
-		switch {
-		case p.SHA256 == "":
-			v.add(key+".sha256", "is required: the SHA-256 of the binary as 64 hex digits")
-		case !isSHA256(p.SHA256):
-			v.add(key+".sha256", "must be 64 hex digits, got %q", p.SHA256)
-		default:
-			p.SHA256 = strings.ToLower(p.SHA256)
-		}
+		p.SHA256 = v.pin(key+".sha256", p.SHA256, "is required: the SHA-256 of the binary as 64 hex digits")
+		v.tree(key, &p)
+		v.supervision(key, &p)
 		c.Plugins[name] = p
 	}
+}
+
+// pin checks a pinned hash and returns it in lower case.
+func (v *validator) pin(key, value, missing string) string {
+	switch {
+	case value == "":
+		v.add(key, "%s", missing)
+	case !isSHA256(value):
+		v.add(key, "must be 64 hex digits, got %q", value)
+	default:
+		return strings.ToLower(value)
+	}
+	return value
+}
+
+// tree checks that a pinned directory comes with its hash and the reverse.
+func (v *validator) tree(key string, p *PluginConfig) {
+	switch {
+	case p.Tree == "" && p.TreeSHA256 == "":
+	case strings.TrimSpace(p.Tree) == "":
+		v.add(key+".tree", "is required with tree_sha256: the directory the hash pins")
+	default:
+		p.TreeSHA256 = v.pin(key+".tree_sha256", p.TreeSHA256, "is required with tree: print it with `factorgate plugins hash --tree DIR`")
+	}
+}
+
+// supervision applies and checks the process count and timeouts.
+func (v *validator) supervision(key string, p *PluginConfig) {
+	if p.Processes == 0 {
+		p.Processes = DefaultPluginProcesses
+	} else if p.Processes < 1 || p.Processes > maxPluginProcesses {
+		v.add(key+".processes", "must be between 1 and %d, got %d", maxPluginProcesses, p.Processes)
+	}
+	if p.StartTimeout == 0 {
+		p.StartTimeout = DefaultPluginStartTimeout
+	}
+	if p.CallTimeout == 0 {
+		p.CallTimeout = DefaultPluginCallTimeout
+	}
+	v.durationBetween(key+".start_timeout", p.StartTimeout, minPluginStart, maxPluginStart)
+	v.durationBetween(key+".call_timeout", p.CallTimeout, minPluginCall, maxPluginCall)
 }
 
 // factors checks the factor instances, defaulting each one's plugin to its

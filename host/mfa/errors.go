@@ -13,25 +13,35 @@ import (
 // Stable identities of lifecycle failures. Each front door maps each of them
 // once to its own documented status and body; callers test with errors.Is.
 var (
-	ErrUserNotFound     = errors.New("user not found")
-	ErrUnknownFactor    = errors.New("unknown factor")
-	ErrUnsupported      = errors.New("factor does not support this operation")
-	ErrAlreadyEnrolled  = errors.New("factor already enrolled")
-	ErrNoEnrollment     = errors.New("no enrollment pending")
-	ErrNotEnrolled      = errors.New("factor not enrolled")
-	ErrNotFound         = errors.New("not found")
-	ErrNoChallenge      = errors.New("no challenge pending")
-	ErrInvalidParams    = errors.New("invalid parameters")
-	ErrInvalidCode      = errors.New("invalid code")
-	ErrExpired          = errors.New("expired")
-	ErrReplayed         = errors.New("code already used")
-	ErrChallengeSpent   = errors.New("too many attempts for this code; request a new one")
-	ErrThrottled        = errors.New("too many requests; try again later")
-	ErrLocked           = errors.New("too many failed attempts; second factors are locked")
-	ErrUnavailable      = errors.New("factor temporarily unavailable")
+	ErrUserNotFound    = errors.New("user not found")
+	ErrUnknownFactor   = errors.New("unknown factor")
+	ErrUnsupported     = errors.New("factor does not support this operation")
+	ErrAlreadyEnrolled = errors.New("factor already enrolled")
+	ErrNoEnrollment    = errors.New("no enrollment pending")
+	ErrNotEnrolled     = errors.New("factor not enrolled")
+	ErrNotFound        = errors.New("not found")
+	ErrNoChallenge     = errors.New("no challenge pending")
+	ErrInvalidParams   = errors.New("invalid parameters")
+	ErrInvalidCode     = errors.New("invalid code")
+	ErrExpired         = errors.New("expired")
+	ErrReplayed        = errors.New("code already used")
+	ErrChallengeSpent  = errors.New("too many attempts for this code; request a new one")
+	ErrThrottled       = errors.New("too many requests; try again later")
+	ErrLocked          = errors.New("too many failed attempts; second factors are locked")
+	// ErrUnavailable: a factor or the database cannot serve the request just
+	// now. It is the store's own sentinel, so a database outage surfacing
+	// from any store call, in any door, maps like a factor that is down.
+	ErrUnavailable      = store.ErrUnavailable
 	ErrCredentialBroken = errors.New("credential state cannot be used")
 	ErrBusy             = errors.New("too much contention on this credential; try again")
+	// ErrFactorFailed: the factor answered with an error of its own (a bug, a
+	// plain gRPC status from a plugin); its process is fine, this call failed.
+	ErrFactorFailed = errors.New("the factor failed to handle the request")
 )
+
+// defaultUnavailableRetry is the Retry-After of an unavailable factor whose
+// supervisor gave no better estimate.
+const defaultUnavailableRetry = time.Second
 
 // Error is a lifecycle failure: its identity (Kind), a short user-safe reason
 // the factor gave, and how long to wait before retrying (locked, throttled).
@@ -109,10 +119,24 @@ func factorError(op string, err error) error {
 		return &Error{Kind: ErrUnsupported, cause: err}
 	case errors.Is(err, sdk.ErrBadState):
 		return &Error{Kind: ErrCredentialBroken, cause: err}
-	case errors.Is(err, sdk.ErrTemporary), errors.Is(err, sdk.ErrTransport), errors.Is(err, sdk.ErrNotConfigured):
-		return &Error{Kind: ErrUnavailable, cause: err}
+	case errors.Is(err, sdk.ErrTemporary), errors.Is(err, sdk.ErrTransport),
+		errors.Is(err, sdk.ErrTimeout), errors.Is(err, sdk.ErrNotConfigured):
+		return &Error{Kind: ErrUnavailable, RetryAfter: unavailableRetry(err), cause: err}
+	case errors.Is(err, sdk.ErrFactorFailed):
+		return &Error{Kind: ErrFactorFailed, cause: err}
 	}
 	return fmt.Errorf("%s: %w", op, err)
+}
+
+// unavailableRetry is how long a client should wait for an unavailable
+// factor: the supervisor's estimate when its error carries one (a plugin
+// backing off after crashes), otherwise a second.
+func unavailableRetry(err error) time.Duration {
+	var hint interface{ RetryAfter() time.Duration }
+	if errors.As(err, &hint) && hint.RetryAfter() > 0 {
+		return hint.RetryAfter()
+	}
+	return defaultUnavailableRetry
 }
 
 // paramReason is the factor's message for invalid parameters, which the SDK
@@ -137,6 +161,6 @@ func Kinds() []error {
 		ErrNoEnrollment, ErrNotEnrolled, ErrNotFound, ErrNoChallenge,
 		ErrInvalidParams, ErrInvalidCode, ErrExpired, ErrReplayed,
 		ErrChallengeSpent, ErrThrottled, ErrLocked, ErrUnavailable,
-		ErrCredentialBroken, ErrBusy,
+		ErrCredentialBroken, ErrBusy, ErrFactorFailed,
 	}
 }

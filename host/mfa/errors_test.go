@@ -1,6 +1,7 @@
 package mfa
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"go/ast"
@@ -135,5 +136,45 @@ func TestFactorOutcomesMapToKinds(t *testing.T) {
 		if got := outcome(err); got != want {
 			t.Errorf("outcome(%v) = %q, want %q", kind, got, want)
 		}
+	}
+}
+
+// retryHint is an error of the plugin supervisor that says when to retry.
+type retryHint struct{ wait time.Duration }
+
+func (retryHint) Error() string               { return "factor plugin unavailable" }
+func (retryHint) Unwrap() error               { return sdk.ErrTransport }
+func (h retryHint) RetryAfter() time.Duration { return h.wait }
+
+func TestFactorErrorMapsEveryFactorFailure(t *testing.T) {
+	tests := []struct {
+		name      string
+		err       error
+		want      error
+		wantRetry time.Duration
+	}{
+		{"invalid params", fmt.Errorf("%w: not a mobile number", sdk.ErrInvalidParams), ErrInvalidParams, 0},
+		{"unsupported", sdk.ErrUnsupported, ErrUnsupported, 0},
+		{"bad state", sdk.ErrBadState, ErrCredentialBroken, 0},
+		{"temporary", sdk.ErrTemporary, ErrUnavailable, time.Second},
+		{"transport", fmt.Errorf("verify: %w", sdk.ErrTransport), ErrUnavailable, time.Second},
+		{"call timeout", fmt.Errorf("verify: %w: %w", sdk.ErrTimeout, context.DeadlineExceeded), ErrUnavailable, time.Second},
+		{"not configured", sdk.ErrNotConfigured, ErrUnavailable, time.Second},
+		{"supervisor's estimate", fmt.Errorf("verify: %w", retryHint{wait: 3 * time.Second}), ErrUnavailable, 3 * time.Second},
+		{"factor failed", fmt.Errorf("verify: %w", sdk.ErrFactorFailed), ErrFactorFailed, 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got := factorError("verify", tc.err)
+			if !errors.Is(got, tc.want) {
+				t.Fatalf("factorError(%v) = %v, want %v", tc.err, got, tc.want)
+			}
+			if d, _ := RetryAfter(got); d != tc.wantRetry {
+				t.Fatalf("RetryAfter = %s, want %s", d, tc.wantRetry)
+			}
+		})
+	}
+	if got := factorError("verify", errors.New("boom")); errors.Is(got, ErrUnavailable) || errors.Is(got, ErrFactorFailed) {
+		t.Fatalf("an error that is not the factor's maps to %v", got)
 	}
 }

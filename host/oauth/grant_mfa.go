@@ -357,6 +357,8 @@ func grantError(grant string, err error) error {
 	}
 	what := map[string]string{GrantMFAOTP: "otp", GrantMFAOOB: "binding_code", GrantMFARecovery: "recovery code"}[grant]
 	switch {
+	case errors.Is(err, mfa.ErrFactorFailed):
+		return factorFailedError()
 	case errors.Is(err, mfa.ErrReplayed):
 		return fosite.ErrInvalidGrant.WithHintf("The %s was already used.", what)
 	case errors.Is(err, mfa.ErrExpired):

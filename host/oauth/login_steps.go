@@ -311,6 +311,9 @@ func (p *Provider) mfaMessage(w http.ResponseWriter, r *http.Request, err error)
 		return http.StatusConflict, "That factor is already set up."
 	case errors.Is(err, mfa.ErrUnavailable):
 		return http.StatusServiceUnavailable, "This factor is unavailable right now. Try again shortly."
+	case errors.Is(err, mfa.ErrFactorFailed):
+		p.log.WarnContext(r.Context(), "oauth: second factor failed", "error", err)
+		return http.StatusBadGateway, "This factor could not check your code right now. Try again shortly."
 	}
 	p.log.ErrorContext(r.Context(), "oauth: second factor failed", "error", err)
 	return http.StatusInternalServerError, "Something went wrong. Try again."

@@ -276,10 +276,18 @@ func lifecycleError(err error) error {
 	switch {
 	case errors.Is(err, mfa.ErrInvalidParams):
 		return fosite.ErrInvalidRequest.WithHint(mfa.Reason(err))
+	case errors.Is(err, mfa.ErrFactorFailed):
+		return factorFailedError()
 	case errors.Is(err, mfa.ErrAlreadyEnrolled):
 		return fosite.ErrAccessDenied.WithHint("The user already has this authenticator.")
 	}
 	return fosite.ErrServerError.WithWrap(err).WithDebug(err.Error())
+}
+
+// factorFailedError answers a factor that failed the call itself (its
+// process is fine): a server error, with 502 like the other doors.
+func factorFailedError() error {
+	return &fosite.RFC6749Error{ErrorField: "server_error", DescriptionField: "The second factor failed to handle the request; try again later.", CodeField: http.StatusBadGateway}
 }
 
 // mfaTokenRace maps a failed update of an mfa_token: a concurrent call

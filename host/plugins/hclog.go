@@ -5,23 +5,29 @@ import (
 	"io"
 	"log"
 	"log/slog"
+	"path/filepath"
 
 	"github.com/hashicorp/go-hclog"
 )
 
-// hclogAdapter sends go-plugin's hclog output, including every log line a
-// plugin writes, to the host's slog logger, so plugin logs land in one
-// structured stream with a "plugin" field naming the source.
+// hclogAdapter sends go-plugin's own hclog output to the host's slog logger,
+// with a "plugin" field naming the source. The plugin's stderr is logged by
+// stderrLogger instead: go-plugin logs it through a sub-logger named after the
+// binary, which this adapter silences so no line is logged twice.
 type hclogAdapter struct {
 	logger *slog.Logger
 	name   string
 	args   []any
+	// stderrName is the sub-logger name go-plugin uses for the plugin's stderr.
+	stderrName string
+	silent     bool
 }
 
 var _ hclog.Logger = (*hclogAdapter)(nil)
 
-func newHCLogAdapter(logger *slog.Logger, name string) *hclogAdapter {
-	return &hclogAdapter{logger: logger, name: name}
+// newHCLogAdapter adapts logger for the plugin called name launched from path.
+func newHCLogAdapter(logger *slog.Logger, name, path string) *hclogAdapter {
+	return &hclogAdapter{logger: logger, name: name, stderrName: filepath.Base(path)}
 }
 
 func toSlogLevel(l hclog.Level) slog.Level {
@@ -40,6 +46,9 @@ func toSlogLevel(l hclog.Level) slog.Level {
 }
 
 func (a *hclogAdapter) Log(level hclog.Level, msg string, args ...any) {
+	if a.silent {
+		return
+	}
 	lvl := toSlogLevel(level)
 	ctx := context.Background()
 	if !a.logger.Enabled(ctx, lvl) {
@@ -50,7 +59,13 @@ func (a *hclogAdapter) Log(level hclog.Level, msg string, args ...any) {
 		all = append(all, "plugin", a.name)
 	}
 	all = append(all, a.args...)
-	all = append(all, args...)
+	for i, arg := range args {
+		// go-plugin names the plugin's path "plugin"; the name has that key.
+		if key, ok := arg.(string); ok && i%2 == 0 && key == "plugin" {
+			arg = "path"
+		}
+		all = append(all, arg)
+	}
 	a.logger.Log(ctx, lvl, msg, all...)
 }
 
@@ -61,7 +76,7 @@ func (a *hclogAdapter) Warn(msg string, args ...any)  { a.Log(hclog.Warn, msg, a
 func (a *hclogAdapter) Error(msg string, args ...any) { a.Log(hclog.Error, msg, args...) }
 
 func (a *hclogAdapter) enabled(l hclog.Level) bool {
-	return a.logger.Enabled(context.Background(), toSlogLevel(l))
+	return !a.silent && a.logger.Enabled(context.Background(), toSlogLevel(l))
 }
 
 func (a *hclogAdapter) IsTrace() bool { return a.enabled(hclog.Trace) }
@@ -73,20 +88,29 @@ func (a *hclogAdapter) IsError() bool { return a.enabled(hclog.Error) }
 func (a *hclogAdapter) ImpliedArgs() []any { return a.args }
 
 func (a *hclogAdapter) With(args ...any) hclog.Logger {
-	return &hclogAdapter{logger: a.logger, name: a.name, args: append(append([]any{}, a.args...), args...)}
+	c := *a
+	c.args = append(append([]any{}, a.args...), args...)
+	return &c
 }
 
 func (a *hclogAdapter) Name() string { return a.name }
 
 func (a *hclogAdapter) Named(name string) hclog.Logger {
+	c := *a
+	// GetLevel reports Off for the stderr sub-logger, so go-plugin neither
+	// parses nor logs the plugin's stderr lines (stderrLogger does).
+	c.silent = a.silent || name == a.stderrName
 	if a.name != "" {
 		name = a.name + "." + name
 	}
-	return &hclogAdapter{logger: a.logger, name: name, args: a.args}
+	c.name = name
+	return &c
 }
 
 func (a *hclogAdapter) ResetNamed(name string) hclog.Logger {
-	return &hclogAdapter{logger: a.logger, name: name, args: a.args}
+	c := *a
+	c.name = name
+	return &c
 }
 
 // SetLevel is a no-op: the host's slog handler decides what is logged.

@@ -16,7 +16,7 @@ type Instance struct {
 	name     string
 	plugin   string
 	settings json.RawMessage
-	proc     *process  // nil for an in-process factor
+	pool     *pool     // nil for an in-process factor
 	local    sdk.Local // set for an in-process factor
 
 	mu   sync.RWMutex
@@ -43,10 +43,10 @@ func (in *Instance) setDescription(d sdk.Description) {
 
 // Info reports the instance and the health of the process behind it.
 func (in *Instance) Info() InstanceInfo {
-	info := InstanceInfo{Name: in.name, Plugin: in.plugin, Description: in.Description(), Health: HealthHealthy, InProcess: in.proc == nil}
-	if in.proc != nil {
+	info := InstanceInfo{Name: in.name, Plugin: in.plugin, Description: in.Description(), Health: HealthHealthy, InProcess: in.pool == nil}
+	if in.pool != nil {
 		var err error
-		info.Health, info.Restarts, err = in.proc.status()
+		info.Health, info.Restarts, err = in.pool.status()
 		if err != nil {
 			info.LastError = err.Error()
 		}
@@ -59,10 +59,10 @@ func (in *Instance) Describe(context.Context) (sdk.Description, error) { return 
 
 // BeginEnrollment starts an enrollment.
 func (in *Instance) BeginEnrollment(ctx context.Context, req sdk.BeginEnrollmentRequest) (resp sdk.BeginEnrollmentResponse, err error) {
-	if in.proc == nil {
+	if in.pool == nil {
 		return in.local.BeginEnrollment(ctx, req)
 	}
-	err = in.proc.call(ctx, func(ctx context.Context, c factorv1.FactorServiceClient) error {
+	err = in.pool.call(ctx, "BeginEnrollment", func(ctx context.Context, c factorv1.FactorServiceClient) error {
 		resp, err = sdk.NewRPC(c, in.name).BeginEnrollment(ctx, req)
 		return err
 	})
@@ -71,10 +71,10 @@ func (in *Instance) BeginEnrollment(ctx context.Context, req sdk.BeginEnrollment
 
 // FinishEnrollment confirms an enrollment.
 func (in *Instance) FinishEnrollment(ctx context.Context, req sdk.FinishEnrollmentRequest) (resp sdk.FinishEnrollmentResponse, err error) {
-	if in.proc == nil {
+	if in.pool == nil {
 		return in.local.FinishEnrollment(ctx, req)
 	}
-	err = in.proc.call(ctx, func(ctx context.Context, c factorv1.FactorServiceClient) error {
+	err = in.pool.call(ctx, "FinishEnrollment", func(ctx context.Context, c factorv1.FactorServiceClient) error {
 		resp, err = sdk.NewRPC(c, in.name).FinishEnrollment(ctx, req)
 		return err
 	})
@@ -83,10 +83,10 @@ func (in *Instance) FinishEnrollment(ctx context.Context, req sdk.FinishEnrollme
 
 // Challenge starts a verification.
 func (in *Instance) Challenge(ctx context.Context, req sdk.ChallengeRequest) (resp sdk.ChallengeResponse, err error) {
-	if in.proc == nil {
+	if in.pool == nil {
 		return in.local.Challenge(ctx, req)
 	}
-	err = in.proc.call(ctx, func(ctx context.Context, c factorv1.FactorServiceClient) error {
+	err = in.pool.call(ctx, "Challenge", func(ctx context.Context, c factorv1.FactorServiceClient) error {
 		resp, err = sdk.NewRPC(c, in.name).Challenge(ctx, req)
 		return err
 	})
@@ -95,10 +95,10 @@ func (in *Instance) Challenge(ctx context.Context, req sdk.ChallengeRequest) (re
 
 // Verify checks a proof.
 func (in *Instance) Verify(ctx context.Context, req sdk.VerifyRequest) (resp sdk.VerifyResponse, err error) {
-	if in.proc == nil {
+	if in.pool == nil {
 		return in.local.Verify(ctx, req)
 	}
-	err = in.proc.call(ctx, func(ctx context.Context, c factorv1.FactorServiceClient) error {
+	err = in.pool.call(ctx, "Verify", func(ctx context.Context, c factorv1.FactorServiceClient) error {
 		resp, err = sdk.NewRPC(c, in.name).Verify(ctx, req)
 		return err
 	})

@@ -1,14 +1,15 @@
 // Package plugins launches and supervises the factor plugins the configuration
 // names and gives the rest of the host one typed client per factor instance.
 //
-// Each plugin binary runs as one go-plugin process over gRPC with AutoMTLS,
-// its SHA-256 pinned, and without the host's environment. One process can serve
-// several factor instances (sms and sms-7 from one binary, each with its own
-// settings). go-plugin never restarts a plugin, so this package does: a watcher
-// respawns a process as soon as it exits, a call that failed because the
-// process died is retried once on the new one, and a crash loop backs off and
-// marks the plugin unhealthy. A factor can also run in this process behind the
-// same interface, for tests and benchmarks.
+// Each plugin binary runs as a small pool of go-plugin processes over gRPC
+// with AutoMTLS, its SHA-256 (and optionally its directory tree) pinned, and
+// without the host's environment. One process serves every factor instance of
+// its binary (sms and sms-7, each with its own settings). go-plugin never
+// restarts a plugin, so this package does: calls are spread over the live
+// processes, a call whose process died is retried once on another one, the
+// dead process is replaced in the background at once, and only replacements
+// that keep dying on start back off. A factor can also run in this process
+// behind the same interface, for tests and benchmarks.
 package plugins
 
 import (
@@ -22,16 +23,26 @@ import (
 	"sync"
 	"time"
 
-	factorv1 "github.com/factorgate/factorgate/plugin/factor/v1"
 	"github.com/factorgate/factorgate/sdk"
 )
 
-// Binary is a plugin executable and its pinned SHA-256 (hex).
+// Binary is a plugin executable, what pins it, and how it is supervised.
+// Zero supervision settings take the manager's defaults.
 type Binary struct {
 	// Name identifies the binary in configuration and logs ("totp").
 	Name   string
 	Path   string
 	SHA256 string
+	// TreeDir and TreeSHA256, when set, pin the directory the plugin runs
+	// from as well (an interpreted plugin's sources); see HashTree.
+	TreeDir    string
+	TreeSHA256 string
+	// Processes is how many processes serve the plugin.
+	Processes int
+	// StartTimeout bounds one process's start and handshake; CallTimeout
+	// bounds one call.
+	StartTimeout time.Duration
+	CallTimeout  time.Duration
 }
 
 // InstanceConfig is one configured factor instance: a name callers route to,
@@ -45,19 +56,24 @@ type InstanceConfig struct {
 // Options tune supervision. Zero values take the defaults.
 type Options struct {
 	Logger *slog.Logger
-	// StartTimeout bounds a plugin's start and handshake (default 10s).
+	// Processes is the default number of processes per plugin (default 2).
+	Processes int
+	// StartTimeout is the default bound of a process's start (default 10s).
 	StartTimeout time.Duration
-	// CallTimeout bounds a call without its own deadline (default 15s).
+	// CallTimeout is the default bound of one call (default 5s).
 	CallTimeout time.Duration
-	// WatchInterval is how often a watcher looks for an exited process (default 50ms).
+	// WatchInterval is how often a keeper looks for an exited process (default 50ms).
 	WatchInterval time.Duration
-	// HealthInterval is how often a live process is pinged (default 10s).
+	// HealthInterval is how often a live process is health-checked (default
+	// 10s); HealthTimeout bounds one check (default 2s).
 	HealthInterval time.Duration
-	// MaxCrashes within CrashWindow are restarted at once; more start a back-off
-	// (defaults 5 in 1 minute).
-	MaxCrashes  int
-	CrashWindow time.Duration
-	// BackoffBase doubles per crash past MaxCrashes up to BackoffMax (defaults 1s, 1m).
+	HealthTimeout  time.Duration
+	// StableAfter: a process that dies sooner after its start counts as
+	// dying on start (default 500ms).
+	StableAfter time.Duration
+	// BackoffBase doubles per consecutive start failure of a slot past the
+	// first, up to BackoffMax (defaults 100ms, 1s). The maximum is short so a
+	// plugin that recovers serves again within about a second.
 	BackoffBase time.Duration
 	BackoffMax  time.Duration
 }
@@ -71,17 +87,33 @@ func (o Options) withDefaults() Options {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
+	if o.Processes <= 0 {
+		o.Processes = 2
+	}
 	set(&o.StartTimeout, 10*time.Second)
-	set(&o.CallTimeout, 15*time.Second)
+	set(&o.CallTimeout, 5*time.Second)
 	set(&o.WatchInterval, 50*time.Millisecond)
 	set(&o.HealthInterval, 10*time.Second)
-	set(&o.CrashWindow, time.Minute)
-	set(&o.BackoffBase, time.Second)
-	set(&o.BackoffMax, time.Minute)
-	if o.MaxCrashes <= 0 {
-		o.MaxCrashes = 5
-	}
+	set(&o.HealthTimeout, 2*time.Second)
+	set(&o.StableAfter, 500*time.Millisecond)
+	set(&o.BackoffBase, 100*time.Millisecond)
+	set(&o.BackoffMax, time.Second)
 	return o
+}
+
+// settingsFor applies the manager's defaults to b's supervision settings.
+func (o *Options) settingsFor(b Binary) poolSettings {
+	s := poolSettings{processes: b.Processes, startTimeout: b.StartTimeout, callTimeout: b.CallTimeout}
+	if s.processes <= 0 {
+		s.processes = o.Processes
+	}
+	if s.startTimeout <= 0 {
+		s.startTimeout = o.StartTimeout
+	}
+	if s.callTimeout <= 0 {
+		s.callTimeout = o.CallTimeout
+	}
+	return s
 }
 
 var instanceName = regexp.MustCompile(`^[a-z][a-z0-9-]{0,62}$`)
@@ -91,7 +123,7 @@ type Manager struct {
 	opts Options
 
 	mu        sync.RWMutex
-	processes map[string]*process
+	pools     map[string]*pool
 	instances map[string]*Instance
 	closed    bool
 }
@@ -100,96 +132,7 @@ type Manager struct {
 // in-process factors.
 func New(opts Options) *Manager {
 	o := opts.withDefaults()
-	return &Manager{opts: o, processes: map[string]*process{}, instances: map[string]*Instance{}}
-}
-
-// Load launches each binary that an instance names, checks its pinned hash,
-// and configures the instances. Either every instance is ready or Load fails
-// and nothing it started keeps running.
-func (m *Manager) Load(ctx context.Context, binaries []Binary, instances []InstanceConfig) (err error) {
-	byName := map[string]Binary{}
-	for _, b := range binaries {
-		if _, dup := byName[b.Name]; dup {
-			return fmt.Errorf("plugin %q is listed twice", b.Name)
-		}
-		byName[b.Name] = b
-	}
-	grouped := map[string][]InstanceConfig{}
-	for _, ic := range instances {
-		if !instanceName.MatchString(ic.Name) {
-			return fmt.Errorf("factor instance name %q: use lowercase letters, digits and dashes", ic.Name)
-		}
-		if _, ok := byName[ic.Plugin]; !ok {
-			return fmt.Errorf("factor instance %q names plugin %q, which is not configured", ic.Name, ic.Plugin)
-		}
-		grouped[ic.Plugin] = append(grouped[ic.Plugin], ic)
-	}
-
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.closed {
-		return ErrClosed
-	}
-	for _, ic := range instances {
-		if _, dup := m.instances[ic.Name]; dup {
-			return fmt.Errorf("factor instance %q is configured twice", ic.Name)
-		}
-	}
-	var started []*process
-	defer func() {
-		if err != nil {
-			for _, p := range started {
-				p.stop()
-			}
-		}
-	}()
-	names := make([]string, 0, len(grouped))
-	for name := range grouped {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	ready := map[string]*Instance{}
-	for _, name := range names {
-		bin := byName[name]
-		pin, err := parsePin(bin.SHA256)
-		if err != nil {
-			return fmt.Errorf("plugin %q: %w", name, err)
-		}
-		if _, running := m.processes[name]; running {
-			return fmt.Errorf("plugin %q is already loaded", name)
-		}
-		p := newProcess(bin, pin, &m.opts, m.opts.Logger)
-		insts := make([]*Instance, 0, len(grouped[name]))
-		for _, ic := range grouped[name] {
-			insts = append(insts, &Instance{name: ic.Name, plugin: name, settings: ic.Settings, proc: p})
-		}
-		p.configure = func(ctx context.Context, c factorv1.FactorServiceClient) error {
-			for _, in := range insts {
-				desc, err := sdk.NewRPC(c, in.name).Configure(ctx, in.settings)
-				if err != nil {
-					return fmt.Errorf("factor instance %q: %w", in.name, err)
-				}
-				in.setDescription(desc)
-			}
-			return nil
-		}
-		if err := p.start(ctx); err != nil {
-			return err
-		}
-		started = append(started, p)
-		for _, in := range insts {
-			ready[in.name] = in
-		}
-	}
-	for _, p := range started {
-		m.processes[p.bin.Name] = p
-	}
-	for name, in := range ready {
-		m.instances[name] = in
-		m.opts.Logger.Info("factor instance ready", "instance", name, "plugin", in.plugin,
-			"factor", in.Description().Name, "version", in.Description().Version)
-	}
-	return nil
+	return &Manager{opts: o, pools: map[string]*pool{}, instances: map[string]*Instance{}}
 }
 
 // AddInProcess serves the factor instance name from f in this process, with
@@ -264,13 +207,41 @@ func (m *Manager) Healthy() error {
 	return errors.Join(errs...)
 }
 
-// PIDs returns the live process id of each plugin binary, for tests and diagnostics.
-func (m *Manager) PIDs() map[string]int {
+// PluginNames lists the loaded plugin binaries by name.
+func (m *Manager) PluginNames() []string {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
-	out := map[string]int{}
-	for name, p := range m.processes {
-		out[name] = p.pid()
+	names := make([]string, 0, len(m.pools))
+	for name := range m.pools {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// PluginHealthy reports an error when no process of the plugin called name
+// takes calls, for a readiness check per plugin.
+func (m *Manager) PluginHealthy(name string) error {
+	m.mu.RLock()
+	p, ok := m.pools[name]
+	m.mu.RUnlock()
+	if !ok {
+		return fmt.Errorf("plugin %s is not loaded", name)
+	}
+	if health, _, lastErr := p.status(); health != HealthHealthy {
+		return fmt.Errorf("plugin %s is %s: %w", name, health, lastErr)
+	}
+	return nil
+}
+
+// PIDs returns the live process ids of each plugin binary, for tests and
+// diagnostics.
+func (m *Manager) PIDs() map[string][]int {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	out := map[string][]int{}
+	for name, p := range m.pools {
+		out[name] = p.pids()
 	}
 	return out
 }
@@ -279,13 +250,13 @@ func (m *Manager) PIDs() map[string]int {
 func (m *Manager) Close() error {
 	m.mu.Lock()
 	m.closed = true
-	procs := make([]*process, 0, len(m.processes))
-	for _, p := range m.processes {
-		procs = append(procs, p)
+	pools := make([]*pool, 0, len(m.pools))
+	for _, p := range m.pools {
+		pools = append(pools, p)
 	}
 	m.mu.Unlock()
 	var wg sync.WaitGroup
-	for _, p := range procs {
+	for _, p := range pools {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()

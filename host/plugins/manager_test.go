@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -23,8 +24,12 @@ import (
 	"github.com/factorgate/factorgate/sdk"
 )
 
-// bins holds the real plugin binaries built once for this package's tests.
-var bins map[string]plugins.Binary
+// bins holds the real plugin binaries built once for this package's tests;
+// misbehavePath is the test plugin of testdata/misbehave.
+var (
+	bins          map[string]plugins.Binary
+	misbehavePath string
+)
 
 func TestMain(m *testing.M) {
 	if os.Getenv(hostHelperEnv) != "" {
@@ -37,6 +42,10 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	bins, err = testplugins.Build(dir)
+	if err == nil {
+		misbehavePath = filepath.Join(dir, "misbehave")
+		err = buildMisbehave(misbehavePath)
+	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.RemoveAll(dir)
@@ -116,8 +125,8 @@ func TestLoadConfiguresInstancesOnOneProcess(t *testing.T) {
 			t.Errorf("instance %s lacks the enroll capability: %+v", info.Name, info.Description)
 		}
 	}
-	if pids := m.PIDs(); len(pids) != 1 || pids["totp"] == 0 {
-		t.Fatalf("want one totp process, got %v", pids)
+	if pids := m.PIDs(); len(pids) != 1 || len(pids["totp"]) != 2 {
+		t.Fatalf("want a pool of two totp processes, got %v", pids)
 	}
 	ctx := context.Background()
 	for _, name := range []string{"totp", "totp-8"} {
@@ -137,8 +146,9 @@ func TestLoadConfiguresInstancesOnOneProcess(t *testing.T) {
 	if err := m.Healthy(); err != nil {
 		t.Errorf("Healthy: %v", err)
 	}
-	// The plugin's own log line reaches the host log, tagged with the plugin.
-	if !strings.Contains(logs.String(), `"msg":"serving factor"`) {
+	// The plugin's own log line reaches the host log at its level, tagged
+	// with the plugin.
+	if !strings.Contains(logs.String(), `"level":"INFO","msg":"serving factor","plugin":"totp"`) {
 		t.Errorf("plugin log line not in host log:\n%s", logs.String())
 	}
 }
@@ -186,37 +196,43 @@ func TestWrongPinnedHashIsRefused(t *testing.T) {
 	}
 }
 
-func TestCallSucceedsAfterSIGKILL(t *testing.T) {
-	// A long watch interval leaves the restart to the failing call itself.
-	m, _ := newManager(t, plugins.Options{WatchInterval: time.Hour})
+func TestCallIsRetriedOnAnotherProcessAfterSIGKILL(t *testing.T) {
+	// A long watch interval leaves noticing the death to the failing call.
+	m, _ := newManager(t, plugins.Options{WatchInterval: time.Hour, HealthInterval: time.Hour})
 	if err := m.Load(context.Background(), []plugins.Binary{bins["totp"]}, totpInstances("totp")); err != nil {
 		t.Fatal(err)
 	}
 	in, _ := m.Instance("totp")
-	oldPID := m.PIDs()["totp"]
-	killAndWait(t, oldPID)
+	before := m.PIDs()["totp"]
+	killAndWait(t, before[0])
 
-	if err := beginTOTP(context.Background(), in); err != nil {
-		t.Fatalf("call after SIGKILL: %v", err)
+	// Calls go round robin, so one of two consecutive calls meets the dead
+	// process; both succeed.
+	for range 2 {
+		if err := beginTOTP(context.Background(), in); err != nil {
+			t.Fatalf("call after SIGKILL: %v", err)
+		}
 	}
-	newPID := m.PIDs()["totp"]
-	if newPID == 0 || newPID == oldPID {
-		t.Fatalf("process not replaced: old %d new %d", oldPID, newPID)
+	after := waitFor(t, func() ([]int, bool) {
+		pids := m.PIDs()["totp"]
+		return pids, len(pids) == 2 && !slices.Contains(pids, before[0])
+	})
+	if !slices.Contains(after, before[1]) {
+		t.Errorf("the live process %d was replaced too: %v", before[1], after)
 	}
 	if info := in.Info(); info.Restarts != 1 || info.Health != plugins.HealthHealthy {
 		t.Fatalf("after one kill: %+v", info)
 	}
 }
 
-func TestWatcherRespawnsAndConcurrentCallersRestartOnce(t *testing.T) {
-	m, _ := newManager(t, plugins.Options{})
+func TestConcurrentCallersSeeNoFailureAndOneReplacement(t *testing.T) {
+	m, _ := newManager(t, plugins.Options{WatchInterval: time.Hour, HealthInterval: time.Hour})
 	if err := m.Load(context.Background(), []plugins.Binary{bins["totp"]}, totpInstances("totp", "totp-b")); err != nil {
 		t.Fatal(err)
 	}
 	in, _ := m.Instance("totp")
 	inB, _ := m.Instance("totp-b")
-	oldPID := m.PIDs()["totp"]
-	killAndWait(t, oldPID)
+	killAndWait(t, m.PIDs()["totp"][0])
 
 	var wg sync.WaitGroup
 	errs := make(chan error, 40)
@@ -238,38 +254,33 @@ func TestWatcherRespawnsAndConcurrentCallersRestartOnce(t *testing.T) {
 			t.Errorf("call after kill: %v", err)
 		}
 	}
+	waitFor(t, func() (bool, bool) { return true, len(m.PIDs()["totp"]) == 2 })
 	if got := in.Info().Restarts; got != 1 {
 		t.Fatalf("restarts = %d, want exactly 1 for one death", got)
 	}
-	// Both instances were configured again on the new process.
-	if err := beginTOTP(context.Background(), inB); err != nil {
-		t.Fatal(err)
+	// Both instances were configured on the replacement too.
+	for range 4 {
+		if err := beginTOTP(context.Background(), inB); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
 
-func TestCrashLoopBacksOffAndRecovers(t *testing.T) {
-	m, _ := newManager(t, plugins.Options{MaxCrashes: 2, CrashWindow: time.Minute, BackoffBase: 300 * time.Millisecond, BackoffMax: time.Second})
+func TestCallWaitsForTheReplacementWhenEveryProcessDied(t *testing.T) {
+	// Any uptime counts as stable here, so the replacement of the killed
+	// process is worth waiting for however fast the test kills it.
+	m, _ := newManager(t, plugins.Options{Processes: 1, StableAfter: time.Nanosecond})
 	if err := m.Load(context.Background(), []plugins.Binary{bins["totp"]}, totpInstances("totp")); err != nil {
 		t.Fatal(err)
 	}
 	in, _ := m.Instance("totp")
-	for range 3 {
-		pid := waitFor(t, func() (int, bool) { p := m.PIDs()["totp"]; return p, p != 0 })
-		killAndWait(t, pid)
-		waitFor(t, func() (int, bool) { p := m.PIDs()["totp"]; return p, p != pid })
-	}
-	if info := in.Info(); info.Health != plugins.HealthUnhealthy {
-		t.Fatalf("after 3 crashes with MaxCrashes 2: health %s, want unhealthy", info.Health)
-	}
-	if err := beginTOTP(context.Background(), in); !errors.Is(err, plugins.ErrUnhealthy) {
-		t.Fatalf("call during back-off: %v, want ErrUnhealthy", err)
-	}
-	if err := m.Healthy(); err == nil {
-		t.Fatal("manager reports healthy during back-off")
-	}
-	waitFor(t, func() (bool, bool) { return true, in.Info().Health == plugins.HealthHealthy })
+	old := m.PIDs()["totp"][0]
+	killAndWait(t, old)
 	if err := beginTOTP(context.Background(), in); err != nil {
-		t.Fatalf("call after back-off: %v", err)
+		t.Fatalf("call while the only process is replaced: %v", err)
+	}
+	if pids := m.PIDs()["totp"]; len(pids) != 1 || pids[0] == old {
+		t.Fatalf("process not replaced: %v", pids)
 	}
 }
 
@@ -296,12 +307,14 @@ func TestClosedManagerRefusesCalls(t *testing.T) {
 		t.Fatal(err)
 	}
 	in, _ := m.Instance("totp")
-	pid := m.PIDs()["totp"]
+	pids := m.PIDs()["totp"]
 	m.Close()
 	if err := beginTOTP(context.Background(), in); !errors.Is(err, plugins.ErrClosed) {
 		t.Fatalf("call after Close: %v, want ErrClosed", err)
 	}
-	waitGone(t, pid)
+	for _, pid := range pids {
+		waitGone(t, pid)
+	}
 }
 
 // hostHelperEnv makes the test binary act as a small host process that loads
@@ -311,7 +324,7 @@ const hostHelperEnv = "FACTORGATE_TEST_HOST_HELPER"
 func runHostHelper() {
 	mode := os.Getenv(hostHelperEnv)
 	bin := plugins.Binary{Name: "totp", Path: os.Getenv("HELPER_PLUGIN_PATH"), SHA256: os.Getenv("HELPER_PLUGIN_SHA256")}
-	m := plugins.New(plugins.Options{})
+	m := plugins.New(plugins.Options{Processes: 1, Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))})
 	// The same shape as the host's main: stop plugins on return, on panic and on signals.
 	defer m.Close()
 	stop := plugins.StopOnSignals(m)
@@ -320,7 +333,7 @@ func runHostHelper() {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)
 	}
-	fmt.Println(m.PIDs()["totp"])
+	fmt.Println(m.PIDs()["totp"][0])
 	switch mode {
 	case "panic":
 		time.Sleep(200 * time.Millisecond)
@@ -345,6 +358,7 @@ func TestNoOrphanPluginsAfterHostExit(t *testing.T) {
 			cmd := exec.Command(os.Args[0], "-test.run=^$")
 			cmd.Env = append(os.Environ(), hostHelperEnv+"="+tc.mode,
 				"HELPER_PLUGIN_PATH="+bins["totp"].Path, "HELPER_PLUGIN_SHA256="+bins["totp"].SHA256)
+			cmd.Stderr = os.Stderr
 			stdout, err := cmd.StdoutPipe()
 			if err != nil {
 				t.Fatal(err)

@@ -75,7 +75,7 @@ func (s *SQLStore) GetLockout(ctx context.Context, key string) (Lockout, error) 
 	return l, nil
 }
 
-func scanLockout(key string, row *sql.Row) (Lockout, error) {
+func scanLockout(key string, row interface{ Scan(...any) error }) (Lockout, error) {
 	l := Lockout{Key: key}
 	var (
 		until   sql.NullInt64

@@ -52,16 +52,19 @@ func (s *SQLStore) q(ctx context.Context) querier {
 
 // exec, query and queryRow run a query written with '?' placeholders in the
 // transaction carried by ctx, if any.
+// An unreachable database is reported as ErrUnavailable.
 func (s *SQLStore) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	return s.q(ctx).ExecContext(ctx, s.dialect.rebind(query), args...)
+	res, err := s.q(ctx).ExecContext(ctx, s.dialect.rebind(query), args...)
+	return res, unavailable(err)
 }
 
 func (s *SQLStore) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	return s.q(ctx).QueryContext(ctx, s.dialect.rebind(query), args...)
+	rows, err := s.q(ctx).QueryContext(ctx, s.dialect.rebind(query), args...)
+	return rows, unavailable(err)
 }
 
-func (s *SQLStore) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
-	return s.q(ctx).QueryRowContext(ctx, s.dialect.rebind(query), args...)
+func (s *SQLStore) queryRow(ctx context.Context, query string, args ...any) row {
+	return row{s.q(ctx).QueryRowContext(ctx, s.dialect.rebind(query), args...)}
 }
 
 // InTx runs fn in one transaction. The context passed to fn carries the
@@ -84,7 +87,7 @@ func (s *SQLStore) InTx(ctx context.Context, fn func(ctx context.Context) error)
 	}
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("store: begin transaction: %w", err)
+		return fmt.Errorf("store: begin transaction: %w", unavailable(err))
 	}
 	done := false
 	defer func() {
@@ -98,7 +101,7 @@ func (s *SQLStore) InTx(ctx context.Context, fn func(ctx context.Context) error)
 	}
 	done = true
 	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("store: commit transaction: %w", err)
+		return fmt.Errorf("store: commit transaction: %w", unavailable(err))
 	}
 	return nil
 }

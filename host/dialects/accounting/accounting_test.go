@@ -769,7 +769,7 @@ func TestAccountingErrorTable(t *testing.T) {
 				if !bytes.Equal(rec.Body.Bytes(), want) {
 					t.Fatalf("%s: body %q, want %q", accept, rec.Body, want)
 				}
-				if ra := rec.Header().Get("Retry-After"); (status == http.StatusTooManyRequests) != (ra == "2") {
+				if ra := rec.Header().Get("Retry-After"); (status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable) != (ra == "2") {
 					t.Fatalf("%s: status %d with Retry-After %q", accept, status, ra)
 				}
 			}

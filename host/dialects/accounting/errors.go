@@ -59,6 +59,7 @@ var lifecycleErrors = []struct {
 	{mfa.ErrUnsupported, http.StatusInternalServerError, internalMessage},
 	{mfa.ErrCredentialBroken, http.StatusInternalServerError, internalMessage},
 	{mfa.ErrUnavailable, http.StatusServiceUnavailable, "2FA is temporarily unavailable. Try again later."},
+	{mfa.ErrFactorFailed, http.StatusBadGateway, "2FA failed to handle the request. Try again later."},
 }
 
 // errorStatus maps err to its status and message.
@@ -96,7 +97,7 @@ func (a *accounting) writeError(w http.ResponseWriter, r *http.Request, f format
 		return
 	case http.StatusMethodNotAllowed:
 		h.Set("Allow", http.MethodPost)
-	case http.StatusTooManyRequests:
+	case http.StatusTooManyRequests, http.StatusServiceUnavailable:
 		d, _ := mfa.RetryAfter(err)
 		h.Set("Retry-After", httpx.RetryAfter(d))
 	}

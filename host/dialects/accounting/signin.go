@@ -239,6 +239,7 @@ func grantErrors() []struct {
 		{mfa.ErrUnsupported, internal},
 		{mfa.ErrCredentialBroken, internal},
 		{mfa.ErrUnavailable, unavailable},
+		{mfa.ErrFactorFailed, &grantError{status: http.StatusBadGateway, code: "server_error", description: "2FA failed to handle the request. Try again later."}},
 	}
 }
 
@@ -253,7 +254,7 @@ func (a *accounting) oauthError(ctx context.Context, err error) *grantError {
 	for _, e := range grantErrors() {
 		if errors.Is(err, e.kind) {
 			out := *e.error
-			if out.status == http.StatusTooManyRequests {
+			if out.status == http.StatusTooManyRequests || out.status == http.StatusServiceUnavailable {
 				out.retryAfter, _ = mfa.RetryAfter(err)
 			}
 			return &out
@@ -273,7 +274,7 @@ func (a *accounting) writeOAuthError(w http.ResponseWriter, r *http.Request, err
 	if e.status >= http.StatusInternalServerError {
 		a.d.Logger.ErrorContext(ctx, "accounting: token request failed", "path", r.URL.Path, "status", e.status, "error", err)
 	}
-	if e.status == http.StatusTooManyRequests {
+	if e.status == http.StatusTooManyRequests || e.status == http.StatusServiceUnavailable {
 		w.Header().Set("Retry-After", httpx.RetryAfter(e.retryAfter))
 	}
 	body, _ := marshalJSON(struct {

@@ -41,7 +41,8 @@ func lifecycleErrors() []lifecycleError {
 	return []lifecycleError{
 		{kind: mfa.ErrUserNotFound, status: http.StatusUnauthorized, message: "invalid or expired access token"},
 		{kind: mfa.ErrUnknownFactor, status: http.StatusServiceUnavailable, message: "this method is temporarily unavailable"},
-		{kind: mfa.ErrUnavailable, status: http.StatusServiceUnavailable, message: "this method is temporarily unavailable"},
+		{kind: mfa.ErrUnavailable, status: http.StatusServiceUnavailable, message: "this method is temporarily unavailable", retry: true},
+		{kind: mfa.ErrFactorFailed, status: http.StatusBadGateway, message: "this method failed to handle the request; try again later"},
 		{kind: mfa.ErrUnsupported, status: unprocessable, message: "this method does not support this operation", reason: true},
 		{kind: mfa.ErrInvalidParams, status: unprocessable, message: "invalid parameters", reason: true},
 		{kind: mfa.ErrAlreadyEnrolled, status: unprocessable, message: "this method is already enabled; disable it first"},

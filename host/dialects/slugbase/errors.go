@@ -63,6 +63,7 @@ var lifecycleFailures = []struct {
 	{mfa.ErrLocked, errTooManyAttempts},
 	{mfa.ErrThrottled, &statusError{http.StatusTooManyRequests, "RATE_LIMITED", "Too many requests, please try again later."}},
 	{mfa.ErrUnavailable, &statusError{http.StatusServiceUnavailable, "MFA_UNAVAILABLE", "MFA is temporarily unavailable, please try again later."}},
+	{mfa.ErrFactorFailed, &statusError{http.StatusBadGateway, "MFA_FACTOR_ERROR", "The second factor failed to handle the request, please try again later."}},
 	{mfa.ErrCredentialBroken, errInternal},
 	{mfa.ErrBusy, &statusError{http.StatusConflict, "MFA_BUSY", "The request conflicts with a concurrent change, please try again."}},
 }
@@ -79,7 +80,7 @@ type errorBody struct {
 // are logged with their cause; their text never reaches the client.
 func (s *slugBase) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	f := s.failure(r, err)
-	if f.status == http.StatusTooManyRequests {
+	if f.status == http.StatusTooManyRequests || f.status == http.StatusServiceUnavailable {
 		if d, ok := mfa.RetryAfter(err); ok {
 			w.Header().Set("Retry-After", httpx.RetryAfter(d))
 		}

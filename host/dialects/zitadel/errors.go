@@ -155,6 +155,7 @@ func errorTable() []errorRow {
 		{err: mfa.ErrThrottled, code: connect.CodeResourceExhausted, id: "FACTORGATE-thr0t", message: "Too many requests; try again later"},
 		{err: mfa.ErrLocked, code: connect.CodeResourceExhausted, id: "FACTORGATE-l0ck3", message: "Too many failed attempts; second factors are locked"},
 		{err: mfa.ErrUnavailable, code: connect.CodeUnavailable, id: "FACTORGATE-un4v1", message: "The factor is temporarily unavailable"},
+		{err: mfa.ErrFactorFailed, code: connect.CodeUnknown, id: "FACTORGATE-f4ct0", message: "The factor failed to handle the request", status: http.StatusBadGateway},
 		{err: mfa.ErrCredentialBroken, code: connect.CodeInternal, id: "FACTORGATE-br0k3", message: "The TOTP registration cannot be used; remove it and register again"},
 		{err: mfa.ErrBusy, code: connect.CodeAborted, id: "FACTORGATE-bu5y1", message: "Too much contention on this registration; try again"},
 

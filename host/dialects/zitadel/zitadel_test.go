@@ -663,7 +663,7 @@ func zitadelWantConnect(t *testing.T, err error, code connect.Code, msg string, 
 // TestZitadelErrorTable checks that every lifecycle failure is mapped exactly
 // once, and that only the server's own failures are 5xx.
 func TestZitadelErrorTable(t *testing.T) {
-	serverSide := map[error]bool{mfa.ErrUnknownFactor: true, mfa.ErrUnavailable: true, mfa.ErrCredentialBroken: true}
+	serverSide := map[error]bool{mfa.ErrUnknownFactor: true, mfa.ErrUnavailable: true, mfa.ErrCredentialBroken: true, mfa.ErrFactorFailed: true}
 	kinds := mfa.Kinds()
 	z := &zitadel{d: dialects.Deps{}.WithDefaults(), factor: "totp"}
 	table := errorTable()
