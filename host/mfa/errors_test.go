@@ -80,7 +80,7 @@ func TestErrorText(t *testing.T) {
 		{&Error{Kind: ErrInvalidCode}, "invalid code"},
 		{&Error{Kind: ErrInvalidCode, Reason: "the code is not correct"}, "invalid code: the code is not correct"},
 		{&Error{Kind: ErrLocked, RetryAfter: 1500 * time.Millisecond}, "too many failed attempts; second factors are locked (retry after 2s)"},
-		{&Error{Kind: ErrUnavailable, cause: errors.New("plugin exited")}, "factor temporarily unavailable: plugin exited"},
+		{&Error{Kind: ErrUnavailable, cause: errors.New("plugin exited")}, "temporarily unavailable: plugin exited"},
 	} {
 		if got := tc.err.Error(); got != tc.want {
 			t.Errorf("Error() = %q, want %q", got, tc.want)
