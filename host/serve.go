@@ -12,6 +12,7 @@ import (
 
 	"github.com/factorgate/factorgate/host/api"
 	"github.com/factorgate/factorgate/host/auth"
+	"github.com/factorgate/factorgate/host/config"
 	"github.com/factorgate/factorgate/host/dialects"
 	"github.com/factorgate/factorgate/host/dialects/accounting"
 	"github.com/factorgate/factorgate/host/dialects/scanner"
@@ -36,109 +37,120 @@ func (c *cli) serveCommand() *cobra.Command {
 		Short: "Run the MFA server",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := c.loadConfig()
-			if err != nil {
-				return err
-			}
-			demo = demo || cfg.Bootstrap.Demo
-			log := c.newLogger(cfg)
-			ctx := cmd.Context()
-			a, err := newApp(ctx, cfg, log, appOptions{plugins: true, createDevKey: demo})
-			if err != nil {
-				return err
-			}
-			// Deferred, so plugins are stopped on return and on a panic alike.
-			defer a.Close()
-
-			sessions := auth.NewSessions(a.store, sessionTTL, sessionMaxAge, nil)
-			provider, err := oauth.New(ctx, oauth.Deps{
-				Store: a.store, Sealer: a.sealer, MFA: a.mfa, Sessions: sessions, Factors: a.plugins,
-				PublicURL: cfg.PublicURL, Logger: log, SessionMaxAge: sessionMaxAge,
-				Lockout:      a.lockout,
-				MaxBodyBytes: int64(cfg.HTTP.MaxBodyBytes), TrustedProxies: cfg.HTTP.TrustedProxyPrefixes(),
-			})
-			if err != nil {
-				return fmt.Errorf("oauth provider: %w", err)
-			}
-			// Personal API tokens and the provider's access tokens are both
-			// accepted wherever a bearer token is.
-			bearer := auth.Chain{a.tokens, auth.AuthenticatorFunc(provider.AuthenticateAccessToken)}
-			apiHandler := api.New(api.Deps{
-				MFA:            a.mfa,
-				Users:          a.store,
-				Auth:           bearer,
-				Factors:        a.plugins,
-				Ready:          a.readyChecks(),
-				Passwords:      api.PasswordHasherFunc(auth.HashPassword),
-				Logger:         log,
-				MaxBodyBytes:   int64(cfg.HTTP.MaxBodyBytes),
-				TrustedProxies: cfg.HTTP.TrustedProxyPrefixes(),
-			})
-			mux := http.NewServeMux()
-			mux.Handle("/", apiHandler)
-			registerDialects(mux, dialects.Deps{
-				MFA:            a.mfa,
-				Users:          a.store,
-				Tokens:         bearer,
-				Sessions:       sessions,
-				SignIn:         provider.SignIn(),
-				Routes:         cfg.Routes,
-				Logger:         log,
-				MaxBodyBytes:   int64(cfg.HTTP.MaxBodyBytes),
-				TrustedProxies: cfg.HTTP.TrustedProxyPrefixes(),
-			}, auth.NewAPIKeys(a.store, nil, nil))
-			provider.Register(mux)
-			// gRPC clients of the Zitadel-compatible service speak HTTP/2
-			// without TLS (h2c); browsers and everything else speak HTTP/1.1.
-			protocols := new(http.Protocols)
-			protocols.SetHTTP1(true)
-			protocols.SetHTTP2(true)
-			protocols.SetUnencryptedHTTP2(true)
-			srv := &http.Server{
-				Handler:           mux,
-				Protocols:         protocols,
-				ReadTimeout:       cfg.HTTP.ReadTimeout,
-				ReadHeaderTimeout: 5 * time.Second,
-				WriteTimeout:      cfg.HTTP.WriteTimeout,
-				IdleTimeout:       2 * time.Minute,
-				MaxHeaderBytes:    64 << 10,
-			}
-			ln, err := net.Listen("tcp", cfg.Listen)
-			if err != nil {
-				return fmt.Errorf("listen on %s: %w", cfg.Listen, err)
-			}
-			served := make(chan error, 1)
-			go func() { served <- srv.Serve(ln) }()
-			go a.janitor(ctx, provider)
-			log.Info("factorgate serving", "listen", ln.Addr().String(), "public_url", cfg.PublicURL, "database", a.store.Dialect())
-
-			fmt.Fprintf(c.stdout, "Factorgate is listening on http://%s (public URL %s)\n", ln.Addr(), cfg.PublicURL)
-			fmt.Fprintf(c.stdout, "  API description: %s/v1/openapi.json\n", cfg.PublicURL)
-			for _, in := range a.plugins.Instances() {
-				fmt.Fprintf(c.stdout, "  factor %-14s %s %s (%s)\n", in.Name, in.Description.DisplayName, in.Description.Version, in.Health)
-			}
-			if demo {
-				if err := bootstrapDemo(ctx, a, c.stdout); err != nil {
-					return err
-				}
-			}
-
-			select {
-			case err := <-served:
-				return fmt.Errorf("http server: %w", err)
-			case <-ctx.Done():
-			}
-			log.Info("shutting down")
-			sctx, cancel := context.WithTimeout(context.Background(), cfg.HTTP.ShutdownTimeout)
-			defer cancel()
-			if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
-				return fmt.Errorf("shutdown: %w", err)
-			}
-			return nil
+			return c.serve(cmd.Context(), demo)
 		},
 	}
 	cmd.Flags().BoolVar(&demo, "demo", false, "create a demo user and API token at first start, and a development seal key if none is set")
 	return cmd
+}
+
+// serve runs the server until ctx ends: it wires the parts, listens, says
+// where, and shuts down gracefully.
+func (c *cli) serve(ctx context.Context, demo bool) error {
+	cfg, err := c.loadConfig()
+	if err != nil {
+		return err
+	}
+	demo = demo || cfg.Bootstrap.Demo
+	log := c.newLogger(cfg)
+	a, err := newApp(ctx, cfg, log, appOptions{plugins: true, createDevKey: demo})
+	if err != nil {
+		return err
+	}
+	// Deferred, so plugins are stopped on return and on a panic alike.
+	defer a.Close()
+	handler, provider, err := a.handler(ctx)
+	if err != nil {
+		return err
+	}
+	srv := newHTTPServer(cfg, handler)
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Listen, err)
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	go a.janitor(ctx, provider)
+	log.Info("factorgate serving", "listen", ln.Addr().String(), "public_url", cfg.PublicURL, "database", a.store.Dialect())
+	c.announce(a, ln.Addr())
+	if demo {
+		if err := bootstrapDemo(ctx, a, c.stdout); err != nil {
+			return err
+		}
+	}
+	select {
+	case err := <-served:
+		return fmt.Errorf("http server: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), cfg.HTTP.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
+}
+
+// handler wires every front door on one mux: the native API, the dialects
+// and the OAuth provider, which also signs people in for the dialects.
+func (a *app) handler(ctx context.Context) (http.Handler, *oauth.Provider, error) {
+	cfg := a.cfg
+	sessions := auth.NewSessions(a.store, sessionTTL, sessionMaxAge, nil)
+	provider, err := oauth.New(ctx, oauth.Deps{
+		Store: a.store, Sealer: a.sealer, MFA: a.mfa, Sessions: sessions, Factors: a.plugins,
+		PublicURL: cfg.PublicURL, Logger: a.log, SessionMaxAge: sessionMaxAge,
+		Lockout:      a.lockout,
+		MaxBodyBytes: int64(cfg.HTTP.MaxBodyBytes), TrustedProxies: cfg.HTTP.TrustedProxyPrefixes(),
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("oauth provider: %w", err)
+	}
+	// Personal API tokens and the provider's access tokens are both
+	// accepted wherever a bearer token is.
+	bearer := auth.Chain{a.tokens, auth.AuthenticatorFunc(provider.AuthenticateAccessToken)}
+	mux := http.NewServeMux()
+	mux.Handle("/", api.New(api.Deps{
+		MFA: a.mfa, Users: a.store, Auth: bearer, Factors: a.plugins, Ready: a.readyChecks(),
+		Passwords: api.PasswordHasherFunc(auth.HashPassword), Logger: a.log,
+		MaxBodyBytes: int64(cfg.HTTP.MaxBodyBytes), TrustedProxies: cfg.HTTP.TrustedProxyPrefixes(),
+	}))
+	registerDialects(mux, dialects.Deps{
+		MFA: a.mfa, Users: a.store, Tokens: bearer, Sessions: sessions, SignIn: provider.SignIn(),
+		Routes: cfg.Routes, Logger: a.log,
+		MaxBodyBytes: int64(cfg.HTTP.MaxBodyBytes), TrustedProxies: cfg.HTTP.TrustedProxyPrefixes(),
+	}, auth.NewAPIKeys(a.store, nil, nil))
+	provider.Register(mux)
+	return mux, provider, nil
+}
+
+// newHTTPServer is the server of every front door. gRPC clients of the
+// Zitadel-compatible service speak HTTP/2 without TLS (h2c); browsers and
+// everything else speak HTTP/1.1.
+func newHTTPServer(cfg *config.Config, h http.Handler) *http.Server {
+	protocols := new(http.Protocols)
+	protocols.SetHTTP1(true)
+	protocols.SetHTTP2(true)
+	protocols.SetUnencryptedHTTP2(true)
+	return &http.Server{
+		Handler:           h,
+		Protocols:         protocols,
+		ReadTimeout:       cfg.HTTP.ReadTimeout,
+		ReadHeaderTimeout: 5 * time.Second,
+		WriteTimeout:      cfg.HTTP.WriteTimeout,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+	}
+}
+
+// announce tells the operator where the server listens and which factors it
+// serves.
+func (c *cli) announce(a *app, addr net.Addr) {
+	fmt.Fprintf(c.stdout, "Factorgate is listening on http://%s (public URL %s)\n", addr, a.cfg.PublicURL)
+	fmt.Fprintf(c.stdout, "  API description: %s/v1/openapi.json\n", a.cfg.PublicURL)
+	for _, in := range a.plugins.Instances() {
+		fmt.Fprintf(c.stdout, "  factor %-14s %s %s (%s)\n", in.Name, in.Description.DisplayName, in.Description.Version, in.Health)
+	}
 }
 
 // readyChecks are the checks behind /readyz: the database, and each plugin
