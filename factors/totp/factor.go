@@ -86,6 +86,7 @@ func (f *Factor) Describe() sdk.Description {
 		Version:       version,
 		AMR:           []string{"otp"},
 		EnrollmentTTL: f.settings.enrollmentTTL,
+		ProofKind:     sdk.ProofTypedCode,
 	}
 }
 
