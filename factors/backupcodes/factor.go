@@ -98,6 +98,7 @@ func (f *Factor) Describe() sdk.Description {
 		EnrollmentTTL: f.settings.enrollmentTTL,
 		// Codes are active once shown, unless the operator wants one typed back.
 		ConfirmsWithoutProof: !f.settings.confirmWithCode,
+		ProofKind:            sdk.ProofTypedCode,
 	}
 }
 
