@@ -25,6 +25,9 @@ const panickyPlugin = "panicky-plugin"
 // subprocess mode (which passes the handshake cookie), it serves the
 // challenge test factor instead of running tests.
 func TestMain(m *testing.M) {
+	if os.Getenv(proverModeEnv) != "" {
+		os.Exit(runProverMode())
+	}
 	if os.Getenv(plugin.Handshake.MagicCookieKey) == plugin.Handshake.MagicCookieValue {
 		var flaws testfactor.Flaws
 		if strings.HasPrefix(filepath.Base(os.Args[0]), panickyPlugin) {
