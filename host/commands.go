@@ -172,6 +172,7 @@ func (c *cli) tokensCommand() *cobra.Command {
 
 func (c *cli) pluginsCommand() *cobra.Command {
 	cmd := &cobra.Command{Use: "plugins", Short: "Inspect factor plugins"}
+	cmd.AddCommand(c.pluginsCheckCommand())
 	cmd.AddCommand(&cobra.Command{
 		Use:   "hash FILE",
 		Short: "Print the SHA-256 to pin a plugin binary with",
