@@ -121,7 +121,9 @@ func printReport(w io.Writer, path string, r factortest.Report, verbose bool) er
 	return nil
 }
 
-func indent(s string) string { return strings.ReplaceAll(strings.TrimRight(s, "\n"), "\n", "\n        ") }
+func indent(s string) string {
+	return strings.ReplaceAll(strings.TrimRight(s, "\n"), "\n", "\n        ")
+}
 
 // maxGatewayBody bounds what the gateway keeps of one request.
 const maxGatewayBody = 64 << 10

@@ -59,7 +59,9 @@ func newInboxFactor() (*sdk.SentCodeFactor, *inbox) {
 func TestSentCodeFactorConformance(t *testing.T) {
 	f, b := newInboxFactor()
 	factortest.Run(t, f, factortest.ProverFuncs{
-		Enroll: func(t testing.TB, resp sdk.BeginEnrollmentResponse, _ time.Time) sdk.Proof { return b.code(t, resp.Display) },
+		Enroll: func(t testing.TB, resp sdk.BeginEnrollmentResponse, _ time.Time) sdk.Proof {
+			return b.code(t, resp.Display)
+		},
 		Verify: func(t testing.TB, _ factortest.Enrollment, ch sdk.ChallengeResponse, _ time.Time) sdk.Proof {
 			return b.code(t, ch.Display)
 		},

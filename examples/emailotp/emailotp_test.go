@@ -82,7 +82,9 @@ func TestConformance(t *testing.T) {
 	}
 	m := newMailbox(t)
 	factortest.Run(t, emailotp.New(), factortest.ProverFuncs{
-		Enroll: func(t testing.TB, resp sdk.BeginEnrollmentResponse, _ time.Time) sdk.Proof { return m.code(t, resp.Display) },
+		Enroll: func(t testing.TB, resp sdk.BeginEnrollmentResponse, _ time.Time) sdk.Proof {
+			return m.code(t, resp.Display)
+		},
 		Verify: func(t testing.TB, _ factortest.Enrollment, ch sdk.ChallengeResponse, _ time.Time) sdk.Proof {
 			return m.code(t, ch.Display)
 		},
