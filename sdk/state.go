@@ -140,23 +140,38 @@ func (c StateCodec[T]) Decode(state []byte) (T, error) {
 // open checks an envelope's checksum and kind and returns its version and
 // JSON.
 func (c StateCodec[T]) open(state []byte) (uint16, []byte, error) {
+	kind, version, payload, err := OpenState(state)
+	if err != nil {
+		return 0, nil, err
+	}
+	if kind != c.Kind {
+		return 0, nil, fmt.Errorf("a %q state", kind)
+	}
+	return version, payload, nil
+}
+
+// OpenState checks the checksum of an envelope a StateCodec wrote and returns
+// its kind, version and JSON, for tools that look into the states of any
+// factor. A factor reads its own states with its codec, which also checks the
+// kind, the version and the JSON itself.
+func OpenState(state []byte) (kind string, version uint16, payload []byte, err error) {
+	if !bytes.HasPrefix(state, []byte(stateMagic)) {
+		return "", 0, nil, errors.New("not a state envelope")
+	}
 	if len(state) < stateHeadLen+stateSumLen {
-		return 0, nil, errors.New("truncated")
+		return "", 0, nil, errors.New("truncated")
 	}
 	body, sum := state[:len(state)-stateSumLen], state[len(state)-stateSumLen:]
 	want := sha256.Sum256(body)
 	if subtle.ConstantTimeCompare(sum, want[:stateSumLen]) != 1 {
-		return 0, nil, errors.New("checksum mismatch")
+		return "", 0, nil, errors.New("checksum mismatch")
 	}
 	rest := body[len(stateMagic):]
 	n := int(rest[0])
 	if len(rest) < 1+n+2 {
-		return 0, nil, errors.New("truncated")
+		return "", 0, nil, errors.New("truncated")
 	}
-	if kind := string(rest[1 : 1+n]); kind != c.Kind {
-		return 0, nil, fmt.Errorf("a %q state", kind)
-	}
-	return binary.BigEndian.Uint16(rest[1+n:]), rest[1+n+2:], nil
+	return string(rest[1 : 1+n]), binary.BigEndian.Uint16(rest[1+n:]), rest[1+n+2:], nil
 }
 
 func (c StateCodec[T]) validated(st T) (T, error) {

@@ -227,3 +227,22 @@ func TestDecodeStrictJSON(t *testing.T) {
 		t.Errorf("DecodeStrictJSON of an array into RawMessage: %v", err)
 	}
 }
+
+func TestOpenState(t *testing.T) {
+	codec := sampleCodec()
+	valid, err := codec.Encode(sampleState{Secret: []byte("k"), Created: time.Unix(1, 0).UTC()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	kind, version, payload, err := sdk.OpenState(valid)
+	if err != nil || kind != "sample-credential" || version != 2 || !strings.HasPrefix(string(payload), `{"secret":"aw==",`) {
+		t.Errorf("OpenState = %q, %d, %s, %v", kind, version, payload, err)
+	}
+	damaged := append([]byte(nil), valid...)
+	damaged[len(damaged)/2] ^= 1
+	for _, b := range [][]byte{nil, []byte(`{"v":1}`), valid[:8], damaged} {
+		if _, _, _, err := sdk.OpenState(b); err == nil {
+			t.Errorf("OpenState(%q) accepted it", b)
+		}
+	}
+}
