@@ -9,6 +9,11 @@
 // it the state it returned earlier on every call, seals that state at rest and
 // commits new state with compare-and-swap, so a factor only reports what it
 // matched and the host makes a code single-use.
+//
+// The building blocks most factors need are here too: StateCodec (versioned,
+// checksummed state), OneTimeCode and LatestCode (codes sent to a user),
+// SentCodeFactor (a whole factor for sent codes), DecodeSettings (operator
+// settings into a struct) and PostJSON (handing a message to a gateway).
 package sdk
 
 import (

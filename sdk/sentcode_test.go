@@ -1,6 +1,7 @@
 package sdk_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -113,5 +114,25 @@ func TestSentCodeFactorStatesAreItsOwn(t *testing.T) {
 	other := sdk.NewSentCodeFactor(sdk.Description{Name: "other"}, sdk.CodePolicy{Digits: 6, TTL: time.Minute, MaxAttempts: 3}, &inbox{codes: map[string]string{}})
 	if _, err := other.FinishEnrollment(ctx, sdk.FinishEnrollmentRequest{PendingState: begin.PendingState, Now: now}); !errors.Is(err, sdk.ErrBadState) {
 		t.Errorf("another factor read the pending state: err %v, want ErrBadState", err)
+	}
+}
+
+// TestSentCodeFactorWithRand shows that codes come from the reader given, so a
+// factor's tests can be exact.
+func TestSentCodeFactorWithRand(t *testing.T) {
+	begin := func() (sdk.BeginEnrollmentResponse, string) {
+		f, b := newInboxFactor()
+		resp, err := f.WithRand(bytes.NewReader(bytes.Repeat([]byte{7}, 256))).BeginEnrollment(context.Background(),
+			sdk.BeginEnrollmentRequest{Params: map[string]string{"to": "someone"}, Now: time.Date(2030, 1, 2, 3, 4, 0, 0, time.UTC)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp, b.code(t, resp.Display).Code
+	}
+	first, firstCode := begin()
+	second, secondCode := begin()
+	if first.Display.Extra["challenge_id"] != "07070707070707070707070707070707" || firstCode != "777777" ||
+		secondCode != firstCode || string(first.PendingState) != string(second.PendingState) {
+		t.Errorf("codes from the same reader differ: %q %q, %v", firstCode, secondCode, first.Display.Extra)
 	}
 }
