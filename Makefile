@@ -16,7 +16,7 @@ STATICCHECK_VERSION        := v0.8.2
 FACTORGATE_TEST_POSTGRES_DSN ?=
 export FACTORGATE_TEST_POSTGRES_DSN
 
-.PHONY: all build plugins host run test test-short bench chaos proto lint fuzz clean tools
+.PHONY: all build plugins go-plugins node-plugins host run test test-short bench chaos proto lint fuzz clean tools
 
 all: build
 
@@ -26,11 +26,33 @@ host:
 	$(GO) build -trimpath -o $(BIN)/factorgate ./host
 
 # Every factors/<name>/cmd/factorgate-factor-<name> (and an example plugin's
-# cmd/factorgate-factor-<name>) becomes bin/plugins/factorgate-factor-<name>.
+# cmd/factorgate-factor-<name>) becomes bin/plugins/factorgate-factor-<name>;
+# the Node.js example becomes bin/plugins/factorgate-factor-node-hotp.
 PLUGIN_PKGS = $(sort $(dir $(wildcard factors/*/cmd/factorgate-factor-*/main.go examples/*/cmd/factorgate-factor-*/main.go)))
-plugins:
+plugins: go-plugins node-plugins
+
+go-plugins:
 	@mkdir -p $(PLUGINDIR)
 	$(GO) build -trimpath -o $(PLUGINDIR)/ $(addprefix ./,$(PLUGIN_PKGS))
+
+# The Node.js example is copied with its production dependencies into
+# bin/plugins/node-hotp/. Its executable is a launcher that names node by its
+# absolute path: plugins start without PATH. Without node and npm it is skipped
+# with a message (CI installs them and checks the plugin).
+NODE        ?= $(shell command -v node 2>/dev/null)
+NPM         ?= npm
+NODE_HOTP   := $(PLUGINDIR)/node-hotp
+node-plugins:
+	@if [ -z "$(NODE)" ] || ! command -v $(NPM) >/dev/null 2>&1; then \
+	  echo "skipping examples/node-hotp: node and npm are not installed (apt-get install nodejs npm)"; exit 0; \
+	fi; \
+	set -e; \
+	rm -rf $(NODE_HOTP) && mkdir -p $(NODE_HOTP); \
+	cp -RL examples/node-hotp/package.json examples/node-hotp/package-lock.json examples/node-hotp/src examples/node-hotp/proto $(NODE_HOTP)/; \
+	(cd $(NODE_HOTP) && $(NPM) ci --omit=dev --no-audit --no-fund --loglevel=error); \
+	printf '#!/bin/sh\n# Factorgate plugin launcher: the host starts plugins without PATH, so node\n# is named by its absolute path.\nexec %s "$${0%%/*}/node-hotp/src/main.js"\n' "$(NODE)" > $(PLUGINDIR)/factorgate-factor-node-hotp; \
+	chmod 755 $(PLUGINDIR)/factorgate-factor-node-hotp; \
+	echo "built $(PLUGINDIR)/factorgate-factor-node-hotp (node $(NODE))"
 
 # Starts the host on the embedded SQLite database under ./data with a demo
 # user, API token and OAuth2 client, and prints what to open.

@@ -166,6 +166,7 @@ func (c *cli) tokensCommand() *cobra.Command {
 
 func (c *cli) pluginsCommand() *cobra.Command {
 	cmd := &cobra.Command{Use: "plugins", Short: "Inspect factor plugins"}
+	cmd.AddCommand(c.pluginsCheckCommand())
 	var tree bool
 	hash := &cobra.Command{
 		Use:   "hash [--tree] PATH",

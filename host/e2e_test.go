@@ -27,6 +27,7 @@ import (
 	"github.com/factorgate/factorgate/host/internal/testplugins"
 	"github.com/factorgate/factorgate/host/seal"
 	"github.com/factorgate/factorgate/host/store"
+	"github.com/factorgate/factorgate/sdk"
 )
 
 // These tests run the real factorgate binary with its real plugin processes
@@ -479,15 +480,18 @@ func TestKillDuringEnrollmentsLeavesNoHalfWrittenCredential(t *testing.T) {
 					t.Fatalf("credential %s (%s) does not open: %v", c.ID, c.Status, err)
 				}
 				var state struct {
-					Kind   string `json:"kind"`
 					Secret []byte `json:"secret"`
 				}
-				if err := json.Unmarshal(plain, &state); err != nil || len(state.Secret) != 20 {
+				kind, _, payload, err := sdk.OpenState(plain)
+				if err == nil {
+					err = json.Unmarshal(payload, &state)
+				}
+				if err != nil || len(state.Secret) != 20 {
 					t.Fatalf("credential %s holds a broken state: %v", c.ID, err)
 				}
 				want := map[store.CredentialStatus]string{store.CredentialPending: "totp-pending", store.CredentialActive: "totp-credential"}[c.Status]
-				if state.Kind != want {
-					t.Fatalf("credential %s is %s but holds a %s state", c.ID, c.Status, state.Kind)
+				if kind != want {
+					t.Fatalf("credential %s is %s but holds a %s state", c.ID, c.Status, kind)
 				}
 				checked++
 			}

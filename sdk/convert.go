@@ -93,6 +93,21 @@ var capabilityToPB = map[Capability]factorv1.Capability{
 	CapabilityConfigure: factorv1.Capability_CAPABILITY_CONFIGURE,
 }
 
+var proofKindToPB = map[ProofKind]factorv1.ProofKind{
+	ProofTypedCode:       factorv1.ProofKind_PROOF_KIND_TYPED_CODE,
+	ProofSentCode:        factorv1.ProofKind_PROOF_KIND_SENT_CODE,
+	ProofBrowserCeremony: factorv1.ProofKind_PROOF_KIND_BROWSER_CEREMONY,
+}
+
+func proofKindFromPB(pb factorv1.ProofKind) ProofKind {
+	for k, v := range proofKindToPB {
+		if v == pb {
+			return k
+		}
+	}
+	return ProofUnspecified
+}
+
 func descriptionToPB(d Description) *factorv1.DescribeResponse {
 	out := &factorv1.DescribeResponse{
 		Name:          d.Name,
@@ -102,6 +117,7 @@ func descriptionToPB(d Description) *factorv1.DescribeResponse {
 		EnrollmentTtl: durationToPB(d.EnrollmentTTL),
 
 		ConfirmsWithoutProof: d.ConfirmsWithoutProof,
+		ProofKind:            proofKindToPB[d.ProofKind],
 	}
 	for _, c := range d.Capabilities {
 		if pb, ok := capabilityToPB[c]; ok {
@@ -120,6 +136,7 @@ func descriptionFromPB(d *factorv1.DescribeResponse) Description {
 		EnrollmentTTL: durationFromPB(d.GetEnrollmentTtl()),
 
 		ConfirmsWithoutProof: d.GetConfirmsWithoutProof(),
+		ProofKind:            proofKindFromPB(d.GetProofKind()),
 	}
 	for _, pb := range d.GetCapabilities() {
 		for c, v := range capabilityToPB {

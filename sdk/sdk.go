@@ -9,6 +9,11 @@
 // it the state it returned earlier on every call, seals that state at rest and
 // commits new state with compare-and-swap, so a factor only reports what it
 // matched and the host makes a code single-use.
+//
+// The building blocks most factors need are here too: StateCodec (versioned,
+// checksummed state), OneTimeCode and LatestCode (codes sent to a user),
+// SentCodeFactor (a whole factor for sent codes), DecodeSettings (operator
+// settings into a struct) and PostJSON (handing a message to a gateway).
 package sdk
 
 import (
@@ -60,6 +65,29 @@ const (
 	CapabilityConfigure Capability = "configure"
 )
 
+// ProofKind is how a user proves a factor. The host's doors decide what to
+// offer and how to ask for the proof from it, never from a factor's name or
+// AMR values.
+type ProofKind string
+
+// The proof kinds a factor can declare.
+const (
+	// ProofUnspecified: the factor did not say. Doors offer it only where a
+	// typed code works.
+	ProofUnspecified ProofKind = ""
+	// ProofTypedCode: the user types a code they already hold (an
+	// authenticator app, a backup code) as Proof.Code.
+	ProofTypedCode ProofKind = "typed_code"
+	// ProofSentCode: the factor sends a code (text message, email) in
+	// Challenge and BeginEnrollment and the user types it back as Proof.Code.
+	// The factor must implement Challenger.
+	ProofSentCode ProofKind = "sent_code"
+	// ProofBrowserCeremony: the user's browser runs a ceremony (WebAuthn) with
+	// Display.OptionsJSON and answers with Proof.Payload. The factor must
+	// implement Challenger.
+	ProofBrowserCeremony ProofKind = "browser_ceremony"
+)
+
 // Description says what a factor is.
 type Description struct {
 	// Name is the machine name ("totp"): lowercase letters, digits and dashes.
@@ -78,6 +106,8 @@ type Description struct {
 	// ConfirmsWithoutProof says FinishEnrollment accepts an empty proof (backup
 	// codes are active once shown), so the host confirms as soon as it begins.
 	ConfirmsWithoutProof bool
+	// ProofKind is how the user proves the factor.
+	ProofKind ProofKind
 }
 
 // Has reports whether the description lists capability c.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/factorgate/factorgate/sdk"
 )
@@ -26,7 +27,7 @@ func (f *Factor) BeginEnrollment(_ context.Context, req sdk.BeginEnrollmentReque
 		return sdk.BeginEnrollmentResponse{}, errors.New("backupcodes: begin enrollment: the request carries no valid time")
 	}
 	s := f.settings
-	codes, err := generateSet(f.rand, s.format, codeLength, s.count)
+	codes, err := generateSet(f.rand, s.Format, codeLength, s.Count)
 	if err != nil {
 		return sdk.BeginEnrollmentResponse{}, fmt.Errorf("backupcodes: begin enrollment: %w", err)
 	}
@@ -34,17 +35,17 @@ func (f *Factor) BeginEnrollment(_ context.Context, req sdk.BeginEnrollmentReque
 	if err != nil {
 		return sdk.BeginEnrollmentResponse{}, fmt.Errorf("backupcodes: begin enrollment: salt: %w", err)
 	}
-	set := codeSet{Format: s.format, Length: codeLength, KDF: f.kdf, Salt: salt}
+	set := codeSet{Format: s.Format, Length: codeLength, KDF: f.kdf, Salt: salt}
 	pending, err := encodePending(set, set.KDF.hashSet(codes, salt), req.Now)
 	if err != nil {
 		return sdk.BeginEnrollmentResponse{}, fmt.Errorf("backupcodes: begin enrollment: %w", err)
 	}
 	shown := make([]string, len(codes))
 	for i, c := range codes {
-		shown[i] = groupCode(c, s.group)
+		shown[i] = groupCode(c, s.Group)
 	}
 	message := messageSave
-	if s.confirmWithCode {
+	if s.ConfirmWithCode {
 		message += messageTypeIt
 	}
 	return sdk.BeginEnrollmentResponse{
@@ -53,11 +54,11 @@ func (f *Factor) BeginEnrollment(_ context.Context, req sdk.BeginEnrollmentReque
 			Codes:     shown,
 			Remaining: len(codes),
 			Message:   message,
-			ExpiresAt: req.Now.Add(s.enrollmentTTL),
+			ExpiresAt: req.Now.Add(time.Duration(s.EnrollmentTTL)),
 			Extra: map[string]string{
-				"format":            string(s.format),
+				"format":            string(s.Format),
 				"count":             strconv.Itoa(len(codes)),
-				"confirm_with_code": strconv.FormatBool(s.confirmWithCode),
+				"confirm_with_code": strconv.FormatBool(s.ConfirmWithCode),
 			},
 		},
 	}, nil
@@ -77,7 +78,7 @@ func (f *Factor) FinishEnrollment(_ context.Context, req sdk.FinishEnrollmentReq
 	if !validTime(req.Now) {
 		return sdk.FinishEnrollmentResponse{Result: sdk.ResultInvalid, Reason: reasonClock}, nil
 	}
-	if !req.Now.Before(st.Created.Add(f.settings.enrollmentTTL)) {
+	if !req.Now.Before(st.Created.Add(time.Duration(f.settings.EnrollmentTTL))) {
 		return sdk.FinishEnrollmentResponse{Result: sdk.ResultExpired, Reason: reasonExpired}, nil
 	}
 	codes := make([]slot, len(st.Hashes))
@@ -85,7 +86,7 @@ func (f *Factor) FinishEnrollment(_ context.Context, req sdk.FinishEnrollmentReq
 		codes[i] = slot{Hash: h}
 	}
 	if strings.TrimSpace(req.Proof.Code) == "" {
-		if f.settings.confirmWithCode {
+		if f.settings.ConfirmWithCode {
 			return sdk.FinishEnrollmentResponse{Result: sdk.ResultInvalid, Reason: reasonConfirm}, nil
 		}
 	} else {

@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"maps"
-	"slices"
 	"time"
 
 	"github.com/factorgate/factorgate/sdk"
@@ -95,9 +93,10 @@ func (f *Factor) Describe() sdk.Description {
 		DisplayName:   displayName,
 		Version:       version,
 		AMR:           []string{amrOTP},
-		EnrollmentTTL: f.settings.enrollmentTTL,
+		EnrollmentTTL: time.Duration(f.settings.EnrollmentTTL),
 		// Codes are active once shown, unless the operator wants one typed back.
-		ConfirmsWithoutProof: !f.settings.confirmWithCode,
+		ConfirmsWithoutProof: !f.settings.ConfirmWithCode,
+		ProofKind:            sdk.ProofTypedCode,
 	}
 }
 
@@ -105,89 +104,52 @@ func (f *Factor) Describe() sdk.Description {
 // receiver is not changed. Unknown keys and out-of-range values are rejected
 // with an error wrapping sdk.ErrInvalidSettings that names the setting.
 func (f *Factor) Configure(_ context.Context, raw json.RawMessage) (sdk.Factor, error) {
-	s, err := parseSettings(raw)
-	if err != nil {
-		return nil, err
+	s := defaultSettings()
+	if err := sdk.DecodeSettings(raw, &s); err != nil {
+		return nil, fmt.Errorf("backup-codes: %w", err)
 	}
 	return &Factor{settings: s, rand: f.rand, kdf: f.kdf}, nil
 }
 
-// settings are the operator's choices for one factor instance.
+// settings are the operator's choices for one factor instance, read by
+// sdk.DecodeSettings: keys match the json tags exactly, absent keys keep
+// their defaults, null is not a value.
 type settings struct {
-	count           int
-	format          format
-	group           int
-	confirmWithCode bool
-	enrollmentTTL   time.Duration
-	warnBelow       int
+	Count           int          `json:"count"`
+	Format          format       `json:"format"`
+	Group           int          `json:"group"`
+	ConfirmWithCode bool         `json:"confirm_with_code"`
+	EnrollmentTTL   sdk.Duration `json:"enrollment_ttl"`
+	WarnBelow       int          `json:"warn_below"`
 }
 
 func defaultSettings() settings {
 	return settings{
-		count:         defaultCount,
-		format:        formatHex,
-		group:         defaultGroup,
-		enrollmentTTL: defaultEnrollmentTTL,
-		warnBelow:     defaultWarnBelow,
+		Count:         defaultCount,
+		Format:        formatHex,
+		Group:         defaultGroup,
+		EnrollmentTTL: sdk.Duration(defaultEnrollmentTTL),
+		WarnBelow:     defaultWarnBelow,
 	}
 }
 
-// parseSettings reads the settings JSON object. Keys match exactly; absent
-// keys keep their defaults; null is not a value.
-func parseSettings(raw json.RawMessage) (settings, error) {
-	s := defaultSettings()
-	fields, err := sdk.SettingsObject(raw)
-	if err != nil {
-		return settings{}, fmt.Errorf("%w: backup-codes settings %v", sdk.ErrInvalidSettings, err)
+// Validate checks every setting's value, naming the first that is wrong.
+func (s *settings) Validate() error {
+	ttl := time.Duration(s.EnrollmentTTL)
+	switch {
+	case s.Count < minCount || s.Count > maxCount:
+		return fmt.Errorf("backup-codes setting \"count\": must be between %d and %d, got %d", minCount, maxCount, s.Count)
+	case !s.Format.valid():
+		return fmt.Errorf("backup-codes setting \"format\": must be %q or %q, got %q", formatHex, formatDigits, s.Format)
+	case s.Group != 0 && (s.Group < minGroup || s.Group > maxGroup):
+		return fmt.Errorf("backup-codes setting \"group\": must be 0 (no dashes) or between %d and %d, got %d", minGroup, maxGroup, s.Group)
+	case ttl < minEnrollmentTTL || ttl > maxEnrollmentTTL:
+		return fmt.Errorf("backup-codes setting \"enrollment_ttl\": must be between %s and %s, got %s", minEnrollmentTTL, maxEnrollmentTTL, ttl)
+	case s.WarnBelow < 0:
+		return fmt.Errorf("backup-codes setting \"warn_below\": must not be negative, got %d", s.WarnBelow)
+	case s.WarnBelow >= s.Count:
+		// A threshold at or above count would warn on a set no one has used.
+		return fmt.Errorf("backup-codes setting \"warn_below\": must be below count (%d), got %d", s.Count, s.WarnBelow)
 	}
-	for _, key := range slices.Sorted(maps.Keys(fields)) {
-		value := fields[key]
-		var err error
-		switch key {
-		case "count":
-			s.count, err = sdk.SettingInt(value)
-			if err == nil && (s.count < minCount || s.count > maxCount) {
-				err = fmt.Errorf("must be between %d and %d, got %d", minCount, maxCount, s.count)
-			}
-		case "format":
-			var text string
-			text, err = sdk.SettingString(value)
-			if err == nil {
-				s.format, err = parseFormat(text)
-			}
-		case "group":
-			s.group, err = sdk.SettingInt(value)
-			if err == nil && s.group != 0 && (s.group < minGroup || s.group > maxGroup) {
-				err = fmt.Errorf("must be 0 (no dashes) or between %d and %d, got %d", minGroup, maxGroup, s.group)
-			}
-		case "confirm_with_code":
-			s.confirmWithCode, err = sdk.SettingBool(value)
-		case "enrollment_ttl":
-			var text string
-			text, err = sdk.SettingString(value)
-			if err == nil {
-				s.enrollmentTTL, err = time.ParseDuration(text)
-			}
-			if err == nil && (s.enrollmentTTL < minEnrollmentTTL || s.enrollmentTTL > maxEnrollmentTTL) {
-				err = fmt.Errorf("must be between %s and %s, got %s", minEnrollmentTTL, maxEnrollmentTTL, s.enrollmentTTL)
-			}
-		case "warn_below":
-			s.warnBelow, err = sdk.SettingInt(value)
-			if err == nil && s.warnBelow < 0 {
-				err = fmt.Errorf("must not be negative, got %d", s.warnBelow)
-			}
-		default:
-			return settings{}, fmt.Errorf("%w: unknown backup-codes setting %q", sdk.ErrInvalidSettings, key)
-		}
-		if err != nil {
-			return settings{}, fmt.Errorf("%w: backup-codes setting %q: %v", sdk.ErrInvalidSettings, key, err)
-		}
-	}
-	// Checked after every key is read, as count may come later in the object.
-	// A threshold at or above count would warn on a set no one has used.
-	if s.warnBelow >= s.count {
-		return settings{}, fmt.Errorf("%w: backup-codes setting %q: must be below count (%d), got %d",
-			sdk.ErrInvalidSettings, "warn_below", s.count, s.warnBelow)
-	}
-	return s, nil
+	return nil
 }

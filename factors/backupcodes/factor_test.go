@@ -41,13 +41,13 @@ func TestConfigure(t *testing.T) {
 		{"empty object", `{}`, defaults},
 		{"whitespace", " \n{ }\t", defaults},
 		{"everything", `{"count":12,"format":"digits","group":0,"confirm_with_code":true,"enrollment_ttl":"1h30m","warn_below":5}`,
-			settings{count: 12, format: formatDigits, group: 0, confirmWithCode: true, enrollmentTTL: 90 * time.Minute, warnBelow: 5}},
+			settings{Count: 12, Format: formatDigits, Group: 0, ConfirmWithCode: true, EnrollmentTTL: sdk.Duration(90 * time.Minute), WarnBelow: 5}},
 		{"lower bounds", `{"count":5,"group":2,"enrollment_ttl":"1m","warn_below":0}`,
-			settings{count: 5, format: formatHex, group: 2, enrollmentTTL: time.Minute, warnBelow: 0}},
+			settings{Count: 5, Format: formatHex, Group: 2, EnrollmentTTL: sdk.Duration(time.Minute), WarnBelow: 0}},
 		{"upper bounds", `{"count":20,"group":8,"enrollment_ttl":"24h","warn_below":19}`,
-			settings{count: 20, format: formatHex, group: 8, enrollmentTTL: 24 * time.Hour, warnBelow: 19}},
+			settings{Count: 20, Format: formatHex, Group: 8, EnrollmentTTL: sdk.Duration(24 * time.Hour), WarnBelow: 19}},
 		{"warn_below just below count", `{"warn_below":4,"count":5}`,
-			settings{count: 5, format: formatHex, group: 0, enrollmentTTL: 10 * time.Minute, warnBelow: 4}},
+			settings{Count: 5, Format: formatHex, Group: 0, EnrollmentTTL: sdk.Duration(10 * time.Minute), WarnBelow: 4}},
 		{"confirm_with_code false", `{"confirm_with_code":false}`, defaults},
 	}
 	for _, tc := range tests {
@@ -59,7 +59,7 @@ func TestConfigure(t *testing.T) {
 			if s := got.(*Factor).settings; s != tc.want {
 				t.Fatalf("settings = %+v, want %+v", s, tc.want)
 			}
-			if got.Describe().EnrollmentTTL != tc.want.enrollmentTTL {
+			if got.Describe().EnrollmentTTL != time.Duration(tc.want.EnrollmentTTL) {
 				t.Fatalf("EnrollmentTTL = %v", got.Describe().EnrollmentTTL)
 			}
 		})
@@ -141,7 +141,7 @@ func TestConfigureLeavesReceiverUnchanged(t *testing.T) {
 		t.Fatalf("receiver settings changed to %+v", base.settings)
 	}
 	c := configured.(*Factor)
-	if c == base || c.settings.count != 5 || c.settings.format != formatDigits || c.rand != base.rand {
+	if c == base || c.settings.Count != 5 || c.settings.Format != formatDigits || c.rand != base.rand {
 		t.Fatalf("configured factor = %+v", c)
 	}
 	// Configuring again starts from the defaults, not from the receiver.
@@ -149,7 +149,7 @@ func TestConfigureLeavesReceiverUnchanged(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s := again.(*Factor).settings; s.count != defaultCount || s.format != formatHex || s.group != 0 {
+	if s := again.(*Factor).settings; s.Count != defaultCount || s.Format != formatHex || s.Group != 0 {
 		t.Fatalf("second Configure settings = %+v", s)
 	}
 	if got := begin(t, base).Display.Codes; len(got) != defaultCount {

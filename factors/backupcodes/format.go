@@ -35,14 +35,6 @@ const maxInputLen = 128
 // format; the caller turns it into a user-safe reason.
 var errMalformed = errors.New("malformed backup code")
 
-func parseFormat(s string) (format, error) {
-	f := format(s)
-	if !f.valid() {
-		return "", fmt.Errorf("must be %q or %q, got %q", formatHex, formatDigits, s)
-	}
-	return f, nil
-}
-
 func (f format) valid() bool { return f == formatHex || f == formatDigits }
 
 // describe says what a code of this format looks like, for a user who typed

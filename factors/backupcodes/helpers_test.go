@@ -2,7 +2,6 @@ package backupcodes
 
 import (
 	"context"
-	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"math/rand/v2"
@@ -108,13 +107,19 @@ func testSet(t testing.TB, seed string, count int, p kdfParams) ([]string, codeS
 	return codes, set, p.hashSet(codes, salt)
 }
 
-// testCredential encodes a credential of hashes with the slots in used used at testNow.
-func testCredential(t testing.TB, set codeSet, hashes [][]byte, used ...int) []byte {
-	t.Helper()
+// slotsOf returns unused slots of hashes.
+func slotsOf(hashes [][]byte) []slot {
 	slots := make([]slot, len(hashes))
 	for i, h := range hashes {
 		slots[i] = slot{Hash: h}
 	}
+	return slots
+}
+
+// testCredential encodes a credential of hashes with the slots in used used at testNow.
+func testCredential(t testing.TB, set codeSet, hashes [][]byte, used ...int) []byte {
+	t.Helper()
+	slots := slotsOf(hashes)
 	for _, i := range used {
 		slots[i].UsedAt = testNow
 	}
@@ -125,18 +130,12 @@ func testCredential(t testing.TB, set codeSet, hashes [][]byte, used ...int) []b
 	return b
 }
 
-// encodeUnchecked encodes st with a correct sum but without validating it,
-// so a test can hand the factor well-formed states with bad values.
+// encodeUnchecked encodes a legacy state with a correct sum but without
+// validating it, so a test can hand the factor well-formed states with bad
+// values.
 func encodeUnchecked(t testing.TB, st summed) []byte {
 	t.Helper()
-	st.setSum(nil)
-	body, err := json.Marshal(st)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sum := sha256.Sum256(body)
-	st.setSum(sum[:])
-	b, err := json.Marshal(st)
+	b, err := marshalLegacy(st)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,9 +1,6 @@
 package backupcodes
 
 import (
-	"bytes"
-	"crypto/sha256"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -11,37 +8,31 @@ import (
 	"github.com/factorgate/factorgate/sdk"
 )
 
-// The factor keeps two kinds of state, both JSON objects that the host stores
-// sealed and hands back on every call. Neither holds a code. Each carries a
-// version "v" and a "kind", so that a pending state is never taken for a
-// credential or the reverse, and a later version can be told apart and
-// migrated.
+// The factor keeps two kinds of state, which the host stores sealed and hands
+// back on every call. Neither holds a code. Both are sdk.StateCodec envelopes
+// (kind, version, checksum) around JSON:
 //
-// Version 1, pending (from BeginEnrollment until FinishEnrollment):
+// Version 2, kind "backup-codes-pending" (from BeginEnrollment until
+// FinishEnrollment):
 //
-//	{"v":1,"kind":"backup-codes-pending","format":"hex","length":16,
+//	{"format":"hex","length":16,
 //	 "kdf":{"alg":"argon2id","time":1,"memory_kib":4096,"threads":1,"key_len":32},
-//	 "salt":"<base64>","hashes":["<base64>",...],"created":"<RFC 3339 time>",
-//	 "sum":"<base64>"}
+//	 "salt":"<base64>","hashes":["<base64>",...],"created":"<RFC 3339 time>"}
 //
-// Version 1, credential (an enrolled set):
+// Version 2, kind "backup-codes-credential" (an enrolled set):
 //
-//	{"v":1,"kind":"backup-codes-credential","format":"hex","length":16,
-//	 "kdf":{...},"salt":"<base64>",
-//	 "codes":[{"hash":"<base64>"},{"hash":"<base64>","used_at":"<RFC 3339 time>"},...],
-//	 "sum":"<base64>"}
+//	{"format":"hex","length":16,"kdf":{...},"salt":"<base64>",
+//	 "codes":[{"hash":"<base64>"},{"hash":"<base64>","used_at":"<RFC 3339 time>"},...]}
 //
 // hashes[i] and codes[i].hash are the argon2id hashes of code i (hash.go);
-// used_at, present once code i has been used, is when. sum is the SHA-256 of
-// the state as encoded without it, and a state must be byte for byte the
-// encoding the factor would produce of its own values. The sum detects
-// corruption, not tampering (the host's seal does that): without it one
-// flipped bit in a hash or a time could quietly change which codes work.
-// Anything else (an unknown version or kind, an unknown or missing field, a
-// value out of range, trailing data, another encoding of the same values, a
-// wrong sum) is rejected with sdk.ErrBadState.
+// used_at, present once code i has been used, is when. The envelope's
+// checksum detects corruption, not tampering (the host's seal does that):
+// without it one flipped bit in a hash or a time could quietly change which
+// codes work. Version 1 was bare JSON with its own version, kind and sum
+// (state_legacy.go): states of that form are still read, and written anew as
+// version 2 whenever they change.
 const (
-	stateVersion   = 1
+	stateVersion   = 2
 	kindPending    = "backup-codes-pending"
 	kindCredential = "backup-codes-credential"
 
@@ -60,12 +51,9 @@ type codeSet struct {
 
 // pendingState is an enrollment awaiting confirmation.
 type pendingState struct {
-	Version int    `json:"v"`
-	Kind    string `json:"kind"`
 	codeSet
 	Hashes  [][]byte  `json:"hashes"`
 	Created time.Time `json:"created"`
-	Sum     []byte    `json:"sum,omitempty"`
 }
 
 // slot is one code of an enrolled set.
@@ -76,115 +64,42 @@ type slot struct {
 
 // credentialState is an enrolled set.
 type credentialState struct {
-	Version int    `json:"v"`
-	Kind    string `json:"kind"`
 	codeSet
 	Codes []slot `json:"codes"`
-	Sum   []byte `json:"sum,omitempty"`
 }
 
-// summed is a state with a checksum over its own encoding.
-type summed interface {
-	setSum(sum []byte)
-	validate() error
-}
-
-func (st *pendingState) setSum(sum []byte)    { st.Sum = sum }
-func (st *credentialState) setSum(sum []byte) { st.Sum = sum }
+var (
+	pendingCodec = sdk.StateCodec[pendingState]{
+		Kind:     kindPending,
+		Version:  stateVersion,
+		MaxLen:   maxStateLen,
+		Validate: (*pendingState).validate,
+		Legacy:   decodeLegacyPending,
+	}
+	credentialCodec = sdk.StateCodec[credentialState]{
+		Kind:     kindCredential,
+		Version:  stateVersion,
+		MaxLen:   maxStateLen,
+		Validate: (*credentialState).validate,
+		Legacy:   decodeLegacyCredential,
+	}
+)
 
 func encodePending(set codeSet, hashes [][]byte, created time.Time) ([]byte, error) {
-	st := &pendingState{Version: stateVersion, Kind: kindPending, codeSet: set, Hashes: hashes, Created: created.UTC()}
-	b, err := marshalSummed(st)
-	if err != nil {
-		return nil, fmt.Errorf("encode pending state: %w", err)
-	}
-	return b, nil
+	return pendingCodec.Encode(pendingState{codeSet: set, Hashes: hashes, Created: created.UTC()})
 }
 
 func encodeCredential(set codeSet, codes []slot) ([]byte, error) {
-	st := &credentialState{Version: stateVersion, Kind: kindCredential, codeSet: set, Codes: codes}
-	b, err := marshalSummed(st)
-	if err != nil {
-		return nil, fmt.Errorf("encode credential state: %w", err)
-	}
-	return b, nil
-}
-
-// marshalSummed validates st, then encodes it with the sum of its encoding
-// without a sum. It sets st's sum.
-func marshalSummed(st summed) ([]byte, error) {
-	if err := st.validate(); err != nil {
-		return nil, err
-	}
-	st.setSum(nil)
-	body, err := json.Marshal(st)
-	if err != nil {
-		return nil, err
-	}
-	sum := sha256.Sum256(body)
-	st.setSum(sum[:])
-	return json.Marshal(st)
+	return credentialCodec.Encode(credentialState{codeSet: set, Codes: codes})
 }
 
 // decodePending reads and checks a pending state. Every failure wraps
 // sdk.ErrBadState.
-func decodePending(b []byte) (pendingState, error) {
-	var st pendingState
-	if err := decodeState(b, kindPending, &st); err != nil {
-		return pendingState{}, err
-	}
-	return st, nil
-}
+func decodePending(b []byte) (pendingState, error) { return pendingCodec.Decode(b) }
 
 // decodeCredential reads and checks a credential state. Every failure wraps
 // sdk.ErrBadState.
-func decodeCredential(b []byte) (credentialState, error) {
-	var st credentialState
-	if err := decodeState(b, kindCredential, &st); err != nil {
-		return credentialState{}, err
-	}
-	return st, nil
-}
-
-// decodeState checks the version and kind (json.Unmarshal refuses anything
-// after the object), decodes b into st without unknown fields, validates the
-// values, and finally requires b to be exactly the encoding of those values
-// with their sum.
-func decodeState(b []byte, kind string, st summed) error {
-	switch {
-	case len(b) == 0:
-		return badState(kind, errors.New("empty"))
-	case len(b) > maxStateLen:
-		return badState(kind, fmt.Errorf("longer than %d bytes", maxStateLen))
-	}
-	var head struct {
-		Version int    `json:"v"`
-		Kind    string `json:"kind"`
-	}
-	if err := json.Unmarshal(b, &head); err != nil {
-		return badState(kind, fmt.Errorf("not a JSON object: %v", err))
-	}
-	if head.Version != stateVersion {
-		return badState(kind, fmt.Errorf("unknown version %d", head.Version))
-	}
-	if head.Kind != kind {
-		return badState(kind, fmt.Errorf("kind is %q", head.Kind))
-	}
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(st); err != nil {
-		return badState(kind, err)
-	}
-	// marshalSummed validates and replaces the sum read with the one computed.
-	canonical, err := marshalSummed(st)
-	if err != nil {
-		return badState(kind, err)
-	}
-	if !bytes.Equal(canonical, b) {
-		return badState(kind, errors.New("checksum mismatch or not in canonical form"))
-	}
-	return nil
-}
+func decodeCredential(b []byte) (credentialState, error) { return credentialCodec.Decode(b) }
 
 func (s codeSet) validate() error {
 	switch {
@@ -263,8 +178,4 @@ func unused(codes []slot) int {
 // and within the years an RFC 3339 time can carry.
 func validTime(t time.Time) bool {
 	return !t.IsZero() && t.Unix() >= 0 && t.Year() <= 9999
-}
-
-func badState(kind string, err error) error {
-	return fmt.Errorf("%w: %s: %v", sdk.ErrBadState, kind, err)
 }

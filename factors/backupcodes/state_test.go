@@ -42,30 +42,28 @@ func TestStateRoundTrip(t *testing.T) {
 	}
 }
 
-// stateValue is a valid credential state changed by edit, encoded with a
-// correct sum, so that only the value edit changed is wrong.
-func stateValue(t testing.TB, edit func(st *credentialState)) []byte {
+// stateValue is a valid legacy (version 1) credential state changed by edit,
+// encoded with a correct sum, so that only the value edit changed is wrong.
+// The legacy reader must stay as strict as it was.
+func stateValue(t testing.TB, edit func(st *legacyCredential)) []byte {
 	t.Helper()
 	_, set, hashes := testSet(t, "state value", 5, cheapKDF())
 	st := mustDecodeCredential(t, testCredential(t, set, hashes, 1))
-	edit(&st)
-	return encodeUnchecked(t, &st)
+	legacy := legacyCredential{Version: legacyVersion, Kind: kindCredential, codeSet: st.codeSet, Codes: st.Codes}
+	edit(&legacy)
+	return encodeUnchecked(t, &legacy)
 }
 
-// rawEdit is a valid credential state with its JSON changed by edit.
+// rawEdit is a valid legacy credential state with its JSON changed by edit.
 func rawEdit(t testing.TB, edit func(s string) string) []byte {
 	t.Helper()
-	_, set, hashes := testSet(t, "raw edit", 5, cheapKDF())
-	return []byte(edit(string(testCredential(t, set, hashes, 1))))
+	return []byte(edit(string(stateValue(t, func(*legacyCredential) {}))))
 }
 
 func TestVerifyBadState(t *testing.T) {
 	codes, set, hashes := testSet(t, "bad state", 5, cheapKDF())
-	valid := testCredential(t, set, hashes)
-	pending, err := encodePending(set, hashes, testNow)
-	if err != nil {
-		t.Fatal(err)
-	}
+	valid := encodeUnchecked(t, &legacyCredential{Version: legacyVersion, Kind: kindCredential, codeSet: set, Codes: slotsOf(hashes)})
+	pending := encodeUnchecked(t, &legacyPending{Version: legacyVersion, Kind: kindPending, codeSet: set, Hashes: hashes, Created: testNow})
 	var indented bytes.Buffer
 	if err := json.Indent(&indented, valid, "", " "); err != nil {
 		t.Fatal(err)
@@ -101,27 +99,27 @@ func TestVerifyBadState(t *testing.T) {
 			i := strings.Index(s, `,"used_at"`)
 			return s[:i] + s[strings.Index(s[i:], "}")+i:]
 		}), "checksum"},
-		{"version 0", stateValue(t, func(st *credentialState) { st.Version = 0 }), "version 0"},
-		{"version 2", stateValue(t, func(st *credentialState) { st.Version = 2 }), "version 2"},
-		{"other kind", stateValue(t, func(st *credentialState) { st.Kind = "totp-credential" }), "kind"},
-		{"format words", stateValue(t, func(st *credentialState) { st.Format = "words" }), "format"},
-		{"length 12", stateValue(t, func(st *credentialState) { st.Length = 12 }), "length"},
-		{"short salt", stateValue(t, func(st *credentialState) { st.Salt = st.Salt[:minSaltLen-1] }), "salt"},
-		{"no salt", stateValue(t, func(st *credentialState) { st.Salt = nil }), "salt"},
-		{"long salt", stateValue(t, func(st *credentialState) { st.Salt = make([]byte, maxSaltLen+1) }), "salt"},
-		{"other hash", stateValue(t, func(st *credentialState) { st.KDF.Alg = "bcrypt" }), "unknown hash"},
-		{"memory too large", stateValue(t, func(st *credentialState) { st.KDF.MemoryKiB = 1 << 22 }), "memory"},
-		{"zero threads", stateValue(t, func(st *credentialState) { st.KDF.Threads = 0 }), "threads"},
-		{"too few codes", stateValue(t, func(st *credentialState) { st.Codes = st.Codes[:minCount-1] }), "codes"},
-		{"no codes", stateValue(t, func(st *credentialState) { st.Codes = nil }), "codes"},
-		{"too many codes", stateValue(t, func(st *credentialState) {
+		{"version 0", stateValue(t, func(st *legacyCredential) { st.Version = 0 }), "version 0"},
+		{"version 2", stateValue(t, func(st *legacyCredential) { st.Version = 2 }), "version 2"},
+		{"other kind", stateValue(t, func(st *legacyCredential) { st.Kind = "totp-credential" }), "kind"},
+		{"format words", stateValue(t, func(st *legacyCredential) { st.Format = "words" }), "format"},
+		{"length 12", stateValue(t, func(st *legacyCredential) { st.Length = 12 }), "length"},
+		{"short salt", stateValue(t, func(st *legacyCredential) { st.Salt = st.Salt[:minSaltLen-1] }), "salt"},
+		{"no salt", stateValue(t, func(st *legacyCredential) { st.Salt = nil }), "salt"},
+		{"long salt", stateValue(t, func(st *legacyCredential) { st.Salt = make([]byte, maxSaltLen+1) }), "salt"},
+		{"other hash", stateValue(t, func(st *legacyCredential) { st.KDF.Alg = "bcrypt" }), "unknown hash"},
+		{"memory too large", stateValue(t, func(st *legacyCredential) { st.KDF.MemoryKiB = 1 << 22 }), "memory"},
+		{"zero threads", stateValue(t, func(st *legacyCredential) { st.KDF.Threads = 0 }), "threads"},
+		{"too few codes", stateValue(t, func(st *legacyCredential) { st.Codes = st.Codes[:minCount-1] }), "codes"},
+		{"no codes", stateValue(t, func(st *legacyCredential) { st.Codes = nil }), "codes"},
+		{"too many codes", stateValue(t, func(st *legacyCredential) {
 			for len(st.Codes) <= maxCount {
 				st.Codes = append(st.Codes, slot{Hash: bytes.Repeat([]byte{1}, int(st.KDF.KeyLen))})
 			}
 		}), "codes"},
-		{"short hash", stateValue(t, func(st *credentialState) { st.Codes[2].Hash = st.Codes[2].Hash[:8] }), "hash 2"},
-		{"empty hash", stateValue(t, func(st *credentialState) { st.Codes[0].Hash = nil }), "hash 0"},
-		{"used before 1970", stateValue(t, func(st *credentialState) { st.Codes[3].UsedAt = time.Unix(-5, 0).UTC() }), "time of use"},
+		{"short hash", stateValue(t, func(st *legacyCredential) { st.Codes[2].Hash = st.Codes[2].Hash[:8] }), "hash 2"},
+		{"empty hash", stateValue(t, func(st *legacyCredential) { st.Codes[0].Hash = nil }), "hash 0"},
+		{"used before 1970", stateValue(t, func(st *legacyCredential) { st.Codes[3].UsedAt = time.Unix(-5, 0).UTC() }), "time of use"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -145,8 +143,8 @@ func TestVerifyBadState(t *testing.T) {
 
 func TestFinishEnrollmentBadStateValues(t *testing.T) {
 	_, set, hashes := testSet(t, t.Name(), 5, cheapKDF())
-	pendingValue := func(edit func(st *pendingState)) []byte {
-		st := &pendingState{Version: stateVersion, Kind: kindPending, codeSet: set, Hashes: hashes, Created: testNow}
+	pendingValue := func(edit func(st *legacyPending)) []byte {
+		st := &legacyPending{Version: legacyVersion, Kind: kindPending, codeSet: set, Hashes: hashes, Created: testNow}
 		edit(st)
 		return encodeUnchecked(t, st)
 	}
@@ -155,11 +153,11 @@ func TestFinishEnrollmentBadStateValues(t *testing.T) {
 		state []byte
 		want  string
 	}{
-		{"no creation time", pendingValue(func(st *pendingState) { st.Created = time.Time{} }), "creation time"},
-		{"created before 1970", pendingValue(func(st *pendingState) { st.Created = time.Unix(-1, 0).UTC() }), "creation time"},
-		{"too few hashes", pendingValue(func(st *pendingState) { st.Hashes = st.Hashes[:2] }), "codes"},
-		{"short hash", pendingValue(func(st *pendingState) { st.Hashes = [][]byte{{1}, {2}, {3}, {4}, {5}} }), "hash 0"},
-		{"credential kind", pendingValue(func(st *pendingState) { st.Kind = kindCredential }), "kind"},
+		{"no creation time", pendingValue(func(st *legacyPending) { st.Created = time.Time{} }), "creation time"},
+		{"created before 1970", pendingValue(func(st *legacyPending) { st.Created = time.Unix(-1, 0).UTC() }), "creation time"},
+		{"too few hashes", pendingValue(func(st *legacyPending) { st.Hashes = st.Hashes[:2] }), "codes"},
+		{"short hash", pendingValue(func(st *legacyPending) { st.Hashes = [][]byte{{1}, {2}, {3}, {4}, {5}} }), "hash 0"},
+		{"credential kind", pendingValue(func(st *legacyPending) { st.Kind = kindCredential }), "kind"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -189,6 +187,8 @@ func TestEveryCorruptionIsBadState(t *testing.T) {
 	}{
 		{"pending", pending, func(b []byte) error { _, err := decodePending(b); return err }},
 		{"credential", testCredential(t, set, hashes, 0, 3), func(b []byte) error { _, err := decodeCredential(b); return err }},
+		{"legacy pending", readTestdata(t, "backup-codes-pending-v1.json"), func(b []byte) error { _, err := decodePending(b); return err }},
+		{"legacy credential", readTestdata(t, "backup-codes-credential-v1.json"), func(b []byte) error { _, err := decodeCredential(b); return err }},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

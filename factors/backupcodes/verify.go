@@ -85,7 +85,7 @@ func (s codeSet) malformedReason() string {
 // least warn_below remain.
 func (f *Factor) warning(left int) string {
 	switch {
-	case left >= f.settings.warnBelow:
+	case left >= f.settings.WarnBelow:
 		return ""
 	case left == 0:
 		return "no backup codes left: generate a new set"

@@ -39,11 +39,12 @@ func (f *Factor) Challenge(ctx context.Context, req sdk.ChallengeRequest) (sdk.C
 	}
 	// Both states are ready before the message leaves, so nothing can fail
 	// after a code was sent.
-	chState, err := encodeState(newChallenge(c))
+	chState, err := encodeChallenge(newChallenge(c))
 	if err != nil {
 		return sdk.ChallengeResponse{}, fmt.Errorf("sms: challenge: %w", err)
 	}
-	credState, err := encodeState(newCredential(cred.Phone, req.Now, c.ID, false))
+	cred.Latest.Sent(c)
+	credState, err := encodeCredential(newCredential(cred.Phone, req.Now, cred.Latest))
 	if err != nil {
 		return sdk.ChallengeResponse{}, fmt.Errorf("sms: challenge: %w", err)
 	}

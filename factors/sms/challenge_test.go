@@ -39,12 +39,12 @@ func TestChallenge(t *testing.T) {
 	if err != nil {
 		t.Fatalf("credential state: %v", err)
 	}
-	if next.Phone != testPhone || !next.LastSent.Equal(now) || next.LatestChallenge != id || next.LatestUsed {
+	if next.Phone != testPhone || !next.LastSent.Equal(now) || next.Latest.ID != id || next.Latest.Used {
 		t.Fatalf("credential state %+v", next)
 	}
 	// A new enrollment's id is never reused by a challenge.
 	old, _ := decodeCredential(cred)
-	if old.LatestChallenge == id {
+	if old.Latest.ID == id {
 		t.Fatal("the challenge reused the enrollment's id")
 	}
 }

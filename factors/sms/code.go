@@ -2,26 +2,19 @@ package sms
 
 import (
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"time"
 
 	"github.com/factorgate/factorgate/sdk"
 )
 
-// User-safe reasons for results other than ResultOK. renew is what the user
-// does next: request a new code, or start the enrollment again.
+// User-safe reasons for results other than ResultOK that sdk.CodeCheck does
+// not word. renew is what the user does next: request a new code, or start
+// the enrollment again.
 const (
-	reasonMalformed  = "enter the %d-digit code from the text message"
-	reasonInvalid    = "the code is not correct"
-	reasonSpent      = "too many wrong codes; %s"
-	reasonExpired    = "the code has expired; %s"
-	reasonReplayed   = "this code has already been used"
-	reasonSuperseded = "a newer code has been sent; enter the code from the latest message"
-	reasonClock      = "the time of the request is not valid"
-	reasonThrottled  = "a code was sent a moment ago; wait before asking for another"
+	reasonMalformed = "enter the %d-digit code from the text message"
+	reasonClock     = "the time of the request is not valid"
+	reasonThrottled = "a code was sent a moment ago; wait before asking for another"
 
 	renewChallenge  = "request a new code"
 	renewEnrollment = "start the enrollment again"
@@ -33,40 +26,18 @@ const (
 	purposeChallenge = "challenge"
 )
 
-// newCode draws a challenge id, a hash key and a code, and returns the code's
-// state with the code itself, which only the message carries.
-func (f *Factor) newCode(now time.Time) (codeState, string, error) {
-	id, err := sdk.RandomBytes(f.deps.rand, idLen)
-	if err != nil {
-		return codeState{}, "", fmt.Errorf("challenge id: %w", err)
-	}
-	key, err := sdk.RandomBytes(f.deps.rand, keyLen)
-	if err != nil {
-		return codeState{}, "", fmt.Errorf("hash key: %w", err)
-	}
-	code, err := sdk.RandomDigits(f.deps.rand, f.settings.digits)
-	if err != nil {
-		return codeState{}, "", fmt.Errorf("code: %w", err)
-	}
-	c := codeState{
-		ID:          hex.EncodeToString(id),
-		Key:         key,
+// newCode draws a code under the instance's policy and returns its state
+// with the code itself, which only the message carries.
+func (f *Factor) newCode(now time.Time) (sdk.OneTimeCode, string, error) {
+	c, code, err := sdk.NewOneTimeCode(f.deps.rand, sdk.CodePolicy{
 		Digits:      f.settings.digits,
-		Expires:     now.Add(f.settings.codeTTL).UTC(),
+		TTL:         f.settings.codeTTL,
 		MaxAttempts: f.settings.maxAttempts,
+	}, now)
+	if err != nil {
+		return sdk.OneTimeCode{}, "", fmt.Errorf("new code: %w", err)
 	}
-	c.Hash = codeHash(c.Key, c.ID, code)
 	return c, code, nil
-}
-
-// codeHash is HMAC-SHA256(key, id || code). The id has a fixed length, so
-// the concatenation is unambiguous; mixing it in binds the code to its
-// challenge.
-func codeHash(key []byte, id, code string) []byte {
-	m := hmac.New(sha256.New, key)
-	m.Write([]byte(id))
-	m.Write([]byte(code))
-	return m.Sum(nil)
 }
 
 // checked is the outcome of checking a proof against a code.
@@ -78,47 +49,30 @@ type checked struct {
 	changed bool
 }
 
-// checkCode checks proof against c at now, counting a wrong code as an
-// attempt and marking a right one used. A used code is ResultReplayed, an
-// expired one ResultExpired and one whose attempts are spent
-// ResultLockedByFactor, whatever the proof. Input that is not a code of the
-// right length is refused without counting an attempt: it cannot be right,
-// so it tells the user nothing about the code.
-func checkCode(c *codeState, proof string, now time.Time, renew string) checked {
-	switch {
-	case checkTime(now) != nil:
+// checkCode checks proof against c at now (sdk.OneTimeCode.Check: a wrong
+// code counts an attempt, a right one marks the code used) and words the
+// outcome for a text-message user. A request without a valid time is
+// refused before anything is counted.
+func checkCode(c *sdk.OneTimeCode, proof string, now time.Time, renew string) checked {
+	if checkTime(now) != nil {
 		return checked{result: sdk.ResultInvalid, reason: reasonClock}
-	case c.Used:
-		return checked{result: sdk.ResultReplayed, reason: reasonReplayed}
-	case !now.Before(c.Expires):
-		return checked{result: sdk.ResultExpired, reason: fmt.Sprintf(reasonExpired, renew)}
-	case c.Attempts >= c.MaxAttempts:
-		return checked{result: sdk.ResultLockedByFactor, reason: fmt.Sprintf(reasonSpent, renew)}
 	}
-	code, err := sdk.NormalizeCode(proof, c.Digits)
-	if err != nil {
-		return checked{result: sdk.ResultInvalid, reason: fmt.Sprintf(reasonMalformed, c.Digits)}
+	return worded(c.Check(proof, now), c.Digits, renew)
+}
+
+// worded turns a code check into the factor's answer.
+func worded(out sdk.CodeCheck, digits int, renew string) checked {
+	reason := out.Reason(digits, renew)
+	if out.Malformed {
+		reason = fmt.Sprintf(reasonMalformed, digits)
 	}
-	if !hmac.Equal(codeHash(c.Key, c.ID, code), c.Hash) {
-		c.Attempts++
-		left := c.MaxAttempts - c.Attempts
-		switch left {
-		case 0:
-			return checked{result: sdk.ResultLockedByFactor, reason: fmt.Sprintf(reasonSpent, renew), changed: true}
-		case 1:
-			return checked{result: sdk.ResultInvalid, reason: reasonInvalid + "; 1 attempt left", changed: true}
-		default:
-			return checked{result: sdk.ResultInvalid, reason: fmt.Sprintf("%s; %d attempts left", reasonInvalid, left), changed: true}
-		}
-	}
-	c.Used = true
-	return checked{result: sdk.ResultOK, changed: true}
+	return checked{result: out.Result, reason: reason, changed: out.Changed}
 }
 
 // sendCode renders the message carrying code and sends it to phone. A
 // failure is logged with the masked number and returned; the code is never
 // logged here.
-func (f *Factor) sendCode(ctx context.Context, phone string, c codeState, code, purpose string) error {
+func (f *Factor) sendCode(ctx context.Context, phone string, c sdk.OneTimeCode, code, purpose string) error {
 	masked := maskPhone(phone)
 	body, err := renderMessage(f.settings.message, messageData{Issuer: f.settings.issuer, Code: code, Minutes: minutes(f.settings.codeTTL)})
 	if err != nil {
@@ -138,7 +92,7 @@ func (f *Factor) sendCode(ctx context.Context, phone string, c codeState, code, 
 }
 
 // display is what the user sees after a code was sent.
-func display(phone string, c codeState) sdk.Display {
+func display(phone string, c sdk.OneTimeCode) sdk.Display {
 	masked := maskPhone(phone)
 	return sdk.Display{
 		MaskedDestination: masked,

@@ -41,7 +41,7 @@ func (f *Factor) BeginEnrollment(ctx context.Context, req sdk.BeginEnrollmentReq
 	}
 	// The state is ready before the message leaves, so nothing can fail
 	// after a code was sent.
-	pending, err := encodeState(newPending(phone, req.Now, c))
+	pending, err := encodePending(newPending(phone, req.Now, c))
 	if err != nil {
 		return sdk.BeginEnrollmentResponse{}, fmt.Errorf("sms: begin enrollment: %w", err)
 	}
@@ -65,7 +65,7 @@ func (f *Factor) FinishEnrollment(_ context.Context, req sdk.FinishEnrollmentReq
 	out := checkCode(&st.Code, req.Proof.Code, req.Now, renewEnrollment)
 	resp := sdk.FinishEnrollmentResponse{Result: out.result, Reason: out.reason}
 	if out.changed {
-		if resp.PendingState, err = encodeState(st); err != nil {
+		if resp.PendingState, err = encodePending(st); err != nil {
 			return sdk.FinishEnrollmentResponse{}, fmt.Errorf("sms: finish enrollment: %w", err)
 		}
 	}
@@ -74,7 +74,8 @@ func (f *Factor) FinishEnrollment(_ context.Context, req sdk.FinishEnrollmentReq
 	}
 	// The confirming code counts as the number's latest, used: the send
 	// time throttles the first challenge like any other.
-	if resp.CredentialState, err = encodeState(newCredential(st.Phone, st.Sent, st.Code.ID, true)); err != nil {
+	latest := sdk.LatestCode{ID: st.Code.ID, Used: true}
+	if resp.CredentialState, err = encodeCredential(newCredential(st.Phone, st.Sent, latest)); err != nil {
 		return sdk.FinishEnrollmentResponse{}, fmt.Errorf("sms: finish enrollment: %w", err)
 	}
 	masked := maskPhone(st.Phone)

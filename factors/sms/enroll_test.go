@@ -3,8 +3,11 @@ package sms
 import (
 	"bytes"
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
 	"errors"
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -36,7 +39,7 @@ func TestBeginEnrollment(t *testing.T) {
 			}
 			id := resp.Display.Extra["challenge_id"]
 			d := resp.Display
-			if d.MaskedDestination != testMasked || d.Message != "We sent a code to "+testMasked || !d.ExpiresAt.Equal(testNow.Add(tc.wantTTL)) || !idRE.MatchString(id) {
+			if d.MaskedDestination != testMasked || d.Message != "We sent a code to "+testMasked || !d.ExpiresAt.Equal(testNow.Add(tc.wantTTL)) || !regexp.MustCompile(`^[0-9a-f]{32}$`).MatchString(id) {
 				t.Fatalf("display %+v", d)
 			}
 			if d.Secret != "" || d.URI != "" || len(d.Codes) != 0 {
@@ -66,7 +69,9 @@ func TestBeginEnrollment(t *testing.T) {
 			if bytes.Contains(resp.PendingState, []byte(code)) {
 				t.Fatalf("the pending state contains the code: %s", resp.PendingState)
 			}
-			if !bytes.Equal(st.Code.Hash, codeHash(st.Code.Key, id, code)) {
+			mac := hmac.New(sha256.New, st.Code.Key)
+			mac.Write([]byte(id + code))
+			if !bytes.Equal(st.Code.Hash, mac.Sum(nil)) {
 				t.Fatal("the stored hash is not HMAC(key, id || code)")
 			}
 		})
@@ -84,7 +89,7 @@ func TestBeginEnrollmentDeterministicRand(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantKey := make([]byte, keyLen)
+	wantKey := make([]byte, 32)
 	for i := range wantKey {
 		wantKey[i] = byte(16 + i)
 	}
@@ -280,7 +285,7 @@ func checkEnrolledCredential(t *testing.T, resp sdk.FinishEnrollmentResponse, b 
 	if err != nil {
 		t.Fatalf("credential state: %v", err)
 	}
-	if cred.Phone != testPhone || !cred.LastSent.Equal(testNow) || cred.LatestChallenge != b.Display.Extra["challenge_id"] || !cred.LatestUsed {
+	if cred.Phone != testPhone || !cred.LastSent.Equal(testNow) || cred.Latest.ID != b.Display.Extra["challenge_id"] || !cred.Latest.Used {
 		t.Fatalf("credential %+v", cred)
 	}
 	if resp.Display.MaskedDestination != testMasked || !strings.Contains(resp.Display.Message, testMasked) {

@@ -37,18 +37,18 @@ const (
 // Bounds and defaults of the settings.
 const (
 	defaultDigits = 6
-	minDigits     = 6
-	maxDigits     = 10
+	minDigits     = sdk.MinCodeDigits
+	maxDigits     = sdk.MaxCodeDigits
 
 	defaultCodeTTL = 5 * time.Minute
 	minCodeTTL     = time.Minute
 	// maxCodeTTL follows NIST SP 800-63B section 5.1.3.2: an out-of-band
 	// secret should be valid for at most 10 minutes.
-	maxCodeTTL = 10 * time.Minute
+	maxCodeTTL = sdk.MaxCodeTTL
 
 	defaultMaxAttempts = 3
 	minMaxAttempts     = 1
-	maxMaxAttempts     = 10
+	maxMaxAttempts     = sdk.MaxCodeAttempts
 
 	defaultResendInterval = 30 * time.Second
 	minResendInterval     = 10 * time.Second
@@ -147,6 +147,7 @@ func (f *Factor) Describe() sdk.Description {
 		AMR:         []string{"sms"},
 		// An enrollment lives as long as the code that confirms it.
 		EnrollmentTTL: f.settings.codeTTL,
+		ProofKind:     sdk.ProofSentCode,
 	}
 }
 

@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -251,9 +253,10 @@ func wrongCode(code string) string {
 	return string(b)
 }
 
-// seal encodes s as encodeState does, but without validating it, so tests
-// can make states whose checksum is right and whose values are not.
-func seal(t testing.TB, s state) []byte {
+// seal encodes a legacy (version 1) state as the factor wrote it before it
+// used sdk.StateCodec, without validating it, so tests can make states whose
+// checksum is right and whose values are not.
+func seal(t testing.TB, s legacyState) []byte {
 	t.Helper()
 	*s.sum() = ""
 	body, err := json.Marshal(s)
@@ -266,6 +269,28 @@ func seal(t testing.TB, s state) []byte {
 		t.Fatal(err)
 	}
 	return out
+}
+
+func legacyPendingOf(phone string, sent time.Time, c sdk.OneTimeCode) *legacyPending {
+	return &legacyPending{Version: legacyVersion, Kind: kindPending, Phone: phone, Sent: sent.UTC(), Code: c}
+}
+
+func legacyChallengeOf(c sdk.OneTimeCode) *legacyChallenge {
+	return &legacyChallenge{Version: legacyVersion, Kind: kindChallenge, Code: c}
+}
+
+func legacyCredentialOf(phone string, lastSent time.Time, latest string, used bool) *legacyCredential {
+	return &legacyCredential{Version: legacyVersion, Kind: kindCredential, Phone: phone, LastSent: lastSent.UTC(), LatestChallenge: latest, LatestUsed: used}
+}
+
+// readTestdata returns a file of testdata/.
+func readTestdata(t testing.TB, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
 
 // sealJSON re-sums a state given as a JSON object, so tests can add or drop

@@ -13,8 +13,9 @@ import (
 	"strings"
 	"unicode"
 
-	"github.com/factorgate/factorgate/sdk"
 	"github.com/nyaruka/phonenumbers"
+
+	"github.com/factorgate/factorgate/sdk"
 )
 
 const (

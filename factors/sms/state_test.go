@@ -12,10 +12,10 @@ import (
 )
 
 // testCode is a valid code state.
-func testCode() codeState {
-	return codeState{
+func testCode() sdk.OneTimeCode {
+	return sdk.OneTimeCode{
 		ID:          "00112233445566778899aabbccddeeff",
-		Key:         bytes.Repeat([]byte{7}, keyLen),
+		Key:         bytes.Repeat([]byte{7}, 32),
 		Hash:        bytes.Repeat([]byte{9}, sha256.Size),
 		Digits:      6,
 		Expires:     testNow.Add(5 * time.Minute),
@@ -30,10 +30,9 @@ func validStates(t testing.TB) []struct {
 	decode func([]byte) error
 } {
 	t.Helper()
-	enc := func(s state) []byte {
-		b, err := encodeState(s)
+	enc := func(b []byte, err error) []byte {
 		if err != nil {
-			t.Fatalf("encodeState: %v", err)
+			t.Fatalf("encode: %v", err)
 		}
 		return b
 	}
@@ -42,9 +41,12 @@ func validStates(t testing.TB) []struct {
 		state  []byte
 		decode func([]byte) error
 	}{
-		{kindPending, enc(newPending(testPhone, testNow, testCode())), func(b []byte) error { _, err := decodePending(b); return err }},
-		{kindChallenge, enc(newChallenge(testCode())), func(b []byte) error { _, err := decodeChallenge(b); return err }},
-		{kindCredential, enc(newCredential(testPhone, testNow, testCode().ID, false)), func(b []byte) error { _, err := decodeCredential(b); return err }},
+		{kindPending, enc(encodePending(newPending(testPhone, testNow, testCode()))), decodePendingErr},
+		{kindChallenge, enc(encodeChallenge(newChallenge(testCode()))), decodeChallengeErr},
+		{kindCredential, enc(encodeCredential(newCredential(testPhone, testNow, sdk.LatestCode{ID: testCode().ID}))), decodeCredentialErr},
+		{"legacy " + kindPending, readTestdata(t, "sms-pending-v1.json"), decodePendingErr},
+		{"legacy " + kindChallenge, readTestdata(t, "sms-challenge-v1.json"), decodeChallengeErr},
+		{"legacy " + kindCredential, readTestdata(t, "sms-credential-v1.json"), decodeCredentialErr},
 	}
 }
 
@@ -53,7 +55,7 @@ func TestStateRoundTrip(t *testing.T) {
 	c.Attempts, c.Used = 2, true
 	t.Run("pending", func(t *testing.T) {
 		in := newPending(testPhone, testNow.In(time.FixedZone("AEST", 10*3600)), c)
-		b, err := encodeState(in)
+		b, err := encodePending(in)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -68,7 +70,7 @@ func TestStateRoundTrip(t *testing.T) {
 		}
 	})
 	t.Run("challenge", func(t *testing.T) {
-		b, err := encodeState(newChallenge(c))
+		b, err := encodeChallenge(newChallenge(c))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -78,12 +80,12 @@ func TestStateRoundTrip(t *testing.T) {
 		}
 	})
 	t.Run("credential", func(t *testing.T) {
-		b, err := encodeState(newCredential(testPhone, testNow, c.ID, true))
+		b, err := encodeCredential(newCredential(testPhone, testNow, sdk.LatestCode{ID: c.ID, Used: true}))
 		if err != nil {
 			t.Fatal(err)
 		}
 		out, err := decodeCredential(b)
-		if err != nil || out.Phone != testPhone || !out.LastSent.Equal(testNow) || out.LatestChallenge != c.ID || !out.LatestUsed {
+		if err != nil || out.Phone != testPhone || !out.LastSent.Equal(testNow) || out.Latest.ID != c.ID || !out.Latest.Used {
 			t.Fatalf("round trip: %+v, %v", out, err)
 		}
 	})
@@ -93,18 +95,20 @@ func TestEncodeStateRefusesInvalidValues(t *testing.T) {
 	short := testCode()
 	short.Key = short.Key[:16]
 	tests := []struct {
-		name string
-		s    state
+		name   string
+		encode func() ([]byte, error)
 	}{
-		{"national phone", newPending("0412345678", testNow, testCode())},
-		{"zero sent time", newPending(testPhone, time.Time{}, testCode())},
-		{"short key", newChallenge(short)},
-		{"used without a challenge", newCredential(testPhone, testNow, "", true)},
+		{"national phone", func() ([]byte, error) { return encodePending(newPending("0412345678", testNow, testCode())) }},
+		{"zero sent time", func() ([]byte, error) { return encodePending(newPending(testPhone, time.Time{}, testCode())) }},
+		{"short key", func() ([]byte, error) { return encodeChallenge(newChallenge(short)) }},
+		{"used without a challenge", func() ([]byte, error) {
+			return encodeCredential(newCredential(testPhone, testNow, sdk.LatestCode{Used: true}))
+		}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			if b, err := encodeState(tc.s); err == nil {
-				t.Fatalf("encodeState accepted %s", b)
+			if b, err := tc.encode(); err == nil {
+				t.Fatalf("encode accepted %s", b)
 			}
 		})
 	}
@@ -137,25 +141,19 @@ func TestDecodeRefusesEveryBitFlipAndTruncation(t *testing.T) {
 	}
 }
 
+// TestDecodeBadState hands the decoders damaged states of the legacy
+// (version 1) form, which must be read as strictly as ever; damaged states of
+// the new form are refused by their checksum (the bit-flip test above).
 func TestDecodeBadState(t *testing.T) {
-	pending, err := encodeState(newPending(testPhone, testNow, testCode()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	challengeBytes, err := encodeState(newChallenge(testCode()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	credential, err := encodeState(newCredential(testPhone, testNow, testCode().ID, false))
-	if err != nil {
-		t.Fatal(err)
-	}
+	pending := seal(t, legacyPendingOf(testPhone, testNow, testCode()))
+	challengeBytes := seal(t, legacyChallengeOf(testCode()))
+	credential := seal(t, legacyCredentialOf(testPhone, testNow, testCode().ID, false))
 	// withCode seals a challenge state whose code is changed by edit; the
 	// checksum is right, so only the value checks can refuse it.
-	withCode := func(edit func(c *codeState)) []byte {
+	withCode := func(edit func(c *sdk.OneTimeCode)) []byte {
 		c := testCode()
 		edit(&c)
-		return seal(t, newChallenge(c))
+		return seal(t, legacyChallengeOf(c))
 	}
 	edited := func(b []byte, edit func(m map[string]any)) []byte {
 		m := stateMap(t, b)
@@ -189,25 +187,25 @@ func TestDecodeBadState(t *testing.T) {
 		{"version as string", bytes.Replace(challengeBytes, []byte(`"v":1`), []byte(`"v":"1"`), 1), decodeChallengeErr},
 		{"checksum removed", []byte(strings.Split(string(challengeBytes), `,"sum"`)[0] + "}"), decodeChallengeErr},
 		{"checksum of another state", []byte(strings.Split(string(challengeBytes), `"sum":`)[0] + `"sum":"` + checksum(credential) + `"}`), decodeChallengeErr},
-		{"short key", withCode(func(c *codeState) { c.Key = c.Key[:16] }), decodeChallengeErr},
-		{"no key", withCode(func(c *codeState) { c.Key = nil }), decodeChallengeErr},
-		{"short hash", withCode(func(c *codeState) { c.Hash = c.Hash[:31] }), decodeChallengeErr},
-		{"id uppercase", withCode(func(c *codeState) { c.ID = strings.ToUpper(c.ID) }), decodeChallengeErr},
-		{"id short", withCode(func(c *codeState) { c.ID = c.ID[:30] }), decodeChallengeErr},
-		{"digits 5", withCode(func(c *codeState) { c.Digits = 5 }), decodeChallengeErr},
-		{"digits 11", withCode(func(c *codeState) { c.Digits = 11 }), decodeChallengeErr},
-		{"attempts negative", withCode(func(c *codeState) { c.Attempts = -1 }), decodeChallengeErr},
-		{"attempts above max", withCode(func(c *codeState) { c.Attempts = 4 }), decodeChallengeErr},
-		{"max attempts 0", withCode(func(c *codeState) { c.MaxAttempts, c.Attempts = 0, 0 }), decodeChallengeErr},
-		{"max attempts 11", withCode(func(c *codeState) { c.MaxAttempts = 11 }), decodeChallengeErr},
-		{"zero expiry", withCode(func(c *codeState) { c.Expires = time.Time{} }), decodeChallengeErr},
-		{"expiry before 1970", withCode(func(c *codeState) { c.Expires = time.Unix(-1, 0).UTC() }), decodeChallengeErr},
-		{"credential national phone", seal(t, newCredential("0412345678", testNow, "", false)), decodeCredentialErr},
-		{"credential phone with spaces", seal(t, newCredential("+61 412 345 678", testNow, "", false)), decodeCredentialErr},
-		{"credential zero last send", seal(t, newCredential(testPhone, time.Time{}, "", false)), decodeCredentialErr},
-		{"credential bad latest", seal(t, newCredential(testPhone, testNow, "xyz", false)), decodeCredentialErr},
-		{"credential used without latest", seal(t, newCredential(testPhone, testNow, "", true)), decodeCredentialErr},
-		{"pending no phone", seal(t, newPending("", testNow, testCode())), decodePendingErr},
+		{"short key", withCode(func(c *sdk.OneTimeCode) { c.Key = c.Key[:16] }), decodeChallengeErr},
+		{"no key", withCode(func(c *sdk.OneTimeCode) { c.Key = nil }), decodeChallengeErr},
+		{"short hash", withCode(func(c *sdk.OneTimeCode) { c.Hash = c.Hash[:31] }), decodeChallengeErr},
+		{"id uppercase", withCode(func(c *sdk.OneTimeCode) { c.ID = strings.ToUpper(c.ID) }), decodeChallengeErr},
+		{"id short", withCode(func(c *sdk.OneTimeCode) { c.ID = c.ID[:30] }), decodeChallengeErr},
+		{"digits 5", withCode(func(c *sdk.OneTimeCode) { c.Digits = 5 }), decodeChallengeErr},
+		{"digits 11", withCode(func(c *sdk.OneTimeCode) { c.Digits = 11 }), decodeChallengeErr},
+		{"attempts negative", withCode(func(c *sdk.OneTimeCode) { c.Attempts = -1 }), decodeChallengeErr},
+		{"attempts above max", withCode(func(c *sdk.OneTimeCode) { c.Attempts = 4 }), decodeChallengeErr},
+		{"max attempts 0", withCode(func(c *sdk.OneTimeCode) { c.MaxAttempts, c.Attempts = 0, 0 }), decodeChallengeErr},
+		{"max attempts 11", withCode(func(c *sdk.OneTimeCode) { c.MaxAttempts = 11 }), decodeChallengeErr},
+		{"zero expiry", withCode(func(c *sdk.OneTimeCode) { c.Expires = time.Time{} }), decodeChallengeErr},
+		{"expiry before 1970", withCode(func(c *sdk.OneTimeCode) { c.Expires = time.Unix(-1, 0).UTC() }), decodeChallengeErr},
+		{"credential national phone", seal(t, legacyCredentialOf("0412345678", testNow, "", false)), decodeCredentialErr},
+		{"credential phone with spaces", seal(t, legacyCredentialOf("+61 412 345 678", testNow, "", false)), decodeCredentialErr},
+		{"credential zero last send", seal(t, legacyCredentialOf(testPhone, time.Time{}, "", false)), decodeCredentialErr},
+		{"credential bad latest", seal(t, legacyCredentialOf(testPhone, testNow, "xyz", false)), decodeCredentialErr},
+		{"credential used without latest", seal(t, legacyCredentialOf(testPhone, testNow, "", true)), decodeCredentialErr},
+		{"pending no phone", seal(t, legacyPendingOf("", testNow, testCode())), decodePendingErr},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

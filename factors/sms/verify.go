@@ -25,22 +25,18 @@ func (f *Factor) Verify(_ context.Context, req sdk.VerifyRequest) (sdk.VerifyRes
 	if err != nil {
 		return sdk.VerifyResponse{}, fmt.Errorf("sms: verify: %w", err)
 	}
-	switch {
-	case ch.Code.ID != cred.LatestChallenge:
-		return sdk.VerifyResponse{Result: sdk.ResultExpired, Reason: reasonSuperseded}, nil
-	case cred.LatestUsed:
-		return sdk.VerifyResponse{Result: sdk.ResultReplayed, Reason: reasonReplayed}, nil
+	if checkTime(req.Now) != nil {
+		return sdk.VerifyResponse{Result: sdk.ResultInvalid, Reason: reasonClock}, nil
 	}
-	out := checkCode(&ch.Code, req.Proof.Code, req.Now, renewChallenge)
+	out := worded(cred.Latest.Check(&ch.Code, req.Proof.Code, req.Now), ch.Code.Digits, renewChallenge)
 	resp := sdk.VerifyResponse{Result: out.result, Reason: out.reason}
 	if out.changed {
-		if resp.ChallengeState, err = encodeState(ch); err != nil {
+		if resp.ChallengeState, err = encodeChallenge(ch); err != nil {
 			return sdk.VerifyResponse{}, fmt.Errorf("sms: verify: %w", err)
 		}
 	}
 	if out.result == sdk.ResultOK {
-		cred.LatestUsed = true
-		if resp.CredentialState, err = encodeState(cred); err != nil {
+		if resp.CredentialState, err = encodeCredential(cred); err != nil {
 			return sdk.VerifyResponse{}, fmt.Errorf("sms: verify: %w", err)
 		}
 	}

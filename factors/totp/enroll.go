@@ -10,6 +10,7 @@ import (
 	"image/png"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/boombuler/barcode/qr"
 
@@ -48,14 +49,14 @@ func (f *Factor) BeginEnrollment(_ context.Context, req sdk.BeginEnrollmentReque
 		return sdk.BeginEnrollmentResponse{}, fmt.Errorf("totp: begin enrollment: %w", err)
 	}
 	s := f.settings
-	p := params{Secret: secret, Algorithm: s.algorithm, Digits: s.digits, Period: s.period, Skew: s.skew}
+	p := params{Secret: secret, Algorithm: s.Algorithm, Digits: s.Digits, Period: s.Period, Skew: s.Skew}
 	pending, err := encodePending(p, req.Now)
 	if err != nil {
 		return sdk.BeginEnrollmentResponse{}, fmt.Errorf("totp: begin enrollment: %w", err)
 	}
 	secretText := b32.EncodeToString(secret)
-	uri := provisioningURI(s.issuer, account, secretText, p)
-	qrPNG, err := qrCodePNG(uri, s.qrSize)
+	uri := provisioningURI(s.Issuer, account, secretText, p)
+	qrPNG, err := qrCodePNG(uri, s.QRSize)
 	if err != nil {
 		return sdk.BeginEnrollmentResponse{}, fmt.Errorf("totp: begin enrollment: %w", err)
 	}
@@ -65,9 +66,9 @@ func (f *Factor) BeginEnrollment(_ context.Context, req sdk.BeginEnrollmentReque
 			Secret:    secretText,
 			URI:       uri,
 			QRPNG:     qrPNG,
-			ExpiresAt: req.Now.Add(s.enrollmentTTL),
+			ExpiresAt: req.Now.Add(time.Duration(s.EnrollmentTTL)),
 			Extra: map[string]string{
-				"issuer":    s.issuer,
+				"issuer":    s.Issuer,
 				"account":   account,
 				"algorithm": p.Algorithm,
 				"digits":    strconv.Itoa(p.Digits),
@@ -87,7 +88,7 @@ func (f *Factor) FinishEnrollment(_ context.Context, req sdk.FinishEnrollmentReq
 	if err != nil {
 		return sdk.FinishEnrollmentResponse{}, fmt.Errorf("totp: finish enrollment: %w", err)
 	}
-	if !req.Now.Before(st.Created.Add(f.settings.enrollmentTTL)) {
+	if !req.Now.Before(st.Created.Add(time.Duration(f.settings.EnrollmentTTL))) {
 		return sdk.FinishEnrollmentResponse{Result: sdk.ResultExpired, Reason: reasonExpired}, nil
 	}
 	code, err := sdk.NormalizeCode(req.Proof.Code, st.Digits)

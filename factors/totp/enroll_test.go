@@ -405,10 +405,7 @@ func TestFinishEnrollmentUsesConfiguredTTL(t *testing.T) {
 }
 
 func TestFinishEnrollmentBadState(t *testing.T) {
-	good, err := encodePending(testParams(), testNow)
-	if err != nil {
-		t.Fatal(err)
-	}
+	good := legacyPendingJSON(t, testParams(), testNow)
 	var m map[string]any
 	_ = json.Unmarshal(good, &m)
 	edited := func(k string, v any) []byte {

@@ -6,8 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"maps"
-	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -85,7 +83,8 @@ func (f *Factor) Describe() sdk.Description {
 		DisplayName:   displayName,
 		Version:       version,
 		AMR:           []string{"otp"},
-		EnrollmentTTL: f.settings.enrollmentTTL,
+		EnrollmentTTL: time.Duration(f.settings.EnrollmentTTL),
+		ProofKind:     sdk.ProofTypedCode,
 	}
 }
 
@@ -93,95 +92,58 @@ func (f *Factor) Describe() sdk.Description {
 // receiver is not changed. Unknown keys and out-of-range values are rejected
 // with an error wrapping sdk.ErrInvalidSettings that names the setting.
 func (f *Factor) Configure(_ context.Context, raw json.RawMessage) (sdk.Factor, error) {
-	s, err := parseSettings(raw)
-	if err != nil {
-		return nil, err
+	s := defaultSettings()
+	if err := sdk.DecodeSettings(raw, &s); err != nil {
+		return nil, fmt.Errorf("totp: %w", err)
 	}
 	return &Factor{settings: s, rand: f.rand}, nil
 }
 
-// settings are the operator's choices for one factor instance.
+// settings are the operator's choices for one factor instance, read by
+// sdk.DecodeSettings: keys match the json tags exactly, absent keys keep
+// their defaults, null is not a value.
 type settings struct {
-	issuer        string
-	algorithm     string
-	digits        int
-	period        int
-	skew          int
-	enrollmentTTL time.Duration
-	qrSize        int
+	Issuer        string       `json:"issuer"`
+	Algorithm     string       `json:"algorithm"`
+	Digits        int          `json:"digits"`
+	Period        int          `json:"period"`
+	Skew          int          `json:"skew"`
+	EnrollmentTTL sdk.Duration `json:"enrollment_ttl"`
+	QRSize        int          `json:"qr_size"`
 }
 
 func defaultSettings() settings {
 	return settings{
-		issuer:        defaultIssuer,
-		algorithm:     "SHA1",
-		digits:        defaultDigits,
-		period:        defaultPeriod,
-		skew:          defaultSkew,
-		enrollmentTTL: defaultEnrollmentTTL,
-		qrSize:        defaultQRSize,
+		Issuer:        defaultIssuer,
+		Algorithm:     "SHA1",
+		Digits:        defaultDigits,
+		Period:        defaultPeriod,
+		Skew:          defaultSkew,
+		EnrollmentTTL: sdk.Duration(defaultEnrollmentTTL),
+		QRSize:        defaultQRSize,
 	}
 }
 
-// parseSettings reads the settings JSON object. Keys match exactly; absent
-// keys keep their defaults; null is not a value.
-func parseSettings(raw json.RawMessage) (settings, error) {
-	s := defaultSettings()
-	fields, err := sdk.SettingsObject(raw)
-	if err != nil {
-		return settings{}, fmt.Errorf("%w: totp settings %v", sdk.ErrInvalidSettings, err)
+// Validate checks every setting's value, naming the first that is wrong.
+func (s *settings) Validate() error {
+	ttl := time.Duration(s.EnrollmentTTL)
+	switch {
+	case checkIssuer(s.Issuer) != nil:
+		return fmt.Errorf("totp setting \"issuer\": %w", checkIssuer(s.Issuer))
+	case !knownAlgorithm(s.Algorithm):
+		return fmt.Errorf("totp setting \"algorithm\": must be \"SHA1\", \"SHA256\" or \"SHA512\", got %q", s.Algorithm)
+	case !validDigits(s.Digits):
+		return fmt.Errorf("totp setting \"digits\": must be 6 or 8, got %d", s.Digits)
+	case !validPeriod(s.Period):
+		return fmt.Errorf("totp setting \"period\": must be between %d and %d seconds, got %d", minPeriod, maxPeriod, s.Period)
+	case !validSkew(s.Skew):
+		return fmt.Errorf("totp setting \"skew\": must be between 0 and %d steps, got %d", maxSkew, s.Skew)
+	case ttl < minEnrollmentTTL || ttl > maxEnrollmentTTL:
+		return fmt.Errorf("totp setting \"enrollment_ttl\": must be between %s and %s, got %s", minEnrollmentTTL, maxEnrollmentTTL, ttl)
+	case s.QRSize < minQRSize || s.QRSize > maxQRSize:
+		return fmt.Errorf("totp setting \"qr_size\": must be between %d and %d pixels, got %d", minQRSize, maxQRSize, s.QRSize)
 	}
-	for _, key := range slices.Sorted(maps.Keys(fields)) {
-		value := fields[key]
-		var err error
-		switch key {
-		case "issuer":
-			s.issuer, err = sdk.SettingString(value)
-			if err == nil {
-				err = checkIssuer(s.issuer)
-			}
-		case "algorithm":
-			s.algorithm, err = sdk.SettingString(value)
-			if err == nil && !knownAlgorithm(s.algorithm) {
-				err = fmt.Errorf("must be \"SHA1\", \"SHA256\" or \"SHA512\", got %q", s.algorithm)
-			}
-		case "digits":
-			s.digits, err = sdk.SettingInt(value)
-			if err == nil && !validDigits(s.digits) {
-				err = fmt.Errorf("must be 6 or 8, got %d", s.digits)
-			}
-		case "period":
-			s.period, err = sdk.SettingInt(value)
-			if err == nil && !validPeriod(s.period) {
-				err = fmt.Errorf("must be between %d and %d seconds, got %d", minPeriod, maxPeriod, s.period)
-			}
-		case "skew":
-			s.skew, err = sdk.SettingInt(value)
-			if err == nil && !validSkew(s.skew) {
-				err = fmt.Errorf("must be between 0 and %d steps, got %d", maxSkew, s.skew)
-			}
-		case "enrollment_ttl":
-			var text string
-			text, err = sdk.SettingString(value)
-			if err == nil {
-				s.enrollmentTTL, err = time.ParseDuration(text)
-			}
-			if err == nil && (s.enrollmentTTL < minEnrollmentTTL || s.enrollmentTTL > maxEnrollmentTTL) {
-				err = fmt.Errorf("must be between %s and %s, got %s", minEnrollmentTTL, maxEnrollmentTTL, s.enrollmentTTL)
-			}
-		case "qr_size":
-			s.qrSize, err = sdk.SettingInt(value)
-			if err == nil && (s.qrSize < minQRSize || s.qrSize > maxQRSize) {
-				err = fmt.Errorf("must be between %d and %d pixels, got %d", minQRSize, maxQRSize, s.qrSize)
-			}
-		default:
-			return settings{}, fmt.Errorf("%w: unknown totp setting %q", sdk.ErrInvalidSettings, key)
-		}
-		if err != nil {
-			return settings{}, fmt.Errorf("%w: totp setting %q: %v", sdk.ErrInvalidSettings, key, err)
-		}
-	}
-	return s, nil
+	return nil
 }
 
 // checkIssuer accepts a name an authenticator app can show: printable UTF-8,

@@ -41,15 +41,15 @@ func TestConfigure(t *testing.T) {
 		{"empty object", `{}`, defaults},
 		{"whitespace", " \n{ }\t", defaults},
 		{"everything", `{"issuer":"Acme","algorithm":"SHA512","digits":8,"period":60,"skew":0,"enrollment_ttl":"1h30m","qr_size":1024}`,
-			settings{issuer: "Acme", algorithm: "SHA512", digits: 8, period: 60, skew: 0, enrollmentTTL: 90 * time.Minute, qrSize: 1024}},
+			settings{Issuer: "Acme", Algorithm: "SHA512", Digits: 8, Period: 60, Skew: 0, EnrollmentTTL: sdk.Duration(90 * time.Minute), QRSize: 1024}},
 		{"lower bounds", `{"period":15,"skew":0,"enrollment_ttl":"1m","qr_size":128}`,
-			settings{issuer: "Factorgate", algorithm: "SHA1", digits: 6, period: 15, skew: 0, enrollmentTTL: time.Minute, qrSize: 128}},
+			settings{Issuer: "Factorgate", Algorithm: "SHA1", Digits: 6, Period: 15, Skew: 0, EnrollmentTTL: sdk.Duration(time.Minute), QRSize: 128}},
 		{"upper bounds", `{"period":300,"skew":3,"enrollment_ttl":"24h","qr_size":1024}`,
-			settings{issuer: "Factorgate", algorithm: "SHA1", digits: 6, period: 300, skew: 3, enrollmentTTL: 24 * time.Hour, qrSize: 1024}},
+			settings{Issuer: "Factorgate", Algorithm: "SHA1", Digits: 6, Period: 300, Skew: 3, EnrollmentTTL: sdk.Duration(24 * time.Hour), QRSize: 1024}},
 		{"SHA256", `{"algorithm":"SHA256"}`,
-			settings{issuer: "Factorgate", algorithm: "SHA256", digits: 6, period: 30, skew: 1, enrollmentTTL: 10 * time.Minute, qrSize: 256}},
+			settings{Issuer: "Factorgate", Algorithm: "SHA256", Digits: 6, Period: 30, Skew: 1, EnrollmentTTL: sdk.Duration(10 * time.Minute), QRSize: 256}},
 		{"unicode issuer", `{"issuer":"Société Générale"}`,
-			settings{issuer: "Société Générale", algorithm: "SHA1", digits: 6, period: 30, skew: 1, enrollmentTTL: 10 * time.Minute, qrSize: 256}},
+			settings{Issuer: "Société Générale", Algorithm: "SHA1", Digits: 6, Period: 30, Skew: 1, EnrollmentTTL: sdk.Duration(10 * time.Minute), QRSize: 256}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -60,7 +60,7 @@ func TestConfigure(t *testing.T) {
 			if s := got.(*Factor).settings; s != tc.want {
 				t.Fatalf("settings = %+v, want %+v", s, tc.want)
 			}
-			if got.Describe().EnrollmentTTL != tc.want.enrollmentTTL {
+			if got.Describe().EnrollmentTTL != time.Duration(tc.want.EnrollmentTTL) {
 				t.Fatalf("EnrollmentTTL = %v", got.Describe().EnrollmentTTL)
 			}
 		})
@@ -145,7 +145,7 @@ func TestConfigureLeavesReceiverUnchanged(t *testing.T) {
 		t.Fatal("receiver EnrollmentTTL changed")
 	}
 	c := configured.(*Factor)
-	if c == base || c.settings.algorithm != "SHA256" || c.rand != base.rand {
+	if c == base || c.settings.Algorithm != "SHA256" || c.rand != base.rand {
 		t.Fatalf("configured factor = %+v", c)
 	}
 	// Configuring again starts from the defaults, not from the receiver.
@@ -153,10 +153,10 @@ func TestConfigureLeavesReceiverUnchanged(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s := again.(*Factor).settings; s.algorithm != "SHA1" || s.digits != 8 || s.issuer != defaultIssuer {
+	if s := again.(*Factor).settings; s.Algorithm != "SHA1" || s.Digits != 8 || s.Issuer != defaultIssuer {
 		t.Fatalf("second Configure settings = %+v", s)
 	}
-	if c.settings.digits != 8 || c.settings.algorithm != "SHA256" {
+	if c.settings.Digits != 8 || c.settings.Algorithm != "SHA256" {
 		t.Fatal("second Configure changed its receiver")
 	}
 	// Enrollment through the base still uses the defaults.

@@ -2,6 +2,7 @@ package totp
 
 import (
 	"bytes"
+	"encoding/json"
 	"testing"
 	"time"
 
@@ -73,4 +74,25 @@ func (r *sequenceReader) Read(p []byte) (int, error) {
 		r.next++
 	}
 	return len(p), nil
+}
+
+// legacyCredentialJSON is a credential state of the legacy (version 1) form,
+// as the factor wrote it before it used sdk.StateCodec.
+func legacyCredentialJSON(t testing.TB, p params, lastStep uint64) []byte {
+	t.Helper()
+	b, err := json.Marshal(legacyCredential{Version: legacyVersion, Kind: kindCredential, params: p, LastStep: lastStep})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// legacyPendingJSON is a pending state of the legacy (version 1) form.
+func legacyPendingJSON(t testing.TB, p params, created time.Time) []byte {
+	t.Helper()
+	b, err := json.Marshal(legacyPending{Version: legacyVersion, Kind: kindPending, params: p, Created: created.UTC()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

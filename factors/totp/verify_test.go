@@ -362,11 +362,13 @@ func TestVerifyTimeBefore1970(t *testing.T) {
 	}
 }
 
-// stateJSON returns a valid credential state as a JSON object, changed by edit.
+// stateJSON returns a valid credential state of the legacy (version 1) form
+// as a JSON object, changed by edit: the legacy reader must stay as strict as
+// it was.
 func stateJSON(t testing.TB, edit func(m map[string]any)) []byte {
 	t.Helper()
 	var m map[string]any
-	if err := json.Unmarshal(credential(t, testParams(), 0), &m); err != nil {
+	if err := json.Unmarshal(legacyCredentialJSON(t, testParams(), 0), &m); err != nil {
 		t.Fatal(err)
 	}
 	edit(m)

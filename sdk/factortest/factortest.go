@@ -18,13 +18,22 @@
 // launches it). An author whose factor is not importable from Go runs
 // RunBinary on the binary alone.
 //
-// In every mode the kit checks the description; enrollment with a wrong and
-// a valid proof; that an enrollment confirmed too late expires; verification
-// with a wrong proof, a valid proof and the same proof replayed; that nil,
-// empty, random, truncated and bit-flipped states are refused without a
-// panic; and 32 users enrolling and verifying at once. Over gRPC it also
-// checks that every state and displayed value crosses the wire byte for
-// byte, with absent optional states staying absent.
+// In every mode the kit checks the description (a declared proof kind
+// included); enrollment with a wrong and a valid proof; that an enrollment
+// confirmed too late expires; verification with a wrong proof, a valid proof
+// and the same proof replayed; for a factor that sends codes, that a code
+// dies after its attempts and that a superseded challenge's code is refused;
+// for a factor with challenges, that a code is refused as expired at Verify
+// long after its challenge; that nil, empty, random, truncated and
+// bit-flipped states are refused without a panic; and 32 users enrolling and
+// verifying at once. Over gRPC it also checks that every state and displayed
+// value crosses the wire byte for byte, with absent optional states staying
+// absent.
+//
+// CheckBinary runs the same checks outside `go test` against any plugin
+// executable, whatever its language, with a CommandProver playing the user
+// or none (then only the checks that need no valid proof);
+// `factorgate plugins check` is built on it.
 //
 // The garbage check flips one bit at the start, in the middle and at the end
 // of valid states and truncates them: a factor should read its state strictly

@@ -25,6 +25,9 @@ const panickyPlugin = "panicky-plugin"
 // subprocess mode (which passes the handshake cookie), it serves the
 // challenge test factor instead of running tests.
 func TestMain(m *testing.M) {
+	if os.Getenv(proverModeEnv) != "" {
+		os.Exit(runProverMode())
+	}
 	if os.Getenv(plugin.Handshake.MagicCookieKey) == plugin.Handshake.MagicCookieValue {
 		var flaws testfactor.Flaws
 		if strings.HasPrefix(filepath.Base(os.Args[0]), panickyPlugin) {
@@ -197,7 +200,11 @@ func TestKitFailsFlawedFactors(t *testing.T) {
 		{"panics on garbage", "garbage-state", testfactor.Flaws{PanicOnBadState: true}, false, []string{"Verify with nil credential state: the factor panicked", "Challenge with empty credential state: the factor panicked"}},
 		{"step factor panics on garbage", "garbage-state", testfactor.Flaws{PanicOnBadState: true}, true, []string{"FinishEnrollment with bit-flipped (middle byte) pending state: the factor panicked"}},
 		{"ignores expiry", "expired-enrollment", testfactor.Flaws{IgnoreExpiry: true}, false, []string{"ok, want expired", "returned a credential state"}},
-		{"bad description", "describe", testfactor.Flaws{BadDescription: true}, true, []string{`Name "Test Factor"`, `AMR value "code" is not in the RFC 8176 registry`}},
+		{"bad description", "describe", testfactor.Flaws{BadDescription: true}, true, []string{`Name "Test Factor"`, `AMR value "code" is not in the RFC 8176 registry`, "ProofKind is not declared"}},
+		{"unlimited attempts", "code-attempts", testfactor.Flaws{UnlimitedAttempts: true}, false, []string{"the code survived 10 wrong proofs"}},
+		{"accepts superseded codes", "superseded-challenge", testfactor.Flaws{AcceptSuperseded: true}, false, []string{"challenge superseded by a newer one"}},
+		{"accepts expired codes", "expired-code", testfactor.Flaws{IgnoreExpiry: true}, false, []string{"ok, want expired"}},
+		{"panics on unreadable state", "unreadable-state", testfactor.Flaws{PanicOnBadState: true}, false, []string{"Verify with nil credential state: the factor panicked", "FinishEnrollment with bit-flipped (first byte) pending state: the factor panicked"}},
 	}
 	for _, tt := range tests {
 		for mode, newHarness := range harnesses {
@@ -271,7 +278,7 @@ func TestProverFatalInGoroutine(t *testing.T) {
 type verifyOnly struct{}
 
 func (verifyOnly) Describe() sdk.Description {
-	return sdk.Description{Name: "verify-only", DisplayName: "Verify only", Version: "v0.1.0", AMR: []string{"hwk"}}
+	return sdk.Description{Name: "verify-only", DisplayName: "Verify only", Version: "v0.1.0", AMR: []string{"hwk"}, ProofKind: sdk.ProofTypedCode}
 }
 
 func (verifyOnly) Verify(context.Context, sdk.VerifyRequest) (sdk.VerifyResponse, error) {
@@ -283,12 +290,13 @@ func TestFactorWithoutEnrollment(t *testing.T) {
 		t.Run(mode, func(t *testing.T) {
 			for _, c := range checks {
 				f := runFake(t, func(tb testing.TB) { c.run(tb, newHarness(tb, verifyOnly{}, prover, newConfig(nil))) })
+				needsEnrollment := c.name != "describe" && c.name != "unreadable-state"
 				switch {
 				case f.Failed():
 					t.Errorf("%s failed: %q", c.name, f.errors)
-				case c.name == "describe" && f.Skipped():
-					t.Errorf("describe skipped")
-				case c.name != "describe" && !f.Skipped():
+				case !needsEnrollment && f.Skipped():
+					t.Errorf("%s skipped", c.name)
+				case needsEnrollment && !f.Skipped():
 					t.Errorf("%s ran without an enrollment", c.name)
 				}
 			}

@@ -8,6 +8,102 @@
 // A plugin process may serve several factor instances (for example "sms" with
 // 6-digit codes and "sms-7" with 7): the host configures each instance by name
 // with Configure and names the instance on every later call.
+//
+// # The wire, for plugins in any language
+//
+// A plugin is an executable that speaks hashicorp/go-plugin's gRPC protocol. Go
+// authors get all of this from sdk.Serve; an author in another language
+// implements it as follows.
+//
+// Start. The host runs the executable with no arguments, an empty working
+// environment and these variables only (go-plugin's SkipHostEnv: no PATH, no
+// HOME, none of the host's variables, so no host secret leaks into a plugin):
+//
+//   FACTORGATE_PLUGIN=d3b2a1c4-factorgate-factor-plugin-7f9e   the magic cookie
+//   PLUGIN_PROTOCOL_VERSIONS=1        application protocol versions the host speaks
+//   PLUGIN_MIN_PORT, PLUGIN_MAX_PORT  the TCP port range to listen in
+//   PLUGIN_CLIENT_CERT                the host's certificate (PEM), for AutoMTLS
+//
+// A plugin started without the magic cookie is being run by hand: it prints a
+// short explanation to stderr and exits with a non-zero status. The cookie is
+// not a security measure. Because there is no PATH, an interpreted plugin's
+// executable must name its interpreter by absolute path (a `#!/bin/sh` launcher
+// that execs /usr/bin/node, for example); `#!/usr/bin/env node` finds node only
+// where the C library's default search path happens to hold it.
+//
+// Handshake. The plugin listens on 127.0.0.1 (any port in the range) or on a
+// Unix socket, then prints one line to stdout and writes nothing else there:
+//
+//   1|1|tcp|127.0.0.1:41234|grpc|<server certificate>
+//
+// The fields are go-plugin's core protocol version (always 1), the factor
+// protocol version (1, this file), the network ("tcp" or "unix"), the address,
+// the protocol ("grpc"), and the sixth field, the plugin's certificate.
+//
+// AutoMTLS. The host always sets PLUGIN_CLIENT_CERT. The plugin makes a fresh
+// self-signed certificate and key for each start (go-plugin uses ECDSA P-521;
+// P-256 works too) with the DNS name "localhost", extended key usages server
+// and client authentication, and the CA flag set. It serves TLS 1.2 or later
+// with that certificate, requires a client certificate and trusts only
+// PLUGIN_CLIENT_CERT. The sixth handshake field is the certificate's DER bytes
+// in standard base64 without padding. A plugin that answers without the
+// sixth field is refused, as the host's TLS cannot reach it.
+//
+// Services. Besides FactorService below, the plugin's gRPC server serves:
+//   - grpc.health.v1.Health: Check with service "plugin" answers SERVING. The
+//     host pings it to tell a live process from a dead one.
+//   - plugin.GRPCController (go-plugin): Shutdown(Empty) returns Empty and
+//     then ends the process. The host calls it to stop a plugin and kills a
+//     process still running two seconds later.
+//   - plugin.GRPCStdio (go-plugin): StreamStdio(google.protobuf.Empty) returns
+//     a stream of StdioData that may stay open and empty until shutdown.
+//     Without it the host logs a warning and carries on.
+//
+// Logging. Write log lines to stderr as JSON objects, one a line, in hclog's
+// form: "@level" (trace, debug, info, warn, error), "@message", "@timestamp"
+// ("2006-01-02T15:04:05.000000Z07:00" in Go's notation, UTC), other keys as
+// fields. The host re-logs each line with its level and fields under the
+// plugin's name; any other line is kept as plain text. Never log a code, a
+// secret or a full phone number or email address.
+//
+// Timeouts. The host gives a plugin 10 seconds to start and print its
+// handshake, and every call a gRPC deadline (15 seconds unless the door has a
+// shorter one); a factor that sends a message keeps its whole send, retries
+// included, within the deadline. A call that is not answered in time fails
+// with the deadline's error; the host commits nothing from it.
+//
+// Errors. A wrong, expired or replayed proof is a Result, never an error. A
+// failure that is not a result is a gRPC status with exactly one
+// google.rpc.ErrorInfo detail whose domain is "factorgate.dev/factor" and
+// whose reason is one of:
+//
+//   reason              code                 what the host does
+//   BAD_STATE           INVALID_ARGUMENT     the state handed in cannot be read: the
+//                                            credential is treated as broken
+//   INVALID_PARAMS      INVALID_ARGUMENT     the user's parameters are refused (400); the
+//                                            status message is shown to the user as is
+//   INVALID_SETTINGS    INVALID_ARGUMENT     Configure refused the operator's settings:
+//                                            the host does not start
+//   UNSUPPORTED         UNIMPLEMENTED        the factor lacks the capability called
+//   NOT_CONFIGURED      FAILED_PRECONDITION  the call named an instance never configured:
+//                                            503 with Retry-After
+//   TEMPORARY           UNAVAILABLE          a failure outside the factor that may pass
+//                                            (a gateway down): 503 with Retry-After; the
+//                                            factor must have changed no state
+//   CANCELED            CANCELLED            the call's context was cancelled
+//   DEADLINE_EXCEEDED   DEADLINE_EXCEEDED    the call's deadline passed inside the factor
+//   FACTOR_PANIC        INTERNAL             the factor crashed on this input (500)
+//   FACTOR_ERROR        INTERNAL             any other failure of the factor (500)
+//
+// The status message is for the log, except for INVALID_PARAMS; it never holds a
+// code or a secret. An unknown reason in the factor's domain is kept as a factor
+// error (500; the process stays in service). A plain gRPC status without the
+// detail did not come from the factor: the host takes it for a dead process,
+// replaces the process and retries the call once on the new one, so a plugin
+// must never answer with one.
+//
+// Checking a plugin. `factorgate plugins check PATH` runs the conformance kit
+// against any plugin executable; see the README's section for plugin authors.
 
 // Code generated by protoc-gen-go. DO NOT EDIT.
 // versions:
@@ -156,6 +252,69 @@ func (x Capability) Number() protoreflect.EnumNumber {
 // Deprecated: Use Capability.Descriptor instead.
 func (Capability) EnumDescriptor() ([]byte, []int) {
 	return file_factor_proto_rawDescGZIP(), []int{1}
+}
+
+// ProofKind is how a user proves a factor, which tells every door what to
+// offer and how to ask for the proof.
+type ProofKind int32
+
+const (
+	// Not declared. The doors offer such a factor only where a typed code works.
+	ProofKind_PROOF_KIND_UNSPECIFIED ProofKind = 0
+	// The user types a code they already hold (an authenticator app, a backup
+	// code): Proof.code, no Challenge needed before Verify.
+	ProofKind_PROOF_KIND_TYPED_CODE ProofKind = 1
+	// The factor sends a code to the user (text message, email) in Challenge and
+	// in BeginEnrollment; the user types it back as Proof.code. Requires
+	// CAPABILITY_CHALLENGE.
+	ProofKind_PROOF_KIND_SENT_CODE ProofKind = 2
+	// The user's browser or device runs a ceremony (WebAuthn) with the options in
+	// Display.options_json and returns its answer as Proof.payload. Requires
+	// CAPABILITY_CHALLENGE.
+	ProofKind_PROOF_KIND_BROWSER_CEREMONY ProofKind = 3
+)
+
+// Enum value maps for ProofKind.
+var (
+	ProofKind_name = map[int32]string{
+		0: "PROOF_KIND_UNSPECIFIED",
+		1: "PROOF_KIND_TYPED_CODE",
+		2: "PROOF_KIND_SENT_CODE",
+		3: "PROOF_KIND_BROWSER_CEREMONY",
+	}
+	ProofKind_value = map[string]int32{
+		"PROOF_KIND_UNSPECIFIED":      0,
+		"PROOF_KIND_TYPED_CODE":       1,
+		"PROOF_KIND_SENT_CODE":        2,
+		"PROOF_KIND_BROWSER_CEREMONY": 3,
+	}
+)
+
+func (x ProofKind) Enum() *ProofKind {
+	p := new(ProofKind)
+	*p = x
+	return p
+}
+
+func (x ProofKind) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (ProofKind) Descriptor() protoreflect.EnumDescriptor {
+	return file_factor_proto_enumTypes[2].Descriptor()
+}
+
+func (ProofKind) Type() protoreflect.EnumType {
+	return &file_factor_proto_enumTypes[2]
+}
+
+func (x ProofKind) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use ProofKind.Descriptor instead.
+func (ProofKind) EnumDescriptor() ([]byte, []int) {
+	return file_factor_proto_rawDescGZIP(), []int{2}
 }
 
 // User is who the call is about. Factors use it for labels (the otpauth account
@@ -470,8 +629,11 @@ type DescribeResponse struct {
 	// FinishEnrollment accepts an empty proof (backup codes are active once
 	// shown), so the host confirms the enrollment as soon as it begins.
 	ConfirmsWithoutProof bool `protobuf:"varint,7,opt,name=confirms_without_proof,json=confirmsWithoutProof,proto3" json:"confirms_without_proof,omitempty"`
-	unknownFields        protoimpl.UnknownFields
-	sizeCache            protoimpl.SizeCache
+	// How the user proves the factor. The host's doors decide what to offer and
+	// how to ask for the proof from this, never from the factor's name or AMR.
+	ProofKind     ProofKind `protobuf:"varint,8,opt,name=proof_kind,json=proofKind,proto3,enum=factorgate.factor.v1.ProofKind" json:"proof_kind,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *DescribeResponse) Reset() {
@@ -551,6 +713,13 @@ func (x *DescribeResponse) GetConfirmsWithoutProof() bool {
 		return x.ConfirmsWithoutProof
 	}
 	return false
+}
+
+func (x *DescribeResponse) GetProofKind() ProofKind {
+	if x != nil {
+		return x.ProofKind
+	}
+	return ProofKind_PROOF_KIND_UNSPECIFIED
 }
 
 type ConfigureRequest struct {
@@ -1299,7 +1468,7 @@ const file_factor_proto_rawDesc = "" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"-\n" +
 	"\x0fDescribeRequest\x12\x1a\n" +
-	"\binstance\x18\x01 \x01(\tR\binstance\"\xb3\x02\n" +
+	"\binstance\x18\x01 \x01(\tR\binstance\"\xf3\x02\n" +
 	"\x10DescribeResponse\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12!\n" +
 	"\fdisplay_name\x18\x02 \x01(\tR\vdisplayName\x12\x18\n" +
@@ -1307,7 +1476,9 @@ const file_factor_proto_rawDesc = "" +
 	"\x03amr\x18\x04 \x03(\tR\x03amr\x12D\n" +
 	"\fcapabilities\x18\x05 \x03(\x0e2 .factorgate.factor.v1.CapabilityR\fcapabilities\x12@\n" +
 	"\x0eenrollment_ttl\x18\x06 \x01(\v2\x19.google.protobuf.DurationR\renrollmentTtl\x124\n" +
-	"\x16confirms_without_proof\x18\a \x01(\bR\x14confirmsWithoutProof\"S\n" +
+	"\x16confirms_without_proof\x18\a \x01(\bR\x14confirmsWithoutProof\x12>\n" +
+	"\n" +
+	"proof_kind\x18\b \x01(\x0e2\x1f.factorgate.factor.v1.ProofKindR\tproofKind\"S\n" +
 	"\x10ConfigureRequest\x12\x1a\n" +
 	"\binstance\x18\x01 \x01(\tR\binstance\x12#\n" +
 	"\rsettings_json\x18\x02 \x01(\fR\fsettingsJson\"]\n" +
@@ -1387,7 +1558,12 @@ const file_factor_proto_rawDesc = "" +
 	"\x16CAPABILITY_UNSPECIFIED\x10\x00\x12\x15\n" +
 	"\x11CAPABILITY_ENROLL\x10\x01\x12\x18\n" +
 	"\x14CAPABILITY_CHALLENGE\x10\x02\x12\x18\n" +
-	"\x14CAPABILITY_CONFIGURE\x10\x032\xde\x04\n" +
+	"\x14CAPABILITY_CONFIGURE\x10\x03*}\n" +
+	"\tProofKind\x12\x1a\n" +
+	"\x16PROOF_KIND_UNSPECIFIED\x10\x00\x12\x19\n" +
+	"\x15PROOF_KIND_TYPED_CODE\x10\x01\x12\x18\n" +
+	"\x14PROOF_KIND_SENT_CODE\x10\x02\x12\x1f\n" +
+	"\x1bPROOF_KIND_BROWSER_CEREMONY\x10\x032\xde\x04\n" +
 	"\rFactorService\x12Y\n" +
 	"\bDescribe\x12%.factorgate.factor.v1.DescribeRequest\x1a&.factorgate.factor.v1.DescribeResponse\x12\\\n" +
 	"\tConfigure\x12&.factorgate.factor.v1.ConfigureRequest\x1a'.factorgate.factor.v1.ConfigureResponse\x12n\n" +
@@ -1408,77 +1584,79 @@ func file_factor_proto_rawDescGZIP() []byte {
 	return file_factor_proto_rawDescData
 }
 
-var file_factor_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
+var file_factor_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
 var file_factor_proto_msgTypes = make([]protoimpl.MessageInfo, 18)
 var file_factor_proto_goTypes = []any{
 	(Result)(0),                      // 0: factorgate.factor.v1.Result
 	(Capability)(0),                  // 1: factorgate.factor.v1.Capability
-	(*User)(nil),                     // 2: factorgate.factor.v1.User
-	(*Proof)(nil),                    // 3: factorgate.factor.v1.Proof
-	(*Display)(nil),                  // 4: factorgate.factor.v1.Display
-	(*DescribeRequest)(nil),          // 5: factorgate.factor.v1.DescribeRequest
-	(*DescribeResponse)(nil),         // 6: factorgate.factor.v1.DescribeResponse
-	(*ConfigureRequest)(nil),         // 7: factorgate.factor.v1.ConfigureRequest
-	(*ConfigureResponse)(nil),        // 8: factorgate.factor.v1.ConfigureResponse
-	(*BeginEnrollmentRequest)(nil),   // 9: factorgate.factor.v1.BeginEnrollmentRequest
-	(*BeginEnrollmentResponse)(nil),  // 10: factorgate.factor.v1.BeginEnrollmentResponse
-	(*FinishEnrollmentRequest)(nil),  // 11: factorgate.factor.v1.FinishEnrollmentRequest
-	(*FinishEnrollmentResponse)(nil), // 12: factorgate.factor.v1.FinishEnrollmentResponse
-	(*ChallengeRequest)(nil),         // 13: factorgate.factor.v1.ChallengeRequest
-	(*ChallengeResponse)(nil),        // 14: factorgate.factor.v1.ChallengeResponse
-	(*VerifyRequest)(nil),            // 15: factorgate.factor.v1.VerifyRequest
-	(*VerifyResponse)(nil),           // 16: factorgate.factor.v1.VerifyResponse
-	nil,                              // 17: factorgate.factor.v1.Display.ExtraEntry
-	nil,                              // 18: factorgate.factor.v1.BeginEnrollmentRequest.ParamsEntry
-	nil,                              // 19: factorgate.factor.v1.ChallengeRequest.ParamsEntry
-	(*timestamppb.Timestamp)(nil),    // 20: google.protobuf.Timestamp
-	(*durationpb.Duration)(nil),      // 21: google.protobuf.Duration
+	(ProofKind)(0),                   // 2: factorgate.factor.v1.ProofKind
+	(*User)(nil),                     // 3: factorgate.factor.v1.User
+	(*Proof)(nil),                    // 4: factorgate.factor.v1.Proof
+	(*Display)(nil),                  // 5: factorgate.factor.v1.Display
+	(*DescribeRequest)(nil),          // 6: factorgate.factor.v1.DescribeRequest
+	(*DescribeResponse)(nil),         // 7: factorgate.factor.v1.DescribeResponse
+	(*ConfigureRequest)(nil),         // 8: factorgate.factor.v1.ConfigureRequest
+	(*ConfigureResponse)(nil),        // 9: factorgate.factor.v1.ConfigureResponse
+	(*BeginEnrollmentRequest)(nil),   // 10: factorgate.factor.v1.BeginEnrollmentRequest
+	(*BeginEnrollmentResponse)(nil),  // 11: factorgate.factor.v1.BeginEnrollmentResponse
+	(*FinishEnrollmentRequest)(nil),  // 12: factorgate.factor.v1.FinishEnrollmentRequest
+	(*FinishEnrollmentResponse)(nil), // 13: factorgate.factor.v1.FinishEnrollmentResponse
+	(*ChallengeRequest)(nil),         // 14: factorgate.factor.v1.ChallengeRequest
+	(*ChallengeResponse)(nil),        // 15: factorgate.factor.v1.ChallengeResponse
+	(*VerifyRequest)(nil),            // 16: factorgate.factor.v1.VerifyRequest
+	(*VerifyResponse)(nil),           // 17: factorgate.factor.v1.VerifyResponse
+	nil,                              // 18: factorgate.factor.v1.Display.ExtraEntry
+	nil,                              // 19: factorgate.factor.v1.BeginEnrollmentRequest.ParamsEntry
+	nil,                              // 20: factorgate.factor.v1.ChallengeRequest.ParamsEntry
+	(*timestamppb.Timestamp)(nil),    // 21: google.protobuf.Timestamp
+	(*durationpb.Duration)(nil),      // 22: google.protobuf.Duration
 }
 var file_factor_proto_depIdxs = []int32{
-	20, // 0: factorgate.factor.v1.Display.expires_at:type_name -> google.protobuf.Timestamp
-	17, // 1: factorgate.factor.v1.Display.extra:type_name -> factorgate.factor.v1.Display.ExtraEntry
+	21, // 0: factorgate.factor.v1.Display.expires_at:type_name -> google.protobuf.Timestamp
+	18, // 1: factorgate.factor.v1.Display.extra:type_name -> factorgate.factor.v1.Display.ExtraEntry
 	1,  // 2: factorgate.factor.v1.DescribeResponse.capabilities:type_name -> factorgate.factor.v1.Capability
-	21, // 3: factorgate.factor.v1.DescribeResponse.enrollment_ttl:type_name -> google.protobuf.Duration
-	6,  // 4: factorgate.factor.v1.ConfigureResponse.description:type_name -> factorgate.factor.v1.DescribeResponse
-	2,  // 5: factorgate.factor.v1.BeginEnrollmentRequest.user:type_name -> factorgate.factor.v1.User
-	18, // 6: factorgate.factor.v1.BeginEnrollmentRequest.params:type_name -> factorgate.factor.v1.BeginEnrollmentRequest.ParamsEntry
-	20, // 7: factorgate.factor.v1.BeginEnrollmentRequest.now:type_name -> google.protobuf.Timestamp
-	4,  // 8: factorgate.factor.v1.BeginEnrollmentResponse.display:type_name -> factorgate.factor.v1.Display
-	2,  // 9: factorgate.factor.v1.FinishEnrollmentRequest.user:type_name -> factorgate.factor.v1.User
-	3,  // 10: factorgate.factor.v1.FinishEnrollmentRequest.proof:type_name -> factorgate.factor.v1.Proof
-	20, // 11: factorgate.factor.v1.FinishEnrollmentRequest.now:type_name -> google.protobuf.Timestamp
-	0,  // 12: factorgate.factor.v1.FinishEnrollmentResponse.result:type_name -> factorgate.factor.v1.Result
-	4,  // 13: factorgate.factor.v1.FinishEnrollmentResponse.display:type_name -> factorgate.factor.v1.Display
-	21, // 14: factorgate.factor.v1.FinishEnrollmentResponse.retry_after:type_name -> google.protobuf.Duration
-	2,  // 15: factorgate.factor.v1.ChallengeRequest.user:type_name -> factorgate.factor.v1.User
-	19, // 16: factorgate.factor.v1.ChallengeRequest.params:type_name -> factorgate.factor.v1.ChallengeRequest.ParamsEntry
-	20, // 17: factorgate.factor.v1.ChallengeRequest.now:type_name -> google.protobuf.Timestamp
-	0,  // 18: factorgate.factor.v1.ChallengeResponse.result:type_name -> factorgate.factor.v1.Result
-	4,  // 19: factorgate.factor.v1.ChallengeResponse.display:type_name -> factorgate.factor.v1.Display
-	21, // 20: factorgate.factor.v1.ChallengeResponse.retry_after:type_name -> google.protobuf.Duration
-	2,  // 21: factorgate.factor.v1.VerifyRequest.user:type_name -> factorgate.factor.v1.User
-	3,  // 22: factorgate.factor.v1.VerifyRequest.proof:type_name -> factorgate.factor.v1.Proof
-	20, // 23: factorgate.factor.v1.VerifyRequest.now:type_name -> google.protobuf.Timestamp
-	0,  // 24: factorgate.factor.v1.VerifyResponse.result:type_name -> factorgate.factor.v1.Result
-	4,  // 25: factorgate.factor.v1.VerifyResponse.display:type_name -> factorgate.factor.v1.Display
-	21, // 26: factorgate.factor.v1.VerifyResponse.retry_after:type_name -> google.protobuf.Duration
-	5,  // 27: factorgate.factor.v1.FactorService.Describe:input_type -> factorgate.factor.v1.DescribeRequest
-	7,  // 28: factorgate.factor.v1.FactorService.Configure:input_type -> factorgate.factor.v1.ConfigureRequest
-	9,  // 29: factorgate.factor.v1.FactorService.BeginEnrollment:input_type -> factorgate.factor.v1.BeginEnrollmentRequest
-	11, // 30: factorgate.factor.v1.FactorService.FinishEnrollment:input_type -> factorgate.factor.v1.FinishEnrollmentRequest
-	13, // 31: factorgate.factor.v1.FactorService.Challenge:input_type -> factorgate.factor.v1.ChallengeRequest
-	15, // 32: factorgate.factor.v1.FactorService.Verify:input_type -> factorgate.factor.v1.VerifyRequest
-	6,  // 33: factorgate.factor.v1.FactorService.Describe:output_type -> factorgate.factor.v1.DescribeResponse
-	8,  // 34: factorgate.factor.v1.FactorService.Configure:output_type -> factorgate.factor.v1.ConfigureResponse
-	10, // 35: factorgate.factor.v1.FactorService.BeginEnrollment:output_type -> factorgate.factor.v1.BeginEnrollmentResponse
-	12, // 36: factorgate.factor.v1.FactorService.FinishEnrollment:output_type -> factorgate.factor.v1.FinishEnrollmentResponse
-	14, // 37: factorgate.factor.v1.FactorService.Challenge:output_type -> factorgate.factor.v1.ChallengeResponse
-	16, // 38: factorgate.factor.v1.FactorService.Verify:output_type -> factorgate.factor.v1.VerifyResponse
-	33, // [33:39] is the sub-list for method output_type
-	27, // [27:33] is the sub-list for method input_type
-	27, // [27:27] is the sub-list for extension type_name
-	27, // [27:27] is the sub-list for extension extendee
-	0,  // [0:27] is the sub-list for field type_name
+	22, // 3: factorgate.factor.v1.DescribeResponse.enrollment_ttl:type_name -> google.protobuf.Duration
+	2,  // 4: factorgate.factor.v1.DescribeResponse.proof_kind:type_name -> factorgate.factor.v1.ProofKind
+	7,  // 5: factorgate.factor.v1.ConfigureResponse.description:type_name -> factorgate.factor.v1.DescribeResponse
+	3,  // 6: factorgate.factor.v1.BeginEnrollmentRequest.user:type_name -> factorgate.factor.v1.User
+	19, // 7: factorgate.factor.v1.BeginEnrollmentRequest.params:type_name -> factorgate.factor.v1.BeginEnrollmentRequest.ParamsEntry
+	21, // 8: factorgate.factor.v1.BeginEnrollmentRequest.now:type_name -> google.protobuf.Timestamp
+	5,  // 9: factorgate.factor.v1.BeginEnrollmentResponse.display:type_name -> factorgate.factor.v1.Display
+	3,  // 10: factorgate.factor.v1.FinishEnrollmentRequest.user:type_name -> factorgate.factor.v1.User
+	4,  // 11: factorgate.factor.v1.FinishEnrollmentRequest.proof:type_name -> factorgate.factor.v1.Proof
+	21, // 12: factorgate.factor.v1.FinishEnrollmentRequest.now:type_name -> google.protobuf.Timestamp
+	0,  // 13: factorgate.factor.v1.FinishEnrollmentResponse.result:type_name -> factorgate.factor.v1.Result
+	5,  // 14: factorgate.factor.v1.FinishEnrollmentResponse.display:type_name -> factorgate.factor.v1.Display
+	22, // 15: factorgate.factor.v1.FinishEnrollmentResponse.retry_after:type_name -> google.protobuf.Duration
+	3,  // 16: factorgate.factor.v1.ChallengeRequest.user:type_name -> factorgate.factor.v1.User
+	20, // 17: factorgate.factor.v1.ChallengeRequest.params:type_name -> factorgate.factor.v1.ChallengeRequest.ParamsEntry
+	21, // 18: factorgate.factor.v1.ChallengeRequest.now:type_name -> google.protobuf.Timestamp
+	0,  // 19: factorgate.factor.v1.ChallengeResponse.result:type_name -> factorgate.factor.v1.Result
+	5,  // 20: factorgate.factor.v1.ChallengeResponse.display:type_name -> factorgate.factor.v1.Display
+	22, // 21: factorgate.factor.v1.ChallengeResponse.retry_after:type_name -> google.protobuf.Duration
+	3,  // 22: factorgate.factor.v1.VerifyRequest.user:type_name -> factorgate.factor.v1.User
+	4,  // 23: factorgate.factor.v1.VerifyRequest.proof:type_name -> factorgate.factor.v1.Proof
+	21, // 24: factorgate.factor.v1.VerifyRequest.now:type_name -> google.protobuf.Timestamp
+	0,  // 25: factorgate.factor.v1.VerifyResponse.result:type_name -> factorgate.factor.v1.Result
+	5,  // 26: factorgate.factor.v1.VerifyResponse.display:type_name -> factorgate.factor.v1.Display
+	22, // 27: factorgate.factor.v1.VerifyResponse.retry_after:type_name -> google.protobuf.Duration
+	6,  // 28: factorgate.factor.v1.FactorService.Describe:input_type -> factorgate.factor.v1.DescribeRequest
+	8,  // 29: factorgate.factor.v1.FactorService.Configure:input_type -> factorgate.factor.v1.ConfigureRequest
+	10, // 30: factorgate.factor.v1.FactorService.BeginEnrollment:input_type -> factorgate.factor.v1.BeginEnrollmentRequest
+	12, // 31: factorgate.factor.v1.FactorService.FinishEnrollment:input_type -> factorgate.factor.v1.FinishEnrollmentRequest
+	14, // 32: factorgate.factor.v1.FactorService.Challenge:input_type -> factorgate.factor.v1.ChallengeRequest
+	16, // 33: factorgate.factor.v1.FactorService.Verify:input_type -> factorgate.factor.v1.VerifyRequest
+	7,  // 34: factorgate.factor.v1.FactorService.Describe:output_type -> factorgate.factor.v1.DescribeResponse
+	9,  // 35: factorgate.factor.v1.FactorService.Configure:output_type -> factorgate.factor.v1.ConfigureResponse
+	11, // 36: factorgate.factor.v1.FactorService.BeginEnrollment:output_type -> factorgate.factor.v1.BeginEnrollmentResponse
+	13, // 37: factorgate.factor.v1.FactorService.FinishEnrollment:output_type -> factorgate.factor.v1.FinishEnrollmentResponse
+	15, // 38: factorgate.factor.v1.FactorService.Challenge:output_type -> factorgate.factor.v1.ChallengeResponse
+	17, // 39: factorgate.factor.v1.FactorService.Verify:output_type -> factorgate.factor.v1.VerifyResponse
+	34, // [34:40] is the sub-list for method output_type
+	28, // [28:34] is the sub-list for method input_type
+	28, // [28:28] is the sub-list for extension type_name
+	28, // [28:28] is the sub-list for extension extendee
+	0,  // [0:28] is the sub-list for field type_name
 }
 
 func init() { file_factor_proto_init() }
@@ -1494,7 +1672,7 @@ func file_factor_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_factor_proto_rawDesc), len(file_factor_proto_rawDesc)),
-			NumEnums:      2,
+			NumEnums:      3,
 			NumMessages:   18,
 			NumExtensions: 0,
 			NumServices:   1,

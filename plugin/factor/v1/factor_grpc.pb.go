@@ -8,6 +8,102 @@
 // A plugin process may serve several factor instances (for example "sms" with
 // 6-digit codes and "sms-7" with 7): the host configures each instance by name
 // with Configure and names the instance on every later call.
+//
+// # The wire, for plugins in any language
+//
+// A plugin is an executable that speaks hashicorp/go-plugin's gRPC protocol. Go
+// authors get all of this from sdk.Serve; an author in another language
+// implements it as follows.
+//
+// Start. The host runs the executable with no arguments, an empty working
+// environment and these variables only (go-plugin's SkipHostEnv: no PATH, no
+// HOME, none of the host's variables, so no host secret leaks into a plugin):
+//
+//   FACTORGATE_PLUGIN=d3b2a1c4-factorgate-factor-plugin-7f9e   the magic cookie
+//   PLUGIN_PROTOCOL_VERSIONS=1        application protocol versions the host speaks
+//   PLUGIN_MIN_PORT, PLUGIN_MAX_PORT  the TCP port range to listen in
+//   PLUGIN_CLIENT_CERT                the host's certificate (PEM), for AutoMTLS
+//
+// A plugin started without the magic cookie is being run by hand: it prints a
+// short explanation to stderr and exits with a non-zero status. The cookie is
+// not a security measure. Because there is no PATH, an interpreted plugin's
+// executable must name its interpreter by absolute path (a `#!/bin/sh` launcher
+// that execs /usr/bin/node, for example); `#!/usr/bin/env node` finds node only
+// where the C library's default search path happens to hold it.
+//
+// Handshake. The plugin listens on 127.0.0.1 (any port in the range) or on a
+// Unix socket, then prints one line to stdout and writes nothing else there:
+//
+//   1|1|tcp|127.0.0.1:41234|grpc|<server certificate>
+//
+// The fields are go-plugin's core protocol version (always 1), the factor
+// protocol version (1, this file), the network ("tcp" or "unix"), the address,
+// the protocol ("grpc"), and the sixth field, the plugin's certificate.
+//
+// AutoMTLS. The host always sets PLUGIN_CLIENT_CERT. The plugin makes a fresh
+// self-signed certificate and key for each start (go-plugin uses ECDSA P-521;
+// P-256 works too) with the DNS name "localhost", extended key usages server
+// and client authentication, and the CA flag set. It serves TLS 1.2 or later
+// with that certificate, requires a client certificate and trusts only
+// PLUGIN_CLIENT_CERT. The sixth handshake field is the certificate's DER bytes
+// in standard base64 without padding. A plugin that answers without the
+// sixth field is refused, as the host's TLS cannot reach it.
+//
+// Services. Besides FactorService below, the plugin's gRPC server serves:
+//   - grpc.health.v1.Health: Check with service "plugin" answers SERVING. The
+//     host pings it to tell a live process from a dead one.
+//   - plugin.GRPCController (go-plugin): Shutdown(Empty) returns Empty and
+//     then ends the process. The host calls it to stop a plugin and kills a
+//     process still running two seconds later.
+//   - plugin.GRPCStdio (go-plugin): StreamStdio(google.protobuf.Empty) returns
+//     a stream of StdioData that may stay open and empty until shutdown.
+//     Without it the host logs a warning and carries on.
+//
+// Logging. Write log lines to stderr as JSON objects, one a line, in hclog's
+// form: "@level" (trace, debug, info, warn, error), "@message", "@timestamp"
+// ("2006-01-02T15:04:05.000000Z07:00" in Go's notation, UTC), other keys as
+// fields. The host re-logs each line with its level and fields under the
+// plugin's name; any other line is kept as plain text. Never log a code, a
+// secret or a full phone number or email address.
+//
+// Timeouts. The host gives a plugin 10 seconds to start and print its
+// handshake, and every call a gRPC deadline (15 seconds unless the door has a
+// shorter one); a factor that sends a message keeps its whole send, retries
+// included, within the deadline. A call that is not answered in time fails
+// with the deadline's error; the host commits nothing from it.
+//
+// Errors. A wrong, expired or replayed proof is a Result, never an error. A
+// failure that is not a result is a gRPC status with exactly one
+// google.rpc.ErrorInfo detail whose domain is "factorgate.dev/factor" and
+// whose reason is one of:
+//
+//   reason              code                 what the host does
+//   BAD_STATE           INVALID_ARGUMENT     the state handed in cannot be read: the
+//                                            credential is treated as broken
+//   INVALID_PARAMS      INVALID_ARGUMENT     the user's parameters are refused (400); the
+//                                            status message is shown to the user as is
+//   INVALID_SETTINGS    INVALID_ARGUMENT     Configure refused the operator's settings:
+//                                            the host does not start
+//   UNSUPPORTED         UNIMPLEMENTED        the factor lacks the capability called
+//   NOT_CONFIGURED      FAILED_PRECONDITION  the call named an instance never configured:
+//                                            503 with Retry-After
+//   TEMPORARY           UNAVAILABLE          a failure outside the factor that may pass
+//                                            (a gateway down): 503 with Retry-After; the
+//                                            factor must have changed no state
+//   CANCELED            CANCELLED            the call's context was cancelled
+//   DEADLINE_EXCEEDED   DEADLINE_EXCEEDED    the call's deadline passed inside the factor
+//   FACTOR_PANIC        INTERNAL             the factor crashed on this input (500)
+//   FACTOR_ERROR        INTERNAL             any other failure of the factor (500)
+//
+// The status message is for the log, except for INVALID_PARAMS; it never holds a
+// code or a secret. An unknown reason in the factor's domain is kept as a factor
+// error (500; the process stays in service). A plain gRPC status without the
+// detail did not come from the factor: the host takes it for a dead process,
+// replaces the process and retries the call once on the new one, so a plugin
+// must never answer with one.
+//
+// Checking a plugin. `factorgate plugins check PATH` runs the conformance kit
+// against any plugin executable; see the README's section for plugin authors.
 
 // Code generated by protoc-gen-go-grpc. DO NOT EDIT.
 // versions:

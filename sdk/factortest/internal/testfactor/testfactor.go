@@ -54,10 +54,17 @@ type Flaws struct {
 	AcceptReplays bool
 	// PanicOnBadState panics instead of returning sdk.ErrBadState.
 	PanicOnBadState bool
-	// IgnoreExpiry confirms enrollments however late.
+	// IgnoreExpiry confirms enrollments and accepts challenge codes however
+	// late.
 	IgnoreExpiry bool
-	// BadDescription describes the factor with an invalid name and AMR value.
+	// BadDescription describes the factor with an invalid name and AMR value,
+	// and without a proof kind.
 	BadDescription bool
+	// UnlimitedAttempts lets a challenge's code be tried forever.
+	UnlimitedAttempts bool
+	// AcceptSuperseded accepts the code of any challenge issued, not only the
+	// latest.
+	AcceptSuperseded bool
 }
 
 // settings are the operator settings both factors take.
@@ -132,10 +139,15 @@ func (c *common) Describe() sdk.Description {
 		Version:       "1.0.0",
 		AMR:           []string{"otp"},
 		EnrollmentTTL: EnrollmentTTL,
+		ProofKind:     sdk.ProofTypedCode,
+	}
+	if c.mode == modeChallenge {
+		d.ProofKind = sdk.ProofSentCode
 	}
 	if c.flaws.BadDescription {
 		d.Name = "Test Factor"
 		d.AMR = []string{"code"}
+		d.ProofKind = sdk.ProofUnspecified
 	}
 	return d
 }
@@ -269,9 +281,11 @@ func (c *Challenge) Verify(_ context.Context, req sdk.VerifyRequest) (sdk.Verify
 	switch {
 	case !c.flaws.AcceptReplays && ch.Counter <= cred.Used:
 		return sdk.VerifyResponse{Result: sdk.ResultReplayed, Reason: "code already used"}, nil
-	case !req.Now.Before(time.Unix(0, ch.Expires)):
+	case !c.flaws.AcceptSuperseded && ch.Counter != cred.Next-1:
+		return sdk.VerifyResponse{Result: sdk.ResultExpired, Reason: "a newer code was sent"}, nil
+	case !c.flaws.IgnoreExpiry && !req.Now.Before(time.Unix(0, ch.Expires)):
 		return sdk.VerifyResponse{Result: sdk.ResultExpired, Reason: "code expired"}, nil
-	case ch.Attempts >= MaxAttempts:
+	case !c.flaws.UnlimitedAttempts && ch.Attempts >= MaxAttempts:
 		return sdk.VerifyResponse{Result: sdk.ResultLockedByFactor, Reason: "too many attempts"}, nil
 	}
 	if !sdk.ConstantTimeEqual(req.Proof.Code, Code(cred.Secret, ch.Counter, cred.Digits)) {
