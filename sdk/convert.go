@@ -119,6 +119,9 @@ func descriptionToPB(d Description) *factorv1.DescribeResponse {
 		ConfirmsWithoutProof: d.ConfirmsWithoutProof,
 		ProofKind:            proofKindToPB[d.ProofKind],
 	}
+	for _, p := range d.EnrollParams {
+		out.EnrollParams = append(out.EnrollParams, &factorv1.EnrollParam{Name: p.Name, Label: p.Label, InputType: p.InputType, Optional: p.Optional})
+	}
 	for _, c := range d.Capabilities {
 		if pb, ok := capabilityToPB[c]; ok {
 			out.Capabilities = append(out.Capabilities, pb)
@@ -137,6 +140,9 @@ func descriptionFromPB(d *factorv1.DescribeResponse) Description {
 
 		ConfirmsWithoutProof: d.GetConfirmsWithoutProof(),
 		ProofKind:            proofKindFromPB(d.GetProofKind()),
+	}
+	for _, p := range d.GetEnrollParams() {
+		out.EnrollParams = append(out.EnrollParams, EnrollParam{Name: p.GetName(), Label: p.GetLabel(), InputType: p.GetInputType(), Optional: p.GetOptional()})
 	}
 	for _, pb := range d.GetCapabilities() {
 		for c, v := range capabilityToPB {

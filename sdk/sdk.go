@@ -108,6 +108,42 @@ type Description struct {
 	ConfirmsWithoutProof bool
 	// ProofKind is how the user proves the factor.
 	ProofKind ProofKind
+	// EnrollParams are what an enrollment asks the user for, in form order;
+	// they arrive in BeginEnrollmentRequest.Params under their names.
+	EnrollParams []EnrollParam
+}
+
+// EnrollParam is one value an enrollment asks the user for.
+type EnrollParam struct {
+	// Name is the key in BeginEnrollmentRequest.Params ("phone").
+	Name string
+	// Label is for people ("Mobile number").
+	Label string
+	// InputType is the kind of value as an HTML input type: InputTel,
+	// InputEmail or InputText.
+	InputType string
+	// Optional: the enrollment works without it.
+	Optional bool
+}
+
+// Input types of an EnrollParam.
+const (
+	InputTel   = "tel"
+	InputEmail = "email"
+	InputText  = "text"
+)
+
+// Proof returns the declared proof kind or, for a factor that declares none,
+// the kind its capabilities imply: a factor with a challenge step sends its
+// code, any other is proven with a typed code.
+func (d Description) Proof() ProofKind {
+	switch {
+	case d.ProofKind != ProofUnspecified:
+		return d.ProofKind
+	case d.Has(CapabilityChallenge):
+		return ProofSentCode
+	}
+	return ProofTypedCode
 }
 
 // Has reports whether the description lists capability c.

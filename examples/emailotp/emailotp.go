@@ -52,7 +52,8 @@ func New() *Factor {
 
 // ready makes f a sent-code factor that delivers through f itself.
 func (f *Factor) ready() *Factor {
-	d := sdk.Description{Name: "email", DisplayName: "Email", Version: "0.1.0", AMR: []string{"otp"}}
+	d := sdk.Description{Name: "email", DisplayName: "Email", Version: "0.1.0", AMR: []string{"otp"},
+		EnrollParams: []sdk.EnrollParam{{Name: "email", Label: "Email address", InputType: sdk.InputEmail, Optional: true}}}
 	f.SentCodeFactor = sdk.NewSentCodeFactor(d, f.policy(), f)
 	return f
 }

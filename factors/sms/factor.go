@@ -148,6 +148,7 @@ func (f *Factor) Describe() sdk.Description {
 		// An enrollment lives as long as the code that confirms it.
 		EnrollmentTTL: f.settings.codeTTL,
 		ProofKind:     sdk.ProofSentCode,
+		EnrollParams:  []sdk.EnrollParam{{Name: paramPhone, Label: "Mobile number", InputType: sdk.InputTel}},
 	}
 }
 

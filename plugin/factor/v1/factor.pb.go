@@ -631,7 +631,11 @@ type DescribeResponse struct {
 	ConfirmsWithoutProof bool `protobuf:"varint,7,opt,name=confirms_without_proof,json=confirmsWithoutProof,proto3" json:"confirms_without_proof,omitempty"`
 	// How the user proves the factor. The host's doors decide what to offer and
 	// how to ask for the proof from this, never from the factor's name or AMR.
-	ProofKind     ProofKind `protobuf:"varint,8,opt,name=proof_kind,json=proofKind,proto3,enum=factorgate.factor.v1.ProofKind" json:"proof_kind,omitempty"`
+	ProofKind ProofKind `protobuf:"varint,8,opt,name=proof_kind,json=proofKind,proto3,enum=factorgate.factor.v1.ProofKind" json:"proof_kind,omitempty"`
+	// What an enrollment asks the user for (a phone number, an email address),
+	// in the order a form shows them; they arrive as BeginEnrollmentRequest's
+	// params under their names.
+	EnrollParams  []*EnrollParam `protobuf:"bytes,9,rep,name=enroll_params,json=enrollParams,proto3" json:"enroll_params,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -722,6 +726,89 @@ func (x *DescribeResponse) GetProofKind() ProofKind {
 	return ProofKind_PROOF_KIND_UNSPECIFIED
 }
 
+func (x *DescribeResponse) GetEnrollParams() []*EnrollParam {
+	if x != nil {
+		return x.EnrollParams
+	}
+	return nil
+}
+
+// EnrollParam is one value an enrollment asks the user for.
+type EnrollParam struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The key in BeginEnrollmentRequest.params ("phone", "email").
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// A label for people ("Mobile number").
+	Label string `protobuf:"bytes,2,opt,name=label,proto3" json:"label,omitempty"`
+	// What kind of value it is, as an HTML input type: "tel", "email" or "text".
+	// Doors choose how to ask from it (an OAuth MFA API maps "tel" to the sms
+	// channel and "email" to the email channel).
+	InputType string `protobuf:"bytes,3,opt,name=input_type,json=inputType,proto3" json:"input_type,omitempty"`
+	// The enrollment works without it (the factor falls back, e.g. to the
+	// user's own email address).
+	Optional      bool `protobuf:"varint,4,opt,name=optional,proto3" json:"optional,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *EnrollParam) Reset() {
+	*x = EnrollParam{}
+	mi := &file_factor_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *EnrollParam) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*EnrollParam) ProtoMessage() {}
+
+func (x *EnrollParam) ProtoReflect() protoreflect.Message {
+	mi := &file_factor_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use EnrollParam.ProtoReflect.Descriptor instead.
+func (*EnrollParam) Descriptor() ([]byte, []int) {
+	return file_factor_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *EnrollParam) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *EnrollParam) GetLabel() string {
+	if x != nil {
+		return x.Label
+	}
+	return ""
+}
+
+func (x *EnrollParam) GetInputType() string {
+	if x != nil {
+		return x.InputType
+	}
+	return ""
+}
+
+func (x *EnrollParam) GetOptional() bool {
+	if x != nil {
+		return x.Optional
+	}
+	return false
+}
+
 type ConfigureRequest struct {
 	state    protoimpl.MessageState `protogen:"open.v1"`
 	Instance string                 `protobuf:"bytes,1,opt,name=instance,proto3" json:"instance,omitempty"`
@@ -733,7 +820,7 @@ type ConfigureRequest struct {
 
 func (x *ConfigureRequest) Reset() {
 	*x = ConfigureRequest{}
-	mi := &file_factor_proto_msgTypes[5]
+	mi := &file_factor_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -745,7 +832,7 @@ func (x *ConfigureRequest) String() string {
 func (*ConfigureRequest) ProtoMessage() {}
 
 func (x *ConfigureRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_factor_proto_msgTypes[5]
+	mi := &file_factor_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -758,7 +845,7 @@ func (x *ConfigureRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConfigureRequest.ProtoReflect.Descriptor instead.
 func (*ConfigureRequest) Descriptor() ([]byte, []int) {
-	return file_factor_proto_rawDescGZIP(), []int{5}
+	return file_factor_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *ConfigureRequest) GetInstance() string {
@@ -785,7 +872,7 @@ type ConfigureResponse struct {
 
 func (x *ConfigureResponse) Reset() {
 	*x = ConfigureResponse{}
-	mi := &file_factor_proto_msgTypes[6]
+	mi := &file_factor_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -797,7 +884,7 @@ func (x *ConfigureResponse) String() string {
 func (*ConfigureResponse) ProtoMessage() {}
 
 func (x *ConfigureResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_factor_proto_msgTypes[6]
+	mi := &file_factor_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -810,7 +897,7 @@ func (x *ConfigureResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConfigureResponse.ProtoReflect.Descriptor instead.
 func (*ConfigureResponse) Descriptor() ([]byte, []int) {
-	return file_factor_proto_rawDescGZIP(), []int{6}
+	return file_factor_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *ConfigureResponse) GetDescription() *DescribeResponse {
@@ -833,7 +920,7 @@ type BeginEnrollmentRequest struct {
 
 func (x *BeginEnrollmentRequest) Reset() {
 	*x = BeginEnrollmentRequest{}
-	mi := &file_factor_proto_msgTypes[7]
+	mi := &file_factor_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -845,7 +932,7 @@ func (x *BeginEnrollmentRequest) String() string {
 func (*BeginEnrollmentRequest) ProtoMessage() {}
 
 func (x *BeginEnrollmentRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_factor_proto_msgTypes[7]
+	mi := &file_factor_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -858,7 +945,7 @@ func (x *BeginEnrollmentRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BeginEnrollmentRequest.ProtoReflect.Descriptor instead.
 func (*BeginEnrollmentRequest) Descriptor() ([]byte, []int) {
-	return file_factor_proto_rawDescGZIP(), []int{7}
+	return file_factor_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *BeginEnrollmentRequest) GetInstance() string {
@@ -899,7 +986,7 @@ type BeginEnrollmentResponse struct {
 
 func (x *BeginEnrollmentResponse) Reset() {
 	*x = BeginEnrollmentResponse{}
-	mi := &file_factor_proto_msgTypes[8]
+	mi := &file_factor_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -911,7 +998,7 @@ func (x *BeginEnrollmentResponse) String() string {
 func (*BeginEnrollmentResponse) ProtoMessage() {}
 
 func (x *BeginEnrollmentResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_factor_proto_msgTypes[8]
+	mi := &file_factor_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -924,7 +1011,7 @@ func (x *BeginEnrollmentResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BeginEnrollmentResponse.ProtoReflect.Descriptor instead.
 func (*BeginEnrollmentResponse) Descriptor() ([]byte, []int) {
-	return file_factor_proto_rawDescGZIP(), []int{8}
+	return file_factor_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *BeginEnrollmentResponse) GetPendingState() []byte {
@@ -954,7 +1041,7 @@ type FinishEnrollmentRequest struct {
 
 func (x *FinishEnrollmentRequest) Reset() {
 	*x = FinishEnrollmentRequest{}
-	mi := &file_factor_proto_msgTypes[9]
+	mi := &file_factor_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -966,7 +1053,7 @@ func (x *FinishEnrollmentRequest) String() string {
 func (*FinishEnrollmentRequest) ProtoMessage() {}
 
 func (x *FinishEnrollmentRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_factor_proto_msgTypes[9]
+	mi := &file_factor_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -979,7 +1066,7 @@ func (x *FinishEnrollmentRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FinishEnrollmentRequest.ProtoReflect.Descriptor instead.
 func (*FinishEnrollmentRequest) Descriptor() ([]byte, []int) {
-	return file_factor_proto_rawDescGZIP(), []int{9}
+	return file_factor_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *FinishEnrollmentRequest) GetInstance() string {
@@ -1034,7 +1121,7 @@ type FinishEnrollmentResponse struct {
 
 func (x *FinishEnrollmentResponse) Reset() {
 	*x = FinishEnrollmentResponse{}
-	mi := &file_factor_proto_msgTypes[10]
+	mi := &file_factor_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1046,7 +1133,7 @@ func (x *FinishEnrollmentResponse) String() string {
 func (*FinishEnrollmentResponse) ProtoMessage() {}
 
 func (x *FinishEnrollmentResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_factor_proto_msgTypes[10]
+	mi := &file_factor_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1059,7 +1146,7 @@ func (x *FinishEnrollmentResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FinishEnrollmentResponse.ProtoReflect.Descriptor instead.
 func (*FinishEnrollmentResponse) Descriptor() ([]byte, []int) {
-	return file_factor_proto_rawDescGZIP(), []int{10}
+	return file_factor_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *FinishEnrollmentResponse) GetResult() Result {
@@ -1117,7 +1204,7 @@ type ChallengeRequest struct {
 
 func (x *ChallengeRequest) Reset() {
 	*x = ChallengeRequest{}
-	mi := &file_factor_proto_msgTypes[11]
+	mi := &file_factor_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1129,7 +1216,7 @@ func (x *ChallengeRequest) String() string {
 func (*ChallengeRequest) ProtoMessage() {}
 
 func (x *ChallengeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_factor_proto_msgTypes[11]
+	mi := &file_factor_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1142,7 +1229,7 @@ func (x *ChallengeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChallengeRequest.ProtoReflect.Descriptor instead.
 func (*ChallengeRequest) Descriptor() ([]byte, []int) {
-	return file_factor_proto_rawDescGZIP(), []int{11}
+	return file_factor_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *ChallengeRequest) GetInstance() string {
@@ -1196,7 +1283,7 @@ type ChallengeResponse struct {
 
 func (x *ChallengeResponse) Reset() {
 	*x = ChallengeResponse{}
-	mi := &file_factor_proto_msgTypes[12]
+	mi := &file_factor_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1208,7 +1295,7 @@ func (x *ChallengeResponse) String() string {
 func (*ChallengeResponse) ProtoMessage() {}
 
 func (x *ChallengeResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_factor_proto_msgTypes[12]
+	mi := &file_factor_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1221,7 +1308,7 @@ func (x *ChallengeResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChallengeResponse.ProtoReflect.Descriptor instead.
 func (*ChallengeResponse) Descriptor() ([]byte, []int) {
-	return file_factor_proto_rawDescGZIP(), []int{12}
+	return file_factor_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *ChallengeResponse) GetResult() Result {
@@ -1281,7 +1368,7 @@ type VerifyRequest struct {
 
 func (x *VerifyRequest) Reset() {
 	*x = VerifyRequest{}
-	mi := &file_factor_proto_msgTypes[13]
+	mi := &file_factor_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1293,7 +1380,7 @@ func (x *VerifyRequest) String() string {
 func (*VerifyRequest) ProtoMessage() {}
 
 func (x *VerifyRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_factor_proto_msgTypes[13]
+	mi := &file_factor_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1306,7 +1393,7 @@ func (x *VerifyRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VerifyRequest.ProtoReflect.Descriptor instead.
 func (*VerifyRequest) Descriptor() ([]byte, []int) {
-	return file_factor_proto_rawDescGZIP(), []int{13}
+	return file_factor_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *VerifyRequest) GetInstance() string {
@@ -1367,7 +1454,7 @@ type VerifyResponse struct {
 
 func (x *VerifyResponse) Reset() {
 	*x = VerifyResponse{}
-	mi := &file_factor_proto_msgTypes[14]
+	mi := &file_factor_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1379,7 +1466,7 @@ func (x *VerifyResponse) String() string {
 func (*VerifyResponse) ProtoMessage() {}
 
 func (x *VerifyResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_factor_proto_msgTypes[14]
+	mi := &file_factor_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1392,7 +1479,7 @@ func (x *VerifyResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VerifyResponse.ProtoReflect.Descriptor instead.
 func (*VerifyResponse) Descriptor() ([]byte, []int) {
-	return file_factor_proto_rawDescGZIP(), []int{14}
+	return file_factor_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *VerifyResponse) GetResult() Result {
@@ -1468,7 +1555,7 @@ const file_factor_proto_rawDesc = "" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"-\n" +
 	"\x0fDescribeRequest\x12\x1a\n" +
-	"\binstance\x18\x01 \x01(\tR\binstance\"\xf3\x02\n" +
+	"\binstance\x18\x01 \x01(\tR\binstance\"\xbb\x03\n" +
 	"\x10DescribeResponse\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12!\n" +
 	"\fdisplay_name\x18\x02 \x01(\tR\vdisplayName\x12\x18\n" +
@@ -1478,7 +1565,14 @@ const file_factor_proto_rawDesc = "" +
 	"\x0eenrollment_ttl\x18\x06 \x01(\v2\x19.google.protobuf.DurationR\renrollmentTtl\x124\n" +
 	"\x16confirms_without_proof\x18\a \x01(\bR\x14confirmsWithoutProof\x12>\n" +
 	"\n" +
-	"proof_kind\x18\b \x01(\x0e2\x1f.factorgate.factor.v1.ProofKindR\tproofKind\"S\n" +
+	"proof_kind\x18\b \x01(\x0e2\x1f.factorgate.factor.v1.ProofKindR\tproofKind\x12F\n" +
+	"\renroll_params\x18\t \x03(\v2!.factorgate.factor.v1.EnrollParamR\fenrollParams\"r\n" +
+	"\vEnrollParam\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x14\n" +
+	"\x05label\x18\x02 \x01(\tR\x05label\x12\x1d\n" +
+	"\n" +
+	"input_type\x18\x03 \x01(\tR\tinputType\x12\x1a\n" +
+	"\boptional\x18\x04 \x01(\bR\boptional\"S\n" +
 	"\x10ConfigureRequest\x12\x1a\n" +
 	"\binstance\x18\x01 \x01(\tR\binstance\x12#\n" +
 	"\rsettings_json\x18\x02 \x01(\fR\fsettingsJson\"]\n" +
@@ -1585,7 +1679,7 @@ func file_factor_proto_rawDescGZIP() []byte {
 }
 
 var file_factor_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_factor_proto_msgTypes = make([]protoimpl.MessageInfo, 18)
+var file_factor_proto_msgTypes = make([]protoimpl.MessageInfo, 19)
 var file_factor_proto_goTypes = []any{
 	(Result)(0),                      // 0: factorgate.factor.v1.Result
 	(Capability)(0),                  // 1: factorgate.factor.v1.Capability
@@ -1595,68 +1689,70 @@ var file_factor_proto_goTypes = []any{
 	(*Display)(nil),                  // 5: factorgate.factor.v1.Display
 	(*DescribeRequest)(nil),          // 6: factorgate.factor.v1.DescribeRequest
 	(*DescribeResponse)(nil),         // 7: factorgate.factor.v1.DescribeResponse
-	(*ConfigureRequest)(nil),         // 8: factorgate.factor.v1.ConfigureRequest
-	(*ConfigureResponse)(nil),        // 9: factorgate.factor.v1.ConfigureResponse
-	(*BeginEnrollmentRequest)(nil),   // 10: factorgate.factor.v1.BeginEnrollmentRequest
-	(*BeginEnrollmentResponse)(nil),  // 11: factorgate.factor.v1.BeginEnrollmentResponse
-	(*FinishEnrollmentRequest)(nil),  // 12: factorgate.factor.v1.FinishEnrollmentRequest
-	(*FinishEnrollmentResponse)(nil), // 13: factorgate.factor.v1.FinishEnrollmentResponse
-	(*ChallengeRequest)(nil),         // 14: factorgate.factor.v1.ChallengeRequest
-	(*ChallengeResponse)(nil),        // 15: factorgate.factor.v1.ChallengeResponse
-	(*VerifyRequest)(nil),            // 16: factorgate.factor.v1.VerifyRequest
-	(*VerifyResponse)(nil),           // 17: factorgate.factor.v1.VerifyResponse
-	nil,                              // 18: factorgate.factor.v1.Display.ExtraEntry
-	nil,                              // 19: factorgate.factor.v1.BeginEnrollmentRequest.ParamsEntry
-	nil,                              // 20: factorgate.factor.v1.ChallengeRequest.ParamsEntry
-	(*timestamppb.Timestamp)(nil),    // 21: google.protobuf.Timestamp
-	(*durationpb.Duration)(nil),      // 22: google.protobuf.Duration
+	(*EnrollParam)(nil),              // 8: factorgate.factor.v1.EnrollParam
+	(*ConfigureRequest)(nil),         // 9: factorgate.factor.v1.ConfigureRequest
+	(*ConfigureResponse)(nil),        // 10: factorgate.factor.v1.ConfigureResponse
+	(*BeginEnrollmentRequest)(nil),   // 11: factorgate.factor.v1.BeginEnrollmentRequest
+	(*BeginEnrollmentResponse)(nil),  // 12: factorgate.factor.v1.BeginEnrollmentResponse
+	(*FinishEnrollmentRequest)(nil),  // 13: factorgate.factor.v1.FinishEnrollmentRequest
+	(*FinishEnrollmentResponse)(nil), // 14: factorgate.factor.v1.FinishEnrollmentResponse
+	(*ChallengeRequest)(nil),         // 15: factorgate.factor.v1.ChallengeRequest
+	(*ChallengeResponse)(nil),        // 16: factorgate.factor.v1.ChallengeResponse
+	(*VerifyRequest)(nil),            // 17: factorgate.factor.v1.VerifyRequest
+	(*VerifyResponse)(nil),           // 18: factorgate.factor.v1.VerifyResponse
+	nil,                              // 19: factorgate.factor.v1.Display.ExtraEntry
+	nil,                              // 20: factorgate.factor.v1.BeginEnrollmentRequest.ParamsEntry
+	nil,                              // 21: factorgate.factor.v1.ChallengeRequest.ParamsEntry
+	(*timestamppb.Timestamp)(nil),    // 22: google.protobuf.Timestamp
+	(*durationpb.Duration)(nil),      // 23: google.protobuf.Duration
 }
 var file_factor_proto_depIdxs = []int32{
-	21, // 0: factorgate.factor.v1.Display.expires_at:type_name -> google.protobuf.Timestamp
-	18, // 1: factorgate.factor.v1.Display.extra:type_name -> factorgate.factor.v1.Display.ExtraEntry
+	22, // 0: factorgate.factor.v1.Display.expires_at:type_name -> google.protobuf.Timestamp
+	19, // 1: factorgate.factor.v1.Display.extra:type_name -> factorgate.factor.v1.Display.ExtraEntry
 	1,  // 2: factorgate.factor.v1.DescribeResponse.capabilities:type_name -> factorgate.factor.v1.Capability
-	22, // 3: factorgate.factor.v1.DescribeResponse.enrollment_ttl:type_name -> google.protobuf.Duration
+	23, // 3: factorgate.factor.v1.DescribeResponse.enrollment_ttl:type_name -> google.protobuf.Duration
 	2,  // 4: factorgate.factor.v1.DescribeResponse.proof_kind:type_name -> factorgate.factor.v1.ProofKind
-	7,  // 5: factorgate.factor.v1.ConfigureResponse.description:type_name -> factorgate.factor.v1.DescribeResponse
-	3,  // 6: factorgate.factor.v1.BeginEnrollmentRequest.user:type_name -> factorgate.factor.v1.User
-	19, // 7: factorgate.factor.v1.BeginEnrollmentRequest.params:type_name -> factorgate.factor.v1.BeginEnrollmentRequest.ParamsEntry
-	21, // 8: factorgate.factor.v1.BeginEnrollmentRequest.now:type_name -> google.protobuf.Timestamp
-	5,  // 9: factorgate.factor.v1.BeginEnrollmentResponse.display:type_name -> factorgate.factor.v1.Display
-	3,  // 10: factorgate.factor.v1.FinishEnrollmentRequest.user:type_name -> factorgate.factor.v1.User
-	4,  // 11: factorgate.factor.v1.FinishEnrollmentRequest.proof:type_name -> factorgate.factor.v1.Proof
-	21, // 12: factorgate.factor.v1.FinishEnrollmentRequest.now:type_name -> google.protobuf.Timestamp
-	0,  // 13: factorgate.factor.v1.FinishEnrollmentResponse.result:type_name -> factorgate.factor.v1.Result
-	5,  // 14: factorgate.factor.v1.FinishEnrollmentResponse.display:type_name -> factorgate.factor.v1.Display
-	22, // 15: factorgate.factor.v1.FinishEnrollmentResponse.retry_after:type_name -> google.protobuf.Duration
-	3,  // 16: factorgate.factor.v1.ChallengeRequest.user:type_name -> factorgate.factor.v1.User
-	20, // 17: factorgate.factor.v1.ChallengeRequest.params:type_name -> factorgate.factor.v1.ChallengeRequest.ParamsEntry
-	21, // 18: factorgate.factor.v1.ChallengeRequest.now:type_name -> google.protobuf.Timestamp
-	0,  // 19: factorgate.factor.v1.ChallengeResponse.result:type_name -> factorgate.factor.v1.Result
-	5,  // 20: factorgate.factor.v1.ChallengeResponse.display:type_name -> factorgate.factor.v1.Display
-	22, // 21: factorgate.factor.v1.ChallengeResponse.retry_after:type_name -> google.protobuf.Duration
-	3,  // 22: factorgate.factor.v1.VerifyRequest.user:type_name -> factorgate.factor.v1.User
-	4,  // 23: factorgate.factor.v1.VerifyRequest.proof:type_name -> factorgate.factor.v1.Proof
-	21, // 24: factorgate.factor.v1.VerifyRequest.now:type_name -> google.protobuf.Timestamp
-	0,  // 25: factorgate.factor.v1.VerifyResponse.result:type_name -> factorgate.factor.v1.Result
-	5,  // 26: factorgate.factor.v1.VerifyResponse.display:type_name -> factorgate.factor.v1.Display
-	22, // 27: factorgate.factor.v1.VerifyResponse.retry_after:type_name -> google.protobuf.Duration
-	6,  // 28: factorgate.factor.v1.FactorService.Describe:input_type -> factorgate.factor.v1.DescribeRequest
-	8,  // 29: factorgate.factor.v1.FactorService.Configure:input_type -> factorgate.factor.v1.ConfigureRequest
-	10, // 30: factorgate.factor.v1.FactorService.BeginEnrollment:input_type -> factorgate.factor.v1.BeginEnrollmentRequest
-	12, // 31: factorgate.factor.v1.FactorService.FinishEnrollment:input_type -> factorgate.factor.v1.FinishEnrollmentRequest
-	14, // 32: factorgate.factor.v1.FactorService.Challenge:input_type -> factorgate.factor.v1.ChallengeRequest
-	16, // 33: factorgate.factor.v1.FactorService.Verify:input_type -> factorgate.factor.v1.VerifyRequest
-	7,  // 34: factorgate.factor.v1.FactorService.Describe:output_type -> factorgate.factor.v1.DescribeResponse
-	9,  // 35: factorgate.factor.v1.FactorService.Configure:output_type -> factorgate.factor.v1.ConfigureResponse
-	11, // 36: factorgate.factor.v1.FactorService.BeginEnrollment:output_type -> factorgate.factor.v1.BeginEnrollmentResponse
-	13, // 37: factorgate.factor.v1.FactorService.FinishEnrollment:output_type -> factorgate.factor.v1.FinishEnrollmentResponse
-	15, // 38: factorgate.factor.v1.FactorService.Challenge:output_type -> factorgate.factor.v1.ChallengeResponse
-	17, // 39: factorgate.factor.v1.FactorService.Verify:output_type -> factorgate.factor.v1.VerifyResponse
-	34, // [34:40] is the sub-list for method output_type
-	28, // [28:34] is the sub-list for method input_type
-	28, // [28:28] is the sub-list for extension type_name
-	28, // [28:28] is the sub-list for extension extendee
-	0,  // [0:28] is the sub-list for field type_name
+	8,  // 5: factorgate.factor.v1.DescribeResponse.enroll_params:type_name -> factorgate.factor.v1.EnrollParam
+	7,  // 6: factorgate.factor.v1.ConfigureResponse.description:type_name -> factorgate.factor.v1.DescribeResponse
+	3,  // 7: factorgate.factor.v1.BeginEnrollmentRequest.user:type_name -> factorgate.factor.v1.User
+	20, // 8: factorgate.factor.v1.BeginEnrollmentRequest.params:type_name -> factorgate.factor.v1.BeginEnrollmentRequest.ParamsEntry
+	22, // 9: factorgate.factor.v1.BeginEnrollmentRequest.now:type_name -> google.protobuf.Timestamp
+	5,  // 10: factorgate.factor.v1.BeginEnrollmentResponse.display:type_name -> factorgate.factor.v1.Display
+	3,  // 11: factorgate.factor.v1.FinishEnrollmentRequest.user:type_name -> factorgate.factor.v1.User
+	4,  // 12: factorgate.factor.v1.FinishEnrollmentRequest.proof:type_name -> factorgate.factor.v1.Proof
+	22, // 13: factorgate.factor.v1.FinishEnrollmentRequest.now:type_name -> google.protobuf.Timestamp
+	0,  // 14: factorgate.factor.v1.FinishEnrollmentResponse.result:type_name -> factorgate.factor.v1.Result
+	5,  // 15: factorgate.factor.v1.FinishEnrollmentResponse.display:type_name -> factorgate.factor.v1.Display
+	23, // 16: factorgate.factor.v1.FinishEnrollmentResponse.retry_after:type_name -> google.protobuf.Duration
+	3,  // 17: factorgate.factor.v1.ChallengeRequest.user:type_name -> factorgate.factor.v1.User
+	21, // 18: factorgate.factor.v1.ChallengeRequest.params:type_name -> factorgate.factor.v1.ChallengeRequest.ParamsEntry
+	22, // 19: factorgate.factor.v1.ChallengeRequest.now:type_name -> google.protobuf.Timestamp
+	0,  // 20: factorgate.factor.v1.ChallengeResponse.result:type_name -> factorgate.factor.v1.Result
+	5,  // 21: factorgate.factor.v1.ChallengeResponse.display:type_name -> factorgate.factor.v1.Display
+	23, // 22: factorgate.factor.v1.ChallengeResponse.retry_after:type_name -> google.protobuf.Duration
+	3,  // 23: factorgate.factor.v1.VerifyRequest.user:type_name -> factorgate.factor.v1.User
+	4,  // 24: factorgate.factor.v1.VerifyRequest.proof:type_name -> factorgate.factor.v1.Proof
+	22, // 25: factorgate.factor.v1.VerifyRequest.now:type_name -> google.protobuf.Timestamp
+	0,  // 26: factorgate.factor.v1.VerifyResponse.result:type_name -> factorgate.factor.v1.Result
+	5,  // 27: factorgate.factor.v1.VerifyResponse.display:type_name -> factorgate.factor.v1.Display
+	23, // 28: factorgate.factor.v1.VerifyResponse.retry_after:type_name -> google.protobuf.Duration
+	6,  // 29: factorgate.factor.v1.FactorService.Describe:input_type -> factorgate.factor.v1.DescribeRequest
+	9,  // 30: factorgate.factor.v1.FactorService.Configure:input_type -> factorgate.factor.v1.ConfigureRequest
+	11, // 31: factorgate.factor.v1.FactorService.BeginEnrollment:input_type -> factorgate.factor.v1.BeginEnrollmentRequest
+	13, // 32: factorgate.factor.v1.FactorService.FinishEnrollment:input_type -> factorgate.factor.v1.FinishEnrollmentRequest
+	15, // 33: factorgate.factor.v1.FactorService.Challenge:input_type -> factorgate.factor.v1.ChallengeRequest
+	17, // 34: factorgate.factor.v1.FactorService.Verify:input_type -> factorgate.factor.v1.VerifyRequest
+	7,  // 35: factorgate.factor.v1.FactorService.Describe:output_type -> factorgate.factor.v1.DescribeResponse
+	10, // 36: factorgate.factor.v1.FactorService.Configure:output_type -> factorgate.factor.v1.ConfigureResponse
+	12, // 37: factorgate.factor.v1.FactorService.BeginEnrollment:output_type -> factorgate.factor.v1.BeginEnrollmentResponse
+	14, // 38: factorgate.factor.v1.FactorService.FinishEnrollment:output_type -> factorgate.factor.v1.FinishEnrollmentResponse
+	16, // 39: factorgate.factor.v1.FactorService.Challenge:output_type -> factorgate.factor.v1.ChallengeResponse
+	18, // 40: factorgate.factor.v1.FactorService.Verify:output_type -> factorgate.factor.v1.VerifyResponse
+	35, // [35:41] is the sub-list for method output_type
+	29, // [29:35] is the sub-list for method input_type
+	29, // [29:29] is the sub-list for extension type_name
+	29, // [29:29] is the sub-list for extension extendee
+	0,  // [0:29] is the sub-list for field type_name
 }
 
 func init() { file_factor_proto_init() }
@@ -1664,16 +1760,16 @@ func file_factor_proto_init() {
 	if File_factor_proto != nil {
 		return
 	}
-	file_factor_proto_msgTypes[10].OneofWrappers = []any{}
-	file_factor_proto_msgTypes[12].OneofWrappers = []any{}
-	file_factor_proto_msgTypes[14].OneofWrappers = []any{}
+	file_factor_proto_msgTypes[11].OneofWrappers = []any{}
+	file_factor_proto_msgTypes[13].OneofWrappers = []any{}
+	file_factor_proto_msgTypes[15].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_factor_proto_rawDesc), len(file_factor_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   18,
+			NumMessages:   19,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
