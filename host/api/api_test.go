@@ -453,9 +453,11 @@ func TestListFactors(t *testing.T) {
 	}
 	want := map[string]any{"factors": []any{
 		map[string]any{"name": "totp", "plugin": "totp", "display_name": "Authenticator app", "version": "1.2.3",
-			"amr": []any{"otp"}, "capabilities": []any{"enroll"}, "health": "healthy", "in_process": false},
+			"amr": []any{"otp"}, "capabilities": []any{"enroll"}, "health": "healthy", "in_process": false,
+			"proof_kind": "typed_code", "enroll_params": []any{}},
 		map[string]any{"name": "sms-7", "plugin": "sms", "display_name": "Text message", "version": "0.1.0",
-			"amr": []any{}, "capabilities": []any{}, "health": "unhealthy", "in_process": true},
+			"amr": []any{}, "capabilities": []any{}, "health": "unhealthy", "in_process": true,
+			"proof_kind": "typed_code", "enroll_params": []any{}},
 	}}
 	if got := jsonOf(t, w); !reflect.DeepEqual(got, want) {
 		t.Errorf("body\n got %v\nwant %v", got, want)

@@ -82,8 +82,21 @@ type factorJSON struct {
 	Version      string   `json:"version"`
 	AMR          []string `json:"amr"`
 	Capabilities []string `json:"capabilities"`
-	Health       string   `json:"health"`
-	InProcess    bool     `json:"in_process"`
+	// ProofKind and EnrollParams tell a client how to ask its user for the
+	// factor: a typed code, a code the factor sends, a browser ceremony; and
+	// what an enrollment needs.
+	ProofKind    string            `json:"proof_kind"`
+	EnrollParams []enrollParamJSON `json:"enroll_params"`
+	Health       string            `json:"health"`
+	InProcess    bool              `json:"in_process"`
+}
+
+// enrollParamJSON is a value an enrollment asks for.
+type enrollParamJSON struct {
+	Name      string `json:"name"`
+	Label     string `json:"label"`
+	InputType string `json:"input_type"`
+	Optional  bool   `json:"optional"`
 }
 
 type factorListJSON struct {
@@ -99,10 +112,19 @@ func (s *server) listFactors(w http.ResponseWriter, r *http.Request) error {
 			Name: in.Name, Plugin: in.Plugin, DisplayName: in.Description.DisplayName,
 			Version: in.Description.Version, AMR: nonNil(in.Description.AMR),
 			Capabilities: capabilities(in.Description.Capabilities), Health: string(in.Health), InProcess: in.InProcess,
+			ProofKind: string(in.Description.Proof()), EnrollParams: enrollParams(in.Description.EnrollParams),
 		})
 	}
 	s.writeJSON(w, r, http.StatusOK, out)
 	return nil
+}
+
+func enrollParams(ps []sdk.EnrollParam) []enrollParamJSON {
+	out := make([]enrollParamJSON, 0, len(ps))
+	for _, p := range ps {
+		out = append(out, enrollParamJSON{Name: p.Name, Label: p.Label, InputType: p.InputType, Optional: p.Optional})
+	}
+	return out
 }
 
 func capabilities(caps []sdk.Capability) []string {

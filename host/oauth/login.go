@@ -203,12 +203,16 @@ func (p *Provider) activeFactors(ctx context.Context, userID string) ([]factorCh
 }
 
 // enrollOption is a factor the login can enroll: one that enrolls itself, is
-// proven with a typed code, and is not the backup codes, which come with it.
+// proven with a code (typed, or sent to the user), and is not the backup
+// codes, which come with it.
 type enrollOption struct {
 	Factor      string
 	DisplayName string
-	// Phone: the enrollment asks for a phone number (SMS).
-	Phone bool
+	// Params are what the enrollment asks for (a phone number, an email
+	// address), as the factor declares them.
+	Params []sdk.EnrollParam
+	// sends: the factor sends its code, so it needs a destination.
+	sends bool
 	// kind is the factor's own name, shared by its instances.
 	kind string
 }
@@ -220,17 +224,18 @@ func (p *Provider) enrollOptions() []enrollOption {
 		if in.Name == p.d.BackupCodes || !d.Has(sdk.CapabilityEnroll) {
 			continue
 		}
-		// The pages enroll factors proven with a typed code: one shown as a
-		// secret and QR code (otp), or one sent to a phone number (sms).
-		phone := d.Has(sdk.CapabilityChallenge)
-		if phone && !slices.Contains(d.AMR, "sms") || !phone && !slices.Contains(d.AMR, "otp") {
+		// The pages enroll factors proven with a code: one the user types
+		// from an app (shown as a secret and QR code), or one the factor
+		// sends to where the user says. A browser ceremony needs its script.
+		proof := d.Proof()
+		if proof != sdk.ProofTypedCode && proof != sdk.ProofSentCode {
 			continue
 		}
 		name := d.DisplayName
 		if name == "" {
 			name = in.Name
 		}
-		opt := enrollOption{Factor: in.Name, DisplayName: name, Phone: phone}
+		opt := enrollOption{Factor: in.Name, DisplayName: name, Params: formParams(d.EnrollParams), sends: proof == sdk.ProofSentCode}
 		// Several instances of one factor (sms and the 7-digit sms-7 a
 		// dialect uses) are one choice for a person: offer the instance
 		// named after the factor, or else the first.
@@ -247,13 +252,28 @@ func (p *Provider) enrollOptions() []enrollOption {
 	// An authenticator app first: it needs no phone number and no gateway.
 	slices.SortStableFunc(out, func(a, b enrollOption) int {
 		switch {
-		case a.Phone == b.Phone:
+		case a.sends == b.sends:
 			return 0
-		case !a.Phone:
+		case !a.sends:
 			return -1
 		}
 		return 1
 	})
+	return out
+}
+
+// formParams are a factor's enrollment parameters as the page renders them:
+// an input type the page knows (anything else is text).
+func formParams(ps []sdk.EnrollParam) []sdk.EnrollParam {
+	out := slices.Clone(ps)
+	for i, p := range out {
+		if p.InputType != sdk.InputTel && p.InputType != sdk.InputEmail {
+			out[i].InputType = sdk.InputText
+		}
+		if p.Label == "" {
+			out[i].Label = p.Name
+		}
+	}
 	return out
 }
 

@@ -171,9 +171,11 @@ func (p *Provider) loginEnroll(w http.ResponseWriter, r *http.Request) {
 		p.renderStep(w, r, fl, http.StatusBadRequest, "Choose a factor to set up.", nil)
 		return
 	}
-	var params map[string]string
-	if opt.Phone {
-		params = map[string]string{"phone": strings.TrimSpace(r.PostFormValue("phone"))}
+	params := map[string]string{}
+	for _, p := range opt.Params {
+		if v := strings.TrimSpace(r.PostFormValue(p.Name)); v != "" {
+			params[p.Name] = v
+		}
 	}
 	en, err := p.d.MFA.BeginEnrollment(r.Context(), p.meta(r, fl.UserID), mfa.BeginRequest{UserID: fl.UserID, Factor: opt.Factor, Params: params})
 	if err != nil {

@@ -15,19 +15,51 @@ import (
 	"github.com/factorgate/factorgate/sdk"
 )
 
-// authenticatorType is how Auth0's MFA API names a factor instance: "otp"
-// (a code from an app), "oob" (a code sent by SMS) or "recovery-code"; ""
-// for a factor the MFA API does not offer (WebAuthn needs a browser).
+// authenticatorType is how Auth0's MFA API names a factor instance, by how
+// the factor is proven: "otp" (a code the user types from an app), "oob" (a
+// code the factor sends), "recovery-code" (the backup-code instance); "" for
+// a factor the MFA API does not offer (a browser ceremony needs a browser).
 func authenticatorType(name string, d sdk.Description, backupCodes string) string {
 	switch {
 	case name == backupCodes:
 		return "recovery-code"
-	case d.Has(sdk.CapabilityChallenge) && slices.Contains(d.AMR, "sms"):
+	case d.Proof() == sdk.ProofSentCode:
 		return "oob"
-	case !d.Has(sdk.CapabilityChallenge) && slices.Contains(d.AMR, "otp"):
+	case d.Proof() == sdk.ProofTypedCode:
 		return "otp"
 	}
 	return ""
+}
+
+// oobChannel is Auth0's channel of a factor that sends its code, by what
+// its enrollment asks for: an email address is "email", anything else
+// (a phone number) "sms".
+func oobChannel(d sdk.Description) string {
+	for _, p := range d.EnrollParams {
+		if p.InputType == sdk.InputEmail {
+			return "email"
+		}
+	}
+	return "sms"
+}
+
+// oobParams are the enrollment parameters of an oob factor from Auth0's
+// request: phone_number for a phone, email for an email address.
+func oobParams(d sdk.Description, form func(string) string) map[string]string {
+	params := map[string]string{}
+	for _, p := range d.EnrollParams {
+		v := form(p.Name)
+		switch p.InputType {
+		case sdk.InputTel:
+			v = form("phone_number")
+		case sdk.InputEmail:
+			v = form("email")
+		}
+		if v != "" {
+			params[p.Name] = v
+		}
+	}
+	return params
 }
 
 // mfaCall is an authenticated call to the MFA API: a first-party client and
@@ -108,24 +140,17 @@ func (p *Provider) mfaAssociate(w http.ResponseWriter, r *http.Request) {
 		p.writeTokenError(ctx, w, nil, fosite.ErrAccessDenied.WithHint("The user already has an authenticator; use /mfa/challenge and an MFA grant."))
 		return
 	}
-	types := formValues(r, "authenticator_types")
-	var want string
-	switch {
+	want, channels := "", formValues(r, "oob_channels")
+	switch types := formValues(r, "authenticator_types"); {
 	case slices.Contains(types, "otp"):
 		want = "otp"
-	case slices.Contains(types, "oob") && slices.Contains(formValues(r, "oob_channels"), "sms"):
+	case slices.Contains(types, "oob") && (slices.Contains(channels, "sms") || slices.Contains(channels, "email")):
 		want = "oob"
 	default:
-		p.writeTokenError(ctx, w, nil, fosite.ErrInvalidRequest.WithHint(`authenticator_types must be ["otp"], or ["oob"] with oob_channels ["sms"].`))
+		p.writeTokenError(ctx, w, nil, fosite.ErrInvalidRequest.WithHint(`authenticator_types must be ["otp"], or ["oob"] with oob_channels ["sms"] or ["email"].`))
 		return
 	}
-	factor := ""
-	for _, in := range p.d.Factors.Instances() {
-		if in.Description.Has(sdk.CapabilityEnroll) && authenticatorType(in.Name, in.Description, p.d.BackupCodes) == want {
-			factor = in.Name
-			break
-		}
-	}
+	factor, desc := p.associable(want, channels)
 	if factor == "" {
 		p.writeTokenError(ctx, w, nil, fosite.ErrInvalidRequest.WithHintf("No %s authenticator is installed.", want))
 		return
@@ -134,7 +159,7 @@ func (p *Provider) mfaAssociate(w http.ResponseWriter, r *http.Request) {
 	m.Via = "oauth-mfa-api"
 	var params map[string]string
 	if want == "oob" {
-		params = map[string]string{"phone": r.PostForm.Get("phone_number")}
+		params = oobParams(desc, r.PostForm.Get)
 	}
 	en, err := p.d.MFA.BeginEnrollment(ctx, m, mfa.BeginRequest{UserID: call.user.ID, Factor: factor, Params: params})
 	if err != nil {
@@ -149,13 +174,29 @@ func (p *Provider) mfaAssociate(w http.ResponseWriter, r *http.Request) {
 	} else {
 		oob := "fgoob_" + randomToken(secretBytes)
 		tok.OOBHash = hashToken(oob)
-		body["oob_channel"], body["binding_method"], body["oob_code"] = "sms", "prompt", oob
+		body["oob_channel"], body["binding_method"], body["oob_code"] = oobChannel(desc), "prompt", oob
 	}
 	if _, err := p.d.Store.UpdateMFAToken(ctx, tok); err != nil {
 		p.writeTokenError(ctx, w, nil, mfaTokenRace(err))
 		return
 	}
 	writeJSON(w, http.StatusOK, body, "")
+}
+
+// associable is the first factor instance /mfa/associate can enroll as an
+// authenticator of type want (for "oob", on one of channels).
+func (p *Provider) associable(want string, channels []string) (string, sdk.Description) {
+	for _, in := range p.d.Factors.Instances() {
+		d := in.Description
+		if !d.Has(sdk.CapabilityEnroll) || authenticatorType(in.Name, d, p.d.BackupCodes) != want {
+			continue
+		}
+		if want == "oob" && !slices.Contains(channels, oobChannel(d)) {
+			continue
+		}
+		return in.Name, d
+	}
+	return "", sdk.Description{}
 }
 
 // mfaChallenge starts the verification of one of the user's authenticators:
@@ -260,7 +301,7 @@ func (p *Provider) mfaAuthenticators(w http.ResponseWriter, r *http.Request) {
 		}
 		a := authenticator{ID: f.Factor, AuthenticatorType: t, Active: true, Name: f.DisplayName}
 		if t == "oob" {
-			a.OOBChannel = "sms"
+			a.OOBChannel = oobChannel(inst[f.Factor])
 		}
 		out = append(out, a)
 	}
