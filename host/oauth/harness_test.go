@@ -26,6 +26,7 @@ import (
 	"github.com/factorgate/factorgate/host/auth"
 	"github.com/factorgate/factorgate/host/internal/testdb"
 	"github.com/factorgate/factorgate/host/internal/testplugins"
+	"github.com/factorgate/factorgate/host/internal/testsignin"
 	"github.com/factorgate/factorgate/host/mfa"
 	"github.com/factorgate/factorgate/host/oauth"
 	"github.com/factorgate/factorgate/host/plugins"
@@ -139,6 +140,9 @@ type host struct {
 
 type hostOptions struct {
 	lockout mfa.LockoutPolicy
+	// mail, when set, adds the email example factor (a third party's,
+	// built on the SDK alone) as the instance "email", sending to mail.
+	mail *testsignin.Mailbox
 }
 
 func newHost(t testing.TB, databaseURL string, opts hostOptions) *host {
@@ -165,13 +169,17 @@ func newHost(t testing.TB, databaseURL string, opts hostOptions) *host {
 	h.plugins = plugins.New(plugins.Options{})
 	t.Cleanup(func() { h.plugins.Close() })
 	smsSettings := fmt.Sprintf(`{"sender":{"type":"webhook","url":%q,"allow_insecure_http":true,"max_retries":0},"resend_interval":"10s"}`, h.sms.srv.URL+"/sms")
-	if err := h.plugins.Load(ctx,
-		[]plugins.Binary{bins["totp"], bins["sms"], bins["backup-codes"]},
-		[]plugins.InstanceConfig{
-			{Name: "totp", Plugin: "totp", Settings: json.RawMessage(`{}`)},
-			{Name: "sms", Plugin: "sms", Settings: json.RawMessage(smsSettings)},
-			{Name: "backup-codes", Plugin: "backup-codes", Settings: json.RawMessage(`{}`)},
-		}); err != nil {
+	binaries := []plugins.Binary{bins["totp"], bins["sms"], bins["backup-codes"]}
+	instances := []plugins.InstanceConfig{
+		{Name: "totp", Plugin: "totp", Settings: json.RawMessage(`{}`)},
+		{Name: "sms", Plugin: "sms", Settings: json.RawMessage(smsSettings)},
+		{Name: "backup-codes", Plugin: "backup-codes", Settings: json.RawMessage(`{}`)},
+	}
+	if opts.mail != nil {
+		binaries = append(binaries, bins["emailotp"])
+		instances = append(instances, plugins.InstanceConfig{Name: "email", Plugin: "emailotp", Settings: opts.mail.Settings()})
+	}
+	if err := h.plugins.Load(ctx, binaries, instances); err != nil {
 		t.Fatal(err)
 	}
 	if opts.lockout.MaxFailures == 0 {

@@ -1,6 +1,8 @@
 package scanner
 
 import (
+	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -16,6 +18,8 @@ import (
 	"github.com/factorgate/factorgate/host/internal/testsignin"
 	"github.com/factorgate/factorgate/host/mfa"
 	"github.com/factorgate/factorgate/host/oauth"
+	"github.com/factorgate/factorgate/host/plugins"
+	"github.com/factorgate/factorgate/sdk"
 )
 
 // signInRegister serves the dialect on a sign-in test host.
@@ -202,4 +206,54 @@ func FuzzSignIn(f *testing.F) {
 		testsignin.FuzzSeed{Path: 0, ContentType: "application/json", Body: `{"otp_attempt":"123456","otp_session_state":"fgsis_x"}`},
 		testsignin.FuzzSeed{Path: 0, ContentType: "application/json", Body: `{"username":1,"username":"a"}`},
 	)
+}
+
+// TestSignInSendsAnyFactorsCode: a third party's factor that sends its code
+// (the email example), routed behind scanner.totp, gets its code sent at
+// /auth/sign_in, as the scanner's own SMS slot does.
+func TestSignInSendsAnyFactorsCode(t *testing.T) {
+	bins, err := testplugins.Build(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	mail := testsignin.NewMailbox(t)
+	factors := func(t testing.TB, m *plugins.Manager, sms json.RawMessage) {
+		err := m.Load(context.Background(), []plugins.Binary{bins["totp"], bins["sms"], bins["emailotp"]}, []plugins.InstanceConfig{
+			{Name: "totp", Plugin: "totp", Settings: json.RawMessage(`{}`)},
+			{Name: "sms", Plugin: "sms", Settings: sms},
+			{Name: "email", Plugin: "emailotp", Settings: mail.Settings()},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	emailBehindTOTP := func(mux *http.ServeMux, d dialects.Deps, keys *auth.APIKeys) {
+		d.Routes = map[string]string{dialects.RouteScannerTOTP: "email", dialects.RouteScannerSMS: "sms"}
+		Register(mux, d, keys)
+	}
+	e := testsignin.New(t, filepath.Join(t.TempDir(), "db"), factors, mfa.LockoutPolicy{}, 0, emailBehindTOTP)
+	dora := e.User("dora")
+	const addr = "dora@example.net"
+	ctx, meta := context.Background(), mfa.Meta{Actor: dora.ID, Via: "test"}
+	en, err := e.MFA.BeginEnrollment(ctx, meta, mfa.BeginRequest{UserID: dora.ID, Factor: "email", Params: map[string]string{"email": addr}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.MFA.ConfirmEnrollment(ctx, meta, mfa.ConfirmRequest{UserID: dora.ID, EnrollmentID: en.ID, Proof: sdk.Proof{Code: mail.Last(t, addr)}}); err != nil {
+		t.Fatal(err)
+	}
+	e.Clock.Add(time.Minute)
+
+	sent := mail.Count()
+	r := scannerSignIn(t, e, scannerCredentials("dora", testsignin.Password))
+	r.Want(t, http.StatusOK, "")
+	state := r.Field(t, "otp_session_state")
+	if mail.Count() != sent+1 {
+		t.Fatalf("the sign-in mailed %d codes, want 1", mail.Count()-sent)
+	}
+	r = scannerSignIn(t, e, scannerSecondStep(state, mail.Last(t, addr)))
+	r.Want(t, http.StatusOK, "")
+	if r.Field(t, "token") == "" {
+		t.Fatal("no token")
+	}
 }

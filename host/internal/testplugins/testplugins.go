@@ -26,14 +26,15 @@ func ModuleRoot() (string, error) {
 	return filepath.Dir(gomod), nil
 }
 
-// Build compiles every factor plugin (factors/*/cmd/factorgate-factor-*) into
-// dir and returns them as pinned binaries keyed by factor name.
+// Build compiles every factor plugin (factors/*/cmd/factorgate-factor-*, and
+// the Go example examples/emailotp, a third party's factor on the SDK alone)
+// into dir and returns them as pinned binaries keyed by plugin name.
 func Build(dir string) (map[string]plugins.Binary, error) {
 	root, err := ModuleRoot()
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.Command("go", "build", "-o", dir+string(filepath.Separator), "./factors/...")
+	cmd := exec.Command("go", "build", "-o", dir+string(filepath.Separator), "./factors/...", "./examples/emailotp/cmd/...")
 	cmd.Dir = root
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
