@@ -19,6 +19,7 @@ import (
 	"github.com/factorgate/factorgate/host/dialects/slugbase"
 	"github.com/factorgate/factorgate/host/dialects/zitadel"
 	"github.com/factorgate/factorgate/host/oauth"
+	"github.com/factorgate/factorgate/host/signin"
 )
 
 // janitorInterval is how often expired enrollments, challenges and sessions are deleted.
@@ -100,7 +101,13 @@ func (a *app) handler(ctx context.Context) (http.Handler, *oauth.Provider, error
 	provider, err := oauth.New(ctx, oauth.Deps{
 		Store: a.store, Sealer: a.sealer, MFA: a.mfa, Sessions: sessions, Factors: a.plugins,
 		PublicURL: cfg.PublicURL, Logger: a.log, SessionMaxAge: sessionMaxAge,
-		Lockout:      a.lockout,
+		Lockout: a.lockout,
+		SignInThrottle: signin.ThrottleOptions{
+			PerAddressBurst: cfg.SignIn.PerAddressBurst, PerAddressMinute: float64(cfg.SignIn.PerAddressPerMinute),
+			PerNameBurst: cfg.SignIn.PerNameBurst, PerNameMinute: float64(cfg.SignIn.PerNamePerMinute),
+			ConcurrentHashes: cfg.SignIn.ConcurrentHashes,
+		},
+		NameCeiling:  cfg.SignIn.NameCeiling,
 		MaxBodyBytes: int64(cfg.HTTP.MaxBodyBytes), TrustedProxies: cfg.HTTP.TrustedProxyPrefixes(),
 	})
 	if err != nil {

@@ -82,6 +82,7 @@ type Config struct {
 	Log        LogConfig        `yaml:"log"`
 	HTTP       HTTPConfig       `yaml:"http"`
 	Lockout    LockoutConfig    `yaml:"lockout"`
+	SignIn     SignInConfig     `yaml:"signin"`
 	Enrollment EnrollmentConfig `yaml:"enrollment"`
 	Challenge  ChallengeConfig  `yaml:"challenge"`
 
@@ -129,6 +130,25 @@ type LockoutConfig struct {
 	// MaxDelay.
 	BaseDelay time.Duration `yaml:"base_delay"`
 	MaxDelay  time.Duration `yaml:"max_delay"`
+}
+
+// SignInConfig bounds password attempts. Password failures count on the
+// lockout policy per user name and client address; the limits here refuse
+// attempts at once, before a password is hashed.
+type SignInConfig struct {
+	// PerAddressBurst and PerAddressPerMinute: attempts one client address
+	// may make at once, and how many more it earns a minute.
+	PerAddressBurst     int `yaml:"per_address_burst"`
+	PerAddressPerMinute int `yaml:"per_address_per_minute"`
+	// PerNameBurst and PerNamePerMinute: attempts at one user name from
+	// all addresses together.
+	PerNameBurst     int `yaml:"per_name_burst"`
+	PerNamePerMinute int `yaml:"per_name_per_minute"`
+	// ConcurrentHashes caps the password hashes computed at once.
+	ConcurrentHashes int `yaml:"concurrent_hashes"`
+	// NameCeiling: a user name locks after this many times
+	// lockout.max_failures failures from all addresses together.
+	NameCeiling int `yaml:"name_ceiling"`
 }
 
 // EnrollmentConfig bounds pending enrollments.
@@ -218,6 +238,11 @@ func defaults() *Config {
 			MaxFailures: 5,
 			BaseDelay:   30 * time.Second,
 			MaxDelay:    time.Hour,
+		},
+		SignIn: SignInConfig{
+			PerAddressBurst: 10, PerAddressPerMinute: 30,
+			PerNameBurst: 20, PerNamePerMinute: 20,
+			ConcurrentHashes: 4, NameCeiling: 10,
 		},
 		Enrollment: EnrollmentConfig{TTL: 10 * time.Minute},
 		Challenge:  ChallengeConfig{TTL: 5 * time.Minute},

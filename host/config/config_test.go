@@ -395,6 +395,8 @@ func TestValidationErrors(t *testing.T) {
 		{"trusted proxy", "http:\n  trusted_proxies:\n    - 10.0.0.0/8\n    - 10.0.0.0/33\n", `line 4: http.trusted_proxies[1]: "10.0.0.0/33" is not a CIDR (such as 10.0.0.0/8) or an IP address`},
 		{"max_failures zero", "lockout:\n  max_failures: 0\n", `line 2: lockout.max_failures: must be between 1 and 1000, got 0`},
 		{"max_failures high", "lockout:\n  max_failures: 1001\n", `line 2: lockout.max_failures: must be between 1 and 1000, got 1001`},
+		{"no sign-in burst", "signin:\n  per_address_burst: 0\n", `line 2: signin.per_address_burst: must be between 1 and 10000, got 0`},
+		{"no hashes at all", "signin:\n  concurrent_hashes: 0\n", `line 2: signin.concurrent_hashes: must be between 1 and 256, got 0`},
 		{"base_delay", "lockout:\n  base_delay: 0s\n", `line 2: lockout.base_delay: must be positive, got 0s`},
 		{"max_delay below base", "lockout:\n  base_delay: 2h\n  max_delay: 1h\n", `line 3: lockout.max_delay: must be at least lockout.base_delay (2h), got 1h`},
 		{"max_delay default below base", "lockout:\n  base_delay: 2h\n", `line 1: lockout.max_delay: must be at least lockout.base_delay (2h), got 1h`},

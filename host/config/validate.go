@@ -150,8 +150,28 @@ func (v *validator) lifetimes(c *Config) {
 	} else if l.MaxDelay < l.BaseDelay {
 		v.add("lockout.max_delay", "must be at least lockout.base_delay (%s), got %s", formatDuration(l.BaseDelay), formatDuration(l.MaxDelay))
 	}
+	v.signIn(c.SignIn)
 	v.durationBetween("enrollment.ttl", c.Enrollment.TTL, minEnrollTTL, maxEnrollTTL)
 	v.durationBetween("challenge.ttl", c.Challenge.TTL, minChalTTL, maxChalTTL)
+}
+
+// signIn checks the password throttle's limits.
+func (v *validator) signIn(s SignInConfig) {
+	for _, n := range []struct {
+		key    string
+		v, max int
+	}{
+		{"signin.per_address_burst", s.PerAddressBurst, 10000},
+		{"signin.per_address_per_minute", s.PerAddressPerMinute, 100000},
+		{"signin.per_name_per_minute", s.PerNamePerMinute, 100000},
+		{"signin.per_name_burst", s.PerNameBurst, 10000},
+		{"signin.concurrent_hashes", s.ConcurrentHashes, 256},
+		{"signin.name_ceiling", s.NameCeiling, 1000},
+	} {
+		if n.v < 1 || n.v > n.max {
+			v.add(n.key, "must be between 1 and %d, got %d", n.max, n.v)
+		}
+	}
 }
 
 // durationBetween checks that d lies in [lo, hi].

@@ -91,6 +91,10 @@ type Deps struct {
 	// Lockout is the policy password attempts count against: the MFA
 	// service's, so that both share one counter and one lock per user.
 	Lockout mfa.LockoutPolicy
+	// SignInThrottle and NameCeiling bound password attempts (see
+	// signin.Deps); zero values take the defaults.
+	SignInThrottle signin.ThrottleOptions
+	NameCeiling    int
 	// TrustedProxies are the proxies whose X-Forwarded-For is believed.
 	TrustedProxies []netip.Prefix
 	// MaxBodyBytes limits request bodies (default 64 KiB).
@@ -300,7 +304,8 @@ func (p *Provider) newSignIn() (*signin.Service, error) {
 			desc, ok := p.instances()[name]
 			return desc, ok
 		}),
-		Lockout: d.Lockout, StepLifespan: min(d.MFATokenLifespan, maxSignInStepLifespan),
+		Lockout: d.Lockout, Throttle: d.SignInThrottle, NameCeiling: d.NameCeiling,
+		StepLifespan:  min(d.MFATokenLifespan, maxSignInStepLifespan),
 		SessionMaxAge: d.SessionMaxAge, SecureCookies: p.secure, Logger: d.Logger, Now: d.Now,
 	})
 }
