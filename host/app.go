@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 
 	"github.com/factorgate/factorgate/host/auth"
@@ -15,6 +17,7 @@ import (
 	"github.com/factorgate/factorgate/host/plugins"
 	"github.com/factorgate/factorgate/host/seal"
 	"github.com/factorgate/factorgate/host/store"
+	"github.com/factorgate/factorgate/sdk"
 )
 
 // devKeyFile is the development seal key under the data directory.
@@ -128,45 +131,91 @@ func loadPlugins(ctx context.Context, cfg *config.Config, log *slog.Logger, m *p
 	for name, f := range cfg.Factors {
 		instances[name] = plugins.InstanceConfig{Name: name, Plugin: f.Plugin, Settings: f.Settings}
 	}
-	var bins []plugins.Binary
 	if cfg.DiscoverPlugins() {
-		found, err := plugins.Discover(cfg.PluginDir)
+		return loadDiscovered(ctx, cfg, log, m, instances)
+	}
+	var bins []plugins.Binary
+	for name, p := range cfg.Plugins {
+		bins = append(bins, plugins.Binary{
+			Name: name, Path: cfg.ResolvePluginPath(p), SHA256: p.SHA256,
+			TreeDir: cfg.ResolvePluginTree(p), TreeSHA256: p.TreeSHA256,
+			Processes: p.Processes, StartTimeout: p.StartTimeout, CallTimeout: p.CallTimeout,
+		})
+	}
+	return m.Load(ctx, bins, sortedInstances(instances))
+}
+
+// loadDiscovered starts, in development, the binaries found in the plugin
+// directory, one plugin at a time: a plugin no factor instance is configured
+// for, whose factor cannot work without settings (an email factor needs its
+// gateway), is left out with a warning saying why, and the host starts with
+// the others.
+func loadDiscovered(ctx context.Context, cfg *config.Config, log *slog.Logger, m *plugins.Manager, configured map[string]plugins.InstanceConfig) error {
+	bins, instances, err := discover(cfg, log, configured)
+	if err != nil {
+		return err
+	}
+	loaded := 0
+	for _, b := range bins {
+		var own []plugins.InstanceConfig
+		for _, in := range sortedInstances(instances) {
+			if in.Plugin == b.Name {
+				own = append(own, in)
+			}
+		}
+		err := m.Load(ctx, []plugins.Binary{b}, own)
+		needsSettings := errors.Is(err, sdk.ErrInvalidSettings) || errors.Is(err, sdk.ErrNotConfigured)
+		if needsSettings && !slices.ContainsFunc(slices.Collect(maps.Values(configured)), func(in plugins.InstanceConfig) bool { return in.Plugin == b.Name }) {
+			log.Warn("factor plugin left out: it needs settings to work; configure it under `factors:`", "plugin", b.Name, "error", err)
+			continue
+		}
 		if err != nil {
-			return fmt.Errorf("%w (build the plugins with `make build`, or set %s)", err, config.EnvPluginDir)
+			return err
 		}
-		if len(found) == 0 {
-			return fmt.Errorf("no factor plugins in %s (build them with `make build`, or set %s)", cfg.PluginDir, config.EnvPluginDir)
+		loaded++
+	}
+	if loaded == 0 {
+		return fmt.Errorf("no factor plugin in %s works without configuration", cfg.PluginDir)
+	}
+	return nil
+}
+
+// discover finds the plugin binaries of a development start and gives each
+// an instance under its own name, beside the configured ones.
+func discover(cfg *config.Config, log *slog.Logger, configured map[string]plugins.InstanceConfig) ([]plugins.Binary, map[string]plugins.InstanceConfig, error) {
+	found, err := plugins.Discover(cfg.PluginDir)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w (build the plugins with `make build`, or set %s)", err, config.EnvPluginDir)
+	}
+	if len(found) == 0 {
+		return nil, nil, fmt.Errorf("no factor plugins in %s (build them with `make build`, or set %s)", cfg.PluginDir, config.EnvPluginDir)
+	}
+	instances := maps.Clone(configured)
+	names := make([]string, 0, len(found))
+	for _, b := range found {
+		names = append(names, b.Name)
+		if _, ok := instances[b.Name]; !ok {
+			instances[b.Name] = plugins.InstanceConfig{Name: b.Name, Plugin: b.Name}
 		}
-		names := make([]string, 0, len(found))
-		for _, b := range found {
-			names = append(names, b.Name)
-			if _, ok := instances[b.Name]; !ok {
-				instances[b.Name] = plugins.InstanceConfig{Name: b.Name, Plugin: b.Name}
+		for _, extra := range discoveredInstances(b.Name) {
+			if _, ok := instances[extra.Name]; !ok {
+				instances[extra.Name] = extra
 			}
-			for _, extra := range discoveredInstances(b.Name) {
-				if _, ok := instances[extra.Name]; !ok {
-					instances[extra.Name] = extra
-				}
-			}
-		}
-		log.Warn("plugins are not pinned: using the binaries found in the plugin directory (development only); pin them under `plugins:` in the configuration",
-			"dir", cfg.PluginDir, "plugins", names)
-		bins = found
-	} else {
-		for name, p := range cfg.Plugins {
-			bins = append(bins, plugins.Binary{
-				Name: name, Path: cfg.ResolvePluginPath(p), SHA256: p.SHA256,
-				TreeDir: cfg.ResolvePluginTree(p), TreeSHA256: p.TreeSHA256,
-				Processes: p.Processes, StartTimeout: p.StartTimeout, CallTimeout: p.CallTimeout,
-			})
 		}
 	}
+	log.Warn("plugins are not pinned: using the binaries found in the plugin directory (development only); pin them under `plugins:` in the configuration",
+		"dir", cfg.PluginDir, "plugins", names)
+	return found, instances, nil
+}
+
+// sortedInstances lists instances by name.
+func sortedInstances(instances map[string]plugins.InstanceConfig) []plugins.InstanceConfig {
 	list := make([]plugins.InstanceConfig, 0, len(instances))
 	for _, in := range instances {
 		list = append(list, in)
 	}
 	sort.Slice(list, func(i, j int) bool { return list[i].Name < list[j].Name })
-	return m.Load(ctx, bins, list)
+	return list
 }
 
 // discoveredInstances are the factor instances, beyond one per plugin under
