@@ -23,7 +23,7 @@ import (
 // test a guess against every code of a set, or every set, at once. The
 // price is that a verification runs argon2id once per code of the set.
 //
-// Cost, measured on a 2-core AMD EPYC (go test -bench VerifyWholeSet): one
+// Cost, measured on a 2-core AMD EPYC (go test -bench Verify): one
 // run of the default parameters takes about 2.8 ms, so a whole 10-code check
 // takes about 28 ms and a 20-code set about 57 ms, on one core; 8 MiB would
 // double that and push a 20-code set past 100 ms. The parameters are stored
