@@ -73,6 +73,9 @@ func TestBeginEnrollment(t *testing.T) {
 				if !bytes.Equal(st.KDF.hash(plain, st.Salt, i), st.Hashes[i]) {
 					t.Errorf("code %d does not match the hash of slot %d", i, i)
 				}
+				if len(st.IndexKey) != indexKeyLen || !bytes.Equal(newIndexer(st.IndexKey).index(plain, i), st.Indexes[i]) {
+					t.Errorf("code %d does not match the index of slot %d", i, i)
+				}
 				for _, spelling := range []string{c, plain, strings.ToUpper(plain), base64.StdEncoding.EncodeToString([]byte(plain))} {
 					if bytes.Contains(resp.PendingState, []byte(spelling)) {
 						t.Errorf("pending state contains code %d as %q", i, spelling)
@@ -113,6 +116,7 @@ func TestBeginEnrollmentErrors(t *testing.T) {
 		{"failing random source", New(WithRand(failingReader{})), testNow},
 		{"constant random source", New(WithRand(zeroReader{})), testNow},
 		{"source dry before the salt", New(WithRand(&scriptReader{b: bytes.Repeat([]byte{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11}, 8)})), testNow},
+		{"source dry before the index key", New(WithRand(&scriptReader{b: bytes.Repeat([]byte{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11}, 9)[:10*8+saltLen]})), testNow},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -181,6 +185,18 @@ func TestFinishEnrollment(t *testing.T) {
 			}
 
 			st := mustDecodeCredential(t, resp.CredentialState)
+			pending, err := decodePending(b.PendingState)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(st.IndexKey, pending.IndexKey) {
+				t.Errorf("credential index key %x, pending %x", st.IndexKey, pending.IndexKey)
+			}
+			for i, c := range st.Codes {
+				if !bytes.Equal(c.Index, pending.Indexes[i]) {
+					t.Errorf("slot %d index %x, pending %x", i, c.Index, pending.Indexes[i])
+				}
+			}
 			n := len(b.Display.Codes)
 			wantLeft := n
 			if tc.usedSlot >= 0 {

@@ -109,6 +109,19 @@ func TestStoredCredentialsVerify(t *testing.T) {
 			if !next.Codes[5].UsedAt.Equal(testNow.Add(time.Hour)) || unused(next.Codes) != unused(st.Codes)-1 {
 				t.Fatalf("after code 5: slot 5 used at %v, %d unused", next.Codes[5].UsedAt, unused(next.Codes))
 			}
+			// The state is upgraded: it has an index key now, and the slot
+			// used, the only code the factor has seen, has its index.
+			if _, version, _, err := sdk.OpenState(resp.CredentialState); err != nil || version != stateVersion {
+				t.Fatalf("new state version %d, %v; want %d", version, err, stateVersion)
+			}
+			if len(next.IndexKey) != indexKeyLen || !bytes.Equal(next.Codes[5].Index, newIndexer(next.IndexKey).index(codes[5], 5)) {
+				t.Fatalf("after code 5: index key %x, slot 5 index %x", next.IndexKey, next.Codes[5].Index)
+			}
+			for i, c := range next.Codes {
+				if i != 5 && c.Index != nil {
+					t.Errorf("slot %d, not used since the upgrade, has an index", i)
+				}
+			}
 			if again := verify(t, f, resp.CredentialState, codes[5], testNow.Add(2*time.Hour)); again.Result != sdk.ResultReplayed {
 				t.Errorf("code 5 again = %v, want replayed", again.Result)
 			}
@@ -126,6 +139,10 @@ func TestStoredPendingFinishes(t *testing.T) {
 	})
 	if err != nil || resp.Result != sdk.ResultOK {
 		t.Fatalf("FinishEnrollment with a version 2 pending state = %v, %v; want ok", resp.Result, err)
+	}
+	st := mustDecodeCredential(t, resp.CredentialState)
+	if len(st.IndexKey) != indexKeyLen || !bytes.Equal(st.Codes[0].Index, newIndexer(st.IndexKey).index(codes[0], 0)) || st.Codes[1].Index != nil {
+		t.Errorf("credential: index key %x, slot 0 index %x, slot 1 index %x; want slot 0 indexed", st.IndexKey, st.Codes[0].Index, st.Codes[1].Index)
 	}
 	if again := verify(t, f, resp.CredentialState, codes[0], testNow); again.Result != sdk.ResultReplayed {
 		t.Errorf("the confirming code = %v, want replayed", again.Result)
