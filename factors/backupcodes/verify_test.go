@@ -294,35 +294,7 @@ func FuzzVerify(f *testing.F) {
 		}
 		switch resp.Result {
 		case sdk.ResultOK:
-			next, err := decodeCredential(resp.CredentialState)
-			if err != nil {
-				t.Fatalf("OK with an unreadable new state: %v", err)
-			}
-			if !bytes.Equal(next.Salt, old.Salt) || next.KDF != old.KDF || len(next.Codes) != len(old.Codes) ||
-				len(next.IndexKey) != indexKeyLen || (old.IndexKey != nil && !bytes.Equal(next.IndexKey, old.IndexKey)) {
-				t.Fatal("OK changed the set")
-			}
-			changed := 0
-			for i := range old.Codes {
-				o, n := old.Codes[i], next.Codes[i]
-				if !bytes.Equal(o.Hash, n.Hash) {
-					t.Fatalf("OK changed hash %d", i)
-				}
-				if !o.UsedAt.Equal(n.UsedAt) {
-					if !o.UsedAt.IsZero() || !n.UsedAt.Equal(time.Unix(unix, 0)) {
-						t.Fatalf("OK changed slot %d from %v to %v", i, o.UsedAt, n.UsedAt)
-					}
-					if (o.Index != nil && !bytes.Equal(o.Index, n.Index)) || len(n.Index) != indexLen {
-						t.Fatalf("OK gave slot %d index %x, had %x", i, n.Index, o.Index)
-					}
-					changed++
-				} else if !bytes.Equal(o.Index, n.Index) {
-					t.Fatalf("OK changed the index of slot %d, which it did not use", i)
-				}
-			}
-			if changed != 1 || resp.Display.Remaining != unused(next.Codes) {
-				t.Fatalf("OK used %d slots, display %+v", changed, resp.Display)
-			}
+			checkOneUse(t, old, resp, time.Unix(unix, 0))
 		case sdk.ResultInvalid, sdk.ResultReplayed:
 			if resp.CredentialState != nil || resp.Reason == "" {
 				t.Fatalf("%v: state %q, reason %q", resp.Result, resp.CredentialState, resp.Reason)
@@ -331,6 +303,42 @@ func FuzzVerify(f *testing.F) {
 			t.Fatalf("unexpected result %v", resp.Result)
 		}
 	})
+}
+
+// checkOneUse fails unless resp, a ResultOK for the set old, returns the
+// same set with one unused slot used at now and indexed, and nothing else
+// changed but the index key a set without one draws.
+func checkOneUse(t *testing.T, old credentialState, resp sdk.VerifyResponse, now time.Time) {
+	t.Helper()
+	next, err := decodeCredential(resp.CredentialState)
+	if err != nil {
+		t.Fatalf("OK with an unreadable new state: %v", err)
+	}
+	if !bytes.Equal(next.Salt, old.Salt) || next.KDF != old.KDF || len(next.Codes) != len(old.Codes) ||
+		len(next.IndexKey) != indexKeyLen || (old.IndexKey != nil && !bytes.Equal(next.IndexKey, old.IndexKey)) {
+		t.Fatal("OK changed the set")
+	}
+	changed := 0
+	for i := range old.Codes {
+		o, n := old.Codes[i], next.Codes[i]
+		if !bytes.Equal(o.Hash, n.Hash) {
+			t.Fatalf("OK changed hash %d", i)
+		}
+		if !o.UsedAt.Equal(n.UsedAt) {
+			if !o.UsedAt.IsZero() || !n.UsedAt.Equal(now) {
+				t.Fatalf("OK changed slot %d from %v to %v", i, o.UsedAt, n.UsedAt)
+			}
+			if (o.Index != nil && !bytes.Equal(o.Index, n.Index)) || len(n.Index) != indexLen {
+				t.Fatalf("OK gave slot %d index %x, had %x", i, n.Index, o.Index)
+			}
+			changed++
+		} else if !bytes.Equal(o.Index, n.Index) {
+			t.Fatalf("OK changed the index of slot %d, which it did not use", i)
+		}
+	}
+	if changed != 1 || resp.Display.Remaining != unused(next.Codes) {
+		t.Fatalf("OK used %d slots, display %+v", changed, resp.Display)
+	}
 }
 
 // BenchmarkVerify is the cost of one verification against a 10-code set
