@@ -44,7 +44,7 @@ const (
 	kindCredential = "backup-codes-credential"
 
 	// maxStateLen bounds the state read; a 20-code set with every code used
-	// is about 2.7 KB.
+	// is about 2.4 KB.
 	maxStateLen = 16 * 1024
 )
 

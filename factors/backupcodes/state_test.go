@@ -123,6 +123,9 @@ func TestVerifyBadState(t *testing.T) {
 		{"short hash", stateValue(t, func(st *legacyCredential) { st.Codes[2].Hash = st.Codes[2].Hash[:8] }), "hash 2"},
 		{"empty hash", stateValue(t, func(st *legacyCredential) { st.Codes[0].Hash = nil }), "hash 0"},
 		{"used before 1970", stateValue(t, func(st *legacyCredential) { st.Codes[3].UsedAt = time.Unix(-5, 0).UTC() }), "time of use"},
+		{"version 1 with an index", stateValue(t, func(st *legacyCredential) { st.Codes[0].Index = []byte{1, 2} }), "version 1 state with an index"},
+		{"version 2 with an index", version2(t, credentialCodec, credentialState{codeSet: fx.set, Codes: fx.slots(true)}), "version 2 state with an index"},
+		{"version 2 with an index key", version2(t, credentialCodec, credentialState{codeSet: fx.set, Codes: fx.slots(false)}), "version 2 state with an index"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
