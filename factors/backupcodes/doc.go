@@ -5,19 +5,23 @@
 // Enrollment draws count random codes and shows them once, in the display of
 // BeginEnrollment. No state ever holds a code: the pending and credential
 // states hold argon2id hashes of them, salted per set and per code (hash.go
-// says why and what it costs). By default the codes are active once shown:
+// says why and what it costs), and beside each a two-byte keyed index
+// (index.go says why it is safe). By default the codes are active once shown:
 // FinishEnrollment with an empty proof returns the credential. With
 // confirm_with_code the user must type one of the codes to finish, and that
 // code is spent. A code offered at confirmation is always checked and, when
 // it matches, spent, whichever the setting.
 //
 // Verification accepts any unused code of the set, typed with or without the
-// dashes and spaces of the display and in either case. It hashes the input
-// against every code of the set, whichever matches, so its time does not tell
-// which code it was. The new credential state records when the code was used;
-// the host commits it with compare-and-swap, which makes each code
-// single-use across hosts. A used code is ResultReplayed. When fewer than
-// warn_below codes remain, the display says so.
+// dashes and spaces of the display and in either case. It compares the
+// input's keyed index with every code's and runs argon2id only for a code
+// whose index matches: none for a wrong code (but for a rare collision), one
+// for a right one, whichever code of the set it is. A set stored before
+// indexes is hashed in every slot without an index, as it always was, and
+// gains the index of each code used. The new credential state records when
+// the code was used; the host commits it with compare-and-swap, which makes
+// each code single-use across hosts. A used code is ResultReplayed. When
+// fewer than warn_below codes remain, the display says so.
 //
 // To replace a set (lost or nearly spent), the host runs a new enrollment
 // that replaces the credential: the new state shares no hash or salt with

@@ -21,7 +21,7 @@ const (
 
 // BeginEnrollment draws a new set of codes and returns them, grouped for
 // reading, in the display: the only time they are ever shown. The pending
-// state holds their hashes, not the codes.
+// state holds their hashes and keyed indexes, not the codes.
 func (f *Factor) BeginEnrollment(_ context.Context, req sdk.BeginEnrollmentRequest) (sdk.BeginEnrollmentResponse, error) {
 	if !validTime(req.Now) {
 		return sdk.BeginEnrollmentResponse{}, errors.New("backupcodes: begin enrollment: the request carries no valid time")
@@ -35,8 +35,12 @@ func (f *Factor) BeginEnrollment(_ context.Context, req sdk.BeginEnrollmentReque
 	if err != nil {
 		return sdk.BeginEnrollmentResponse{}, fmt.Errorf("backupcodes: begin enrollment: salt: %w", err)
 	}
-	set := codeSet{Format: s.Format, Length: codeLength, KDF: f.kdf, Salt: salt}
-	pending, err := encodePending(set, set.KDF.hashSet(codes, salt), req.Now)
+	key, err := sdk.RandomBytes(f.rand, indexKeyLen)
+	if err != nil {
+		return sdk.BeginEnrollmentResponse{}, fmt.Errorf("backupcodes: begin enrollment: index key: %w", err)
+	}
+	set := codeSet{Format: s.Format, Length: codeLength, KDF: f.kdf, Salt: salt, IndexKey: key}
+	pending, err := encodePending(set, set.KDF.hashSet(codes, salt), indexSet(key, codes), req.Now)
 	if err != nil {
 		return sdk.BeginEnrollmentResponse{}, fmt.Errorf("backupcodes: begin enrollment: %w", err)
 	}
@@ -81,25 +85,29 @@ func (f *Factor) FinishEnrollment(_ context.Context, req sdk.FinishEnrollmentReq
 	if !req.Now.Before(st.Created.Add(time.Duration(f.settings.EnrollmentTTL))) {
 		return sdk.FinishEnrollmentResponse{Result: sdk.ResultExpired, Reason: reasonExpired}, nil
 	}
+	indexes := st.slotIndexes()
 	codes := make([]slot, len(st.Hashes))
 	for i, h := range st.Hashes {
-		codes[i] = slot{Hash: h}
+		codes[i] = slot{Hash: h, Index: indexes[i]}
 	}
+	set := st.codeSet
 	if strings.TrimSpace(req.Proof.Code) == "" {
 		if f.settings.ConfirmWithCode {
 			return sdk.FinishEnrollmentResponse{Result: sdk.ResultInvalid, Reason: reasonConfirm}, nil
 		}
 	} else {
-		index, found, err := st.find(req.Proof.Code, st.Hashes)
+		code, index, found, err := set.find(req.Proof.Code, st.Hashes, indexes)
 		switch {
 		case err != nil:
-			return sdk.FinishEnrollmentResponse{Result: sdk.ResultInvalid, Reason: st.malformedReason()}, nil
+			return sdk.FinishEnrollmentResponse{Result: sdk.ResultInvalid, Reason: set.malformedReason()}, nil
 		case !found:
 			return sdk.FinishEnrollmentResponse{Result: sdk.ResultInvalid, Reason: reasonInvalid}, nil
 		}
-		codes[index].UsedAt = req.Now.UTC()
+		if set, err = f.useSlot(set, codes, index, code, req.Now); err != nil {
+			return sdk.FinishEnrollmentResponse{}, fmt.Errorf("backupcodes: finish enrollment: %w", err)
+		}
 	}
-	credential, err := encodeCredential(st.codeSet, codes)
+	credential, err := encodeCredential(set, codes)
 	if err != nil {
 		return sdk.FinishEnrollmentResponse{}, fmt.Errorf("backupcodes: finish enrollment: %w", err)
 	}

@@ -73,6 +73,9 @@ func TestBeginEnrollment(t *testing.T) {
 				if !bytes.Equal(st.KDF.hash(plain, st.Salt, i), st.Hashes[i]) {
 					t.Errorf("code %d does not match the hash of slot %d", i, i)
 				}
+				if len(st.IndexKey) != indexKeyLen || !bytes.Equal(newIndexer(st.IndexKey).index(plain, i), st.Indexes[i]) {
+					t.Errorf("code %d does not match the index of slot %d", i, i)
+				}
 				for _, spelling := range []string{c, plain, strings.ToUpper(plain), base64.StdEncoding.EncodeToString([]byte(plain))} {
 					if bytes.Contains(resp.PendingState, []byte(spelling)) {
 						t.Errorf("pending state contains code %d as %q", i, spelling)
@@ -113,6 +116,7 @@ func TestBeginEnrollmentErrors(t *testing.T) {
 		{"failing random source", New(WithRand(failingReader{})), testNow},
 		{"constant random source", New(WithRand(zeroReader{})), testNow},
 		{"source dry before the salt", New(WithRand(&scriptReader{b: bytes.Repeat([]byte{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11}, 8)})), testNow},
+		{"source dry before the index key", New(WithRand(&scriptReader{b: bytes.Repeat([]byte{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11}, 9)[:10*8+saltLen]})), testNow},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -180,37 +184,50 @@ func TestFinishEnrollment(t *testing.T) {
 				return
 			}
 
-			st := mustDecodeCredential(t, resp.CredentialState)
-			n := len(b.Display.Codes)
-			wantLeft := n
+			checkCredential(t, b.PendingState, resp.CredentialState, tc.usedSlot, tc.now)
+			wantLeft := len(b.Display.Codes)
 			if tc.usedSlot >= 0 {
 				wantLeft--
 			}
 			if resp.Display.Remaining != wantLeft || resp.Display.Codes != nil {
 				t.Fatalf("display %+v, want %d remaining and no codes", resp.Display, wantLeft)
 			}
-			for i, c := range st.Codes {
-				if used := !c.UsedAt.IsZero(); used != (i == tc.usedSlot) {
-					t.Errorf("slot %d used %v", i, used)
-				}
-			}
-			if tc.usedSlot >= 0 && !st.Codes[tc.usedSlot].UsedAt.Equal(tc.now) {
-				t.Errorf("slot %d used at %v, want %v", tc.usedSlot, st.Codes[tc.usedSlot].UsedAt, tc.now)
-			}
-			// The code spent on confirmation cannot log in; the others can.
+			// The code spent on confirmation cannot log in; every other can.
 			for i, c := range b.Display.Codes {
 				want := sdk.ResultOK
 				if i == tc.usedSlot {
 					want = sdk.ResultReplayed
-				}
-				if i != tc.usedSlot && i != (tc.usedSlot+1)%n {
-					continue // one unused code is enough; each costs a whole-set hash
 				}
 				if got := verify(t, f, resp.CredentialState, c, testNow.Add(time.Hour)).Result; got != want {
 					t.Errorf("Verify code %d after enrollment = %v, want %v", i, got, want)
 				}
 			}
 		})
+	}
+}
+
+// checkCredential fails unless the credential has the index key and
+// indexes of the pending state it was made from, and only usedSlot (-1:
+// none) used, at now.
+func checkCredential(t *testing.T, pendingState, credential []byte, usedSlot int, now time.Time) {
+	t.Helper()
+	pending, err := decodePending(pendingState)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := mustDecodeCredential(t, credential)
+	for i, c := range st.Codes {
+		if used := !c.UsedAt.IsZero(); used != (i == usedSlot) || (used && !c.UsedAt.Equal(now)) {
+			t.Errorf("slot %d used at %v; want slot %d used at %v", i, c.UsedAt, usedSlot, now)
+		}
+	}
+	if !bytes.Equal(st.IndexKey, pending.IndexKey) {
+		t.Errorf("credential index key %x, pending %x", st.IndexKey, pending.IndexKey)
+	}
+	for i, c := range st.Codes {
+		if !bytes.Equal(c.Index, pending.Indexes[i]) {
+			t.Errorf("slot %d index %x, pending %x", i, c.Index, pending.Indexes[i])
+		}
 	}
 }
 

@@ -62,9 +62,10 @@ type Factor struct {
 // Option adjusts a Factor made by New.
 type Option func(*Factor)
 
-// WithRand sets the source of randomness for codes and salts. The default
-// (and a nil reader) is crypto/rand; tests pass a deterministic reader. A
-// factor called concurrently reads it concurrently.
+// WithRand sets the source of randomness for codes, salts and index keys
+// (Verify draws one for a set stored before indexes). The default (and a nil
+// reader) is crypto/rand; tests pass a deterministic reader. A factor called
+// concurrently reads it concurrently.
 func WithRand(r io.Reader) Option {
 	return func(f *Factor) { f.rand = r }
 }

@@ -39,38 +39,55 @@ func TestHashDependsOnEveryInput(t *testing.T) {
 	}
 }
 
-// matchIndex hashes every slot, in order, whichever matches: no early exit
-// whose timing would tell which slot it was.
-func TestMatchIndexChecksEverySlot(t *testing.T) {
+// matchIndex hashes every candidate slot, in order, whichever matches: no
+// early exit whose timing would tell which candidate it was; and no other.
+func TestMatchIndexHashesEveryCandidate(t *testing.T) {
 	const n = 10
 	hashes := make([][]byte, n)
 	for i := range hashes {
 		hashes[i] = []byte{byte(i), 0xff}
 	}
+	all := slices.Repeat([]bool{true}, n)
+	only := func(slots ...int) []bool {
+		c := make([]bool, n)
+		for _, i := range slots {
+			c[i] = true
+		}
+		return c
+	}
 	tests := []struct {
-		name      string
-		matchSlot int // -1: none
+		name       string
+		candidates []bool
+		matchSlot  int // -1: none
+		wantHashed []int
+		wantFound  bool
 	}{
-		{"first slot", 0},
-		{"middle slot", 4},
-		{"last slot", n - 1},
-		{"no slot", -1},
+		{"every slot, first matches", all, 0, []int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}, true},
+		{"every slot, middle matches", all, 4, []int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}, true},
+		{"every slot, last matches", all, n - 1, []int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}, true},
+		{"every slot, none matches", all, -1, []int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}, false},
+		{"one candidate, it matches", only(6), 6, []int{6}, true},
+		{"one candidate, it does not match", only(6), -1, []int{6}, false},
+		{"two candidates, the first matches", only(2, 7), 2, []int{2, 7}, true},
+		{"two candidates, the second matches", only(2, 7), 7, []int{2, 7}, true},
+		{"no candidate", only(), -1, nil, false},
+		{"the matching slot is no candidate", only(1), 5, []int{1}, false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			var calls []int
-			index, found := matchIndex("code", hashes, func(code string, i int) []byte {
+			index, found := matchIndex("code", hashes, tc.candidates, func(code string, i int) []byte {
 				calls = append(calls, i)
 				if i == tc.matchSlot {
 					return hashes[i]
 				}
 				return []byte{byte(i), 0x00}
 			})
-			if want := []int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}; !slices.Equal(calls, want) {
-				t.Fatalf("hashed slots %v, want %v", calls, want)
+			if !slices.Equal(calls, tc.wantHashed) {
+				t.Fatalf("hashed slots %v, want %v", calls, tc.wantHashed)
 			}
-			if found != (tc.matchSlot >= 0) || (found && index != tc.matchSlot) {
-				t.Fatalf("matchIndex = %d, %v; want slot %d", index, found, tc.matchSlot)
+			if found != tc.wantFound || (found && index != tc.matchSlot) {
+				t.Fatalf("matchIndex = %d, %v; want slot %d found %v", index, found, tc.matchSlot, tc.wantFound)
 			}
 		})
 	}

@@ -90,9 +90,17 @@ func cheapKDF() kdfParams {
 	return p
 }
 
-// testSet builds a set of count hex codes with p, drawn from a source seeded
-// with seed, and returns the codes and the set.
-func testSet(t testing.TB, seed string, count int, p kdfParams) ([]string, codeSet, [][]byte) {
+// fixture is a set built for a test: its codes, and what a state holds.
+type fixture struct {
+	codes   []string
+	set     codeSet // with an index key
+	hashes  [][]byte
+	indexes [][]byte
+}
+
+// testSet builds a set of count hex codes with p, its salt and index key
+// drawn from a source seeded with seed.
+func testSet(t testing.TB, seed string, count int, p kdfParams) fixture {
 	t.Helper()
 	r := seededRand(seed)
 	codes, err := generateSet(r, formatHex, codeLength, count)
@@ -103,31 +111,64 @@ func testSet(t testing.TB, seed string, count int, p kdfParams) ([]string, codeS
 	if err != nil {
 		t.Fatal(err)
 	}
-	set := codeSet{Format: formatHex, Length: codeLength, KDF: p, Salt: salt}
-	return codes, set, p.hashSet(codes, salt)
+	key, err := sdk.RandomBytes(r, indexKeyLen)
+	if err != nil {
+		t.Fatal(err)
+	}
+	set := codeSet{Format: formatHex, Length: codeLength, KDF: p, Salt: salt, IndexKey: key}
+	return fixture{codes: codes, set: set, hashes: p.hashSet(codes, salt), indexes: indexSet(key, codes)}
 }
 
-// slotsOf returns unused slots of hashes.
-func slotsOf(hashes [][]byte) []slot {
-	slots := make([]slot, len(hashes))
-	for i, h := range hashes {
+// plainSet is the set as stored before indexes: without an index key.
+func (fx fixture) plainSet() codeSet {
+	s := fx.set
+	s.IndexKey = nil
+	return s
+}
+
+// slots returns the set's slots, with their indexes when indexed, the slots
+// in used used at testNow.
+func (fx fixture) slots(indexed bool, used ...int) []slot {
+	slots := make([]slot, len(fx.hashes))
+	for i, h := range fx.hashes {
 		slots[i] = slot{Hash: h}
+		if indexed {
+			slots[i].Index = fx.indexes[i]
+		}
+	}
+	for _, i := range used {
+		slots[i].UsedAt = testNow
 	}
 	return slots
 }
 
-// testCredential encodes a credential of hashes with the slots in used used at testNow.
-func testCredential(t testing.TB, set codeSet, hashes [][]byte, used ...int) []byte {
+// credential encodes the set as an indexed credential, the slots in used
+// used at testNow.
+func (fx fixture) credential(t testing.TB, used ...int) []byte {
 	t.Helper()
-	slots := slotsOf(hashes)
-	for _, i := range used {
-		slots[i].UsedAt = testNow
-	}
-	b, err := encodeCredential(set, slots)
+	b, err := encodeCredential(fx.set, fx.slots(true, used...))
 	if err != nil {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// credentialV2 encodes the set as a version 2 credential, without indexes.
+func (fx fixture) credentialV2(t testing.TB, used ...int) []byte {
+	t.Helper()
+	v2 := credentialCodec
+	v2.Version = 2
+	b, err := v2.Encode(credentialState{codeSet: fx.plainSet(), Codes: fx.slots(false, used...)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// credentialV1 encodes the set as a version 1 credential.
+func (fx fixture) credentialV1(t testing.TB, used ...int) []byte {
+	t.Helper()
+	return encodeUnchecked(t, &legacyCredential{Version: legacyVersion, Kind: kindCredential, codeSet: fx.plainSet(), Codes: fx.slots(false, used...)})
 }
 
 // encodeUnchecked encodes a legacy state with a correct sum but without

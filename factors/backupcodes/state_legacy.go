@@ -24,6 +24,10 @@ import (
 // they always were; the codec then validates the values.
 const legacyVersion = 1
 
+// errLegacyIndexed is a version 1 state with a field of version 3 (they
+// share their Go types): it was never written, and is refused.
+var errLegacyIndexed = errors.New("a version 1 state with an index")
+
 type legacyPending struct {
 	Version int    `json:"v"`
 	Kind    string `json:"kind"`
@@ -52,7 +56,11 @@ func decodeLegacyPending(b []byte) (pendingState, error) {
 	if err := decodeLegacy(b, kindPending, &st); err != nil {
 		return pendingState{}, err
 	}
-	return pendingState{codeSet: st.codeSet, Hashes: st.Hashes, Created: st.Created}, nil
+	p := pendingState{codeSet: st.codeSet, Hashes: st.Hashes, Created: st.Created}
+	if p.indexed() {
+		return pendingState{}, errLegacyIndexed
+	}
+	return p, nil
 }
 
 func decodeLegacyCredential(b []byte) (credentialState, error) {
@@ -60,7 +68,11 @@ func decodeLegacyCredential(b []byte) (credentialState, error) {
 	if err := decodeLegacy(b, kindCredential, &st); err != nil {
 		return credentialState{}, err
 	}
-	return credentialState{codeSet: st.codeSet, Codes: st.Codes}, nil
+	c := credentialState{codeSet: st.codeSet, Codes: st.Codes}
+	if c.indexed() {
+		return credentialState{}, errLegacyIndexed
+	}
+	return c, nil
 }
 
 // marshalLegacy encodes st with the sum of its encoding without a sum. It

@@ -13,9 +13,10 @@ import (
 )
 
 func TestStateRoundTrip(t *testing.T) {
-	_, set, hashes := testSet(t, t.Name(), 6, cheapKDF())
+	fx := testSet(t, t.Name(), 6, cheapKDF())
+	set, hashes := fx.set, fx.hashes
 
-	pending, err := encodePending(set, hashes, testNow.In(time.FixedZone("X", 3600)))
+	pending, err := encodePending(set, hashes, fx.indexes, testNow.In(time.FixedZone("X", 3600)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -24,16 +25,18 @@ func TestStateRoundTrip(t *testing.T) {
 		t.Fatalf("decodePending: %v", err)
 	}
 	if p.Format != set.Format || p.Length != set.Length || p.KDF != set.KDF || !bytes.Equal(p.Salt, set.Salt) ||
-		len(p.Hashes) != len(hashes) || !bytes.Equal(p.Hashes[5], hashes[5]) || !p.Created.Equal(testNow) {
+		len(p.Hashes) != len(hashes) || !bytes.Equal(p.Hashes[5], hashes[5]) || !p.Created.Equal(testNow) ||
+		!bytes.Equal(p.IndexKey, set.IndexKey) || !bytes.Equal(p.Indexes[5], fx.indexes[5]) {
 		t.Fatalf("pending state read back as %+v", p)
 	}
 
-	cred := testCredential(t, set, hashes, 2, 4)
+	cred := fx.credential(t, 2, 4)
 	c, err := decodeCredential(cred)
 	if err != nil {
 		t.Fatalf("decodeCredential: %v", err)
 	}
-	if c.codeSet.KDF != set.KDF || len(c.Codes) != 6 || unused(c.Codes) != 4 || !c.Codes[2].UsedAt.Equal(testNow) {
+	if c.codeSet.KDF != set.KDF || len(c.Codes) != 6 || unused(c.Codes) != 4 || !c.Codes[2].UsedAt.Equal(testNow) ||
+		!bytes.Equal(c.IndexKey, set.IndexKey) || !bytes.Equal(c.Codes[5].Index, fx.indexes[5]) {
 		t.Fatalf("credential state read back as %+v", c)
 	}
 	// An unused slot has no time of use at all, not a zero one.
@@ -47,8 +50,7 @@ func TestStateRoundTrip(t *testing.T) {
 // The legacy reader must stay as strict as it was.
 func stateValue(t testing.TB, edit func(st *legacyCredential)) []byte {
 	t.Helper()
-	_, set, hashes := testSet(t, "state value", 5, cheapKDF())
-	st := mustDecodeCredential(t, testCredential(t, set, hashes, 1))
+	st := mustDecodeCredential(t, testSet(t, "state value", 5, cheapKDF()).credentialV1(t, 1))
 	legacy := legacyCredential{Version: legacyVersion, Kind: kindCredential, codeSet: st.codeSet, Codes: st.Codes}
 	edit(&legacy)
 	return encodeUnchecked(t, &legacy)
@@ -61,8 +63,9 @@ func rawEdit(t testing.TB, edit func(s string) string) []byte {
 }
 
 func TestVerifyBadState(t *testing.T) {
-	codes, set, hashes := testSet(t, "bad state", 5, cheapKDF())
-	valid := encodeUnchecked(t, &legacyCredential{Version: legacyVersion, Kind: kindCredential, codeSet: set, Codes: slotsOf(hashes)})
+	fx := testSet(t, "bad state", 5, cheapKDF())
+	codes, set, hashes := fx.codes, fx.plainSet(), fx.hashes
+	valid := fx.credentialV1(t)
 	pending := encodeUnchecked(t, &legacyPending{Version: legacyVersion, Kind: kindPending, codeSet: set, Hashes: hashes, Created: testNow})
 	var indented bytes.Buffer
 	if err := json.Indent(&indented, valid, "", " "); err != nil {
@@ -120,6 +123,9 @@ func TestVerifyBadState(t *testing.T) {
 		{"short hash", stateValue(t, func(st *legacyCredential) { st.Codes[2].Hash = st.Codes[2].Hash[:8] }), "hash 2"},
 		{"empty hash", stateValue(t, func(st *legacyCredential) { st.Codes[0].Hash = nil }), "hash 0"},
 		{"used before 1970", stateValue(t, func(st *legacyCredential) { st.Codes[3].UsedAt = time.Unix(-5, 0).UTC() }), "time of use"},
+		{"version 1 with an index", stateValue(t, func(st *legacyCredential) { st.Codes[0].Index = []byte{1, 2} }), "version 1 state with an index"},
+		{"version 2 with an index", version2(t, credentialCodec, credentialState{codeSet: fx.set, Codes: fx.slots(true)}), "version 2 state with an index"},
+		{"version 2 with an index key", version2(t, credentialCodec, credentialState{codeSet: fx.set, Codes: fx.slots(false)}), "version 2 state with an index"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -142,7 +148,8 @@ func TestVerifyBadState(t *testing.T) {
 }
 
 func TestFinishEnrollmentBadStateValues(t *testing.T) {
-	_, set, hashes := testSet(t, t.Name(), 5, cheapKDF())
+	fx := testSet(t, t.Name(), 5, cheapKDF())
+	set, hashes := fx.plainSet(), fx.hashes
 	pendingValue := func(edit func(st *legacyPending)) []byte {
 		st := &legacyPending{Version: legacyVersion, Kind: kindPending, codeSet: set, Hashes: hashes, Created: testNow}
 		edit(st)
@@ -158,6 +165,12 @@ func TestFinishEnrollmentBadStateValues(t *testing.T) {
 		{"too few hashes", pendingValue(func(st *legacyPending) { st.Hashes = st.Hashes[:2] }), "codes"},
 		{"short hash", pendingValue(func(st *legacyPending) { st.Hashes = [][]byte{{1}, {2}, {3}, {4}, {5}} }), "hash 0"},
 		{"credential kind", pendingValue(func(st *legacyPending) { st.Kind = kindCredential }), "kind"},
+		{"version 1 with an index key", pendingValue(func(st *legacyPending) { st.IndexKey = fx.set.IndexKey }), "version 1 state with an index"},
+		{"indexes without a key", editedPending(t, fx, func(st *pendingState) { st.IndexKey = nil }), "without an index key"},
+		{"short index key", editedPending(t, fx, func(st *pendingState) { st.IndexKey = st.IndexKey[:16] }), "index key of 16 bytes"},
+		{"an index too few", editedPending(t, fx, func(st *pendingState) { st.Indexes = st.Indexes[:4] }), "4 indexes for 5 codes"},
+		{"long index", editedPending(t, fx, func(st *pendingState) { st.Indexes[1] = []byte{1, 2, 3} }), "index 1 is 3 bytes"},
+		{"version 2 with an index", version2(t, pendingCodec, pendingState{codeSet: fx.set, Hashes: hashes, Indexes: fx.indexes, Created: testNow}), "version 2 state with an index"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -175,8 +188,8 @@ func TestFinishEnrollmentBadStateValues(t *testing.T) {
 // One flipped bit anywhere in a state, or a state cut short anywhere, is
 // ErrBadState: never a state that reads as another set or other uses.
 func TestEveryCorruptionIsBadState(t *testing.T) {
-	_, set, hashes := testSet(t, t.Name(), 5, cheapKDF())
-	pending, err := encodePending(set, hashes, testNow)
+	fx := testSet(t, t.Name(), 5, cheapKDF())
+	pending, err := encodePending(fx.set, fx.hashes, fx.indexes, testNow)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -186,7 +199,9 @@ func TestEveryCorruptionIsBadState(t *testing.T) {
 		decode func([]byte) error
 	}{
 		{"pending", pending, func(b []byte) error { _, err := decodePending(b); return err }},
-		{"credential", testCredential(t, set, hashes, 0, 3), func(b []byte) error { _, err := decodeCredential(b); return err }},
+		{"credential", fx.credential(t, 0, 3), func(b []byte) error { _, err := decodeCredential(b); return err }},
+		{"version 2 pending", readTestdata(t, "backup-codes-pending-v2.state"), func(b []byte) error { _, err := decodePending(b); return err }},
+		{"version 2 credential", readTestdata(t, "backup-codes-credential-v2.state"), func(b []byte) error { _, err := decodeCredential(b); return err }},
 		{"legacy pending", readTestdata(t, "backup-codes-pending-v1.json"), func(b []byte) error { _, err := decodePending(b); return err }},
 		{"legacy credential", readTestdata(t, "backup-codes-credential-v1.json"), func(b []byte) error { _, err := decodeCredential(b); return err }},
 	}
@@ -212,16 +227,24 @@ func TestEveryCorruptionIsBadState(t *testing.T) {
 }
 
 func TestEncodeRefusesInvalidSets(t *testing.T) {
-	_, set, hashes := testSet(t, t.Name(), 5, cheapKDF())
+	fx := testSet(t, t.Name(), 5, cheapKDF())
+	set, hashes := fx.set, fx.hashes
 	bad := set
 	bad.Format = "words"
 	tests := []struct {
 		name   string
 		encode func() ([]byte, error)
 	}{
-		{"pending, unknown format", func() ([]byte, error) { return encodePending(bad, hashes, testNow) }},
-		{"pending, zero time", func() ([]byte, error) { return encodePending(set, hashes, time.Time{}) }},
+		{"pending, unknown format", func() ([]byte, error) { return encodePending(bad, hashes, fx.indexes, testNow) }},
+		{"pending, zero time", func() ([]byte, error) { return encodePending(set, hashes, fx.indexes, time.Time{}) }},
+		{"pending, indexes without a key", func() ([]byte, error) { return encodePending(fx.plainSet(), hashes, fx.indexes, testNow) }},
 		{"credential, too few codes", func() ([]byte, error) { return encodeCredential(set, []slot{{Hash: hashes[0]}}) }},
+		{"credential, an index without a key", func() ([]byte, error) { return encodeCredential(fx.plainSet(), fx.slots(true)) }},
+		{"credential, short index", func() ([]byte, error) {
+			slots := fx.slots(true)
+			slots[2].Index = slots[2].Index[:1]
+			return encodeCredential(set, slots)
+		}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -230,4 +253,32 @@ func TestEncodeRefusesInvalidSets(t *testing.T) {
 			}
 		})
 	}
+}
+
+// editedPending encodes fx as a version 3 pending state changed by edit,
+// without validating it.
+func editedPending(t testing.TB, fx fixture, edit func(st *pendingState)) []byte {
+	t.Helper()
+	st := pendingState{codeSet: fx.set, Hashes: fx.hashes, Indexes: fx.indexes, Created: testNow}
+	st.codeSet.IndexKey = bytes.Clone(st.IndexKey)
+	st.Indexes = append([][]byte(nil), st.Indexes...)
+	edit(&st)
+	c := pendingCodec
+	c.Validate = nil
+	b, err := c.Encode(st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// version2 encodes st as a version 2 state of codec, without validating it.
+func version2[T any](t testing.TB, codec sdk.StateCodec[T], st T) []byte {
+	t.Helper()
+	codec.Version, codec.Validate = 2, nil
+	b, err := codec.Encode(st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

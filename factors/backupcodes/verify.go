@@ -3,6 +3,7 @@ package backupcodes
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/factorgate/factorgate/sdk"
 )
@@ -38,7 +39,7 @@ func (f *Factor) Verify(_ context.Context, req sdk.VerifyRequest) (sdk.VerifyRes
 	if left == 0 {
 		return sdk.VerifyResponse{Result: sdk.ResultInvalid, Reason: reasonAllUsed}, nil
 	}
-	index, found, err := st.find(req.Proof.Code, st.hashes())
+	code, index, found, err := st.find(req.Proof.Code, st.hashes(), st.indexes())
 	switch {
 	case err != nil:
 		return sdk.VerifyResponse{Result: sdk.ResultInvalid, Reason: st.malformedReason()}, nil
@@ -51,8 +52,11 @@ func (f *Factor) Verify(_ context.Context, req sdk.VerifyRequest) (sdk.VerifyRes
 			Display: sdk.Display{Remaining: left, Message: f.warning(left)},
 		}, nil
 	}
-	st.Codes[index].UsedAt = req.Now.UTC()
-	next, err := encodeCredential(st.codeSet, st.Codes)
+	set, err := f.useSlot(st.codeSet, st.Codes, index, code, req.Now)
+	if err != nil {
+		return sdk.VerifyResponse{}, fmt.Errorf("backupcodes: verify: %w", err)
+	}
+	next, err := encodeCredential(set, st.Codes)
 	if err != nil {
 		return sdk.VerifyResponse{}, fmt.Errorf("backupcodes: verify: %w", err)
 	}
@@ -64,16 +68,39 @@ func (f *Factor) Verify(_ context.Context, req sdk.VerifyRequest) (sdk.VerifyRes
 	}, nil
 }
 
-// find normalises what the user typed and returns the slot whose hash it
-// matches. The error (errMalformed) is for input that is not a code of the
-// set's format; it is found before any hashing.
-func (s codeSet) find(typed string, hashes [][]byte) (index int, found bool, err error) {
-	code, err := normalizeCode(typed, s.Format, s.Length)
+// find normalises what the user typed and returns it with the slot whose
+// hash it matches, hashing only the slots its index points at and those
+// without an index (index.go). The error (errMalformed) is for input that is
+// not a code of the set's format; it is found before any hashing.
+func (s codeSet) find(typed string, hashes, indexes [][]byte) (code string, index int, found bool, err error) {
+	code, err = normalizeCode(typed, s.Format, s.Length)
 	if err != nil {
-		return 0, false, err
+		return "", 0, false, err
 	}
-	index, found = matchIndex(code, hashes, func(code string, i int) []byte { return s.KDF.hash(code, s.Salt, i) })
-	return index, found, nil
+	hashAt := func(code string, i int) []byte { return s.KDF.hash(code, s.Salt, i) }
+	index, found = matchIndex(code, hashes, s.candidates(code, indexes), hashAt)
+	return code, index, found, nil
+}
+
+// useSlot records in codes that the normalised code of slot index was used
+// at now, and returns the set with the index key its state must carry. A
+// slot without an index gets the code's, under the set's key, drawn first
+// if the set was stored before indexes: such a set is indexed one slot at a
+// time, as its codes are typed, since the factor knows no other.
+func (f *Factor) useSlot(set codeSet, codes []slot, index int, code string, now time.Time) (codeSet, error) {
+	codes[index].UsedAt = now.UTC()
+	if len(codes[index].Index) != 0 {
+		return set, nil
+	}
+	if len(set.IndexKey) == 0 {
+		key, err := sdk.RandomBytes(f.rand, indexKeyLen)
+		if err != nil {
+			return codeSet{}, fmt.Errorf("index key: %w", err)
+		}
+		set.IndexKey = key
+	}
+	codes[index].Index = newIndexer(set.IndexKey).index(code, index)
+	return set, nil
 }
 
 // malformedReason tells the user what a code of the set looks like.
