@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"time"
 
 	"github.com/factorgate/factorgate/sdk"
 )
@@ -72,10 +73,10 @@ func (f *Factor) FinishEnrollment(_ context.Context, req sdk.FinishEnrollmentReq
 	if out.result != sdk.ResultOK {
 		return resp, nil
 	}
-	// The confirming code counts as the number's latest, used: the send
-	// time throttles the first challenge like any other.
+	// The confirming code counts as the number's latest, used. A used code
+	// no longer holds back the next send: the first challenge sends at once.
 	latest := sdk.LatestCode{ID: st.Code.ID, Used: true}
-	if resp.CredentialState, err = encodeCredential(newCredential(st.Phone, st.Sent, latest)); err != nil {
+	if resp.CredentialState, err = encodeCredential(newCredential(st.Phone, time.Time{}, latest)); err != nil {
 		return sdk.FinishEnrollmentResponse{}, fmt.Errorf("sms: finish enrollment: %w", err)
 	}
 	masked := maskPhone(st.Phone)

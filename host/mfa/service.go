@@ -45,6 +45,8 @@ type Store interface {
 	LockoutCounter
 	ResetAttempts(ctx context.Context, key string) error
 
+	SendStore
+
 	AppendAudit(ctx context.Context, e store.AuditEvent) (store.AuditEvent, error)
 }
 
@@ -81,9 +83,9 @@ type Options struct {
 	EnrollmentTTL time.Duration
 	// ChallengeTTL is how long a challenge lives (default 5m).
 	ChallengeTTL time.Duration
-	// ResendInterval is how long a new enrollment of a factor that sends a
-	// code (SMS) waits after the pending one began (default 30s).
-	ResendInterval time.Duration
+	// SendLimits bound the codes factors that send (SMS) send; unset fields
+	// take DefaultSendLimits'.
+	SendLimits SendLimits
 	// MaxCommitRetries bounds how often a verification that lost a
 	// compare-and-swap is tried again on fresh state (default 8).
 	MaxCommitRetries int
@@ -116,9 +118,7 @@ func New(st Store, factors Factors, sealer Sealer, opts Options) *Service {
 	if opts.ChallengeTTL <= 0 {
 		opts.ChallengeTTL = 5 * time.Minute
 	}
-	if opts.ResendInterval <= 0 {
-		opts.ResendInterval = 30 * time.Second
-	}
+	opts.SendLimits = opts.SendLimits.WithDefaults()
 	if opts.MaxCommitRetries <= 0 {
 		opts.MaxCommitRetries = 8
 	}
