@@ -63,6 +63,8 @@ const (
 	CapabilityEnroll    Capability = "enroll"
 	CapabilityChallenge Capability = "challenge"
 	CapabilityConfigure Capability = "configure"
+	// CapabilityDestination: the factor names where it sends (Destinationer).
+	CapabilityDestination Capability = "destination"
 )
 
 // ProofKind is how a user proves a factor. The host's doors decide what to
@@ -124,6 +126,9 @@ func CapabilitiesOf(f Factor) []Capability {
 	}
 	if _, ok := f.(Configurer); ok {
 		caps = append(caps, CapabilityConfigure)
+	}
+	if _, ok := f.(Destinationer); ok {
+		caps = append(caps, CapabilityDestination)
 	}
 	return caps
 }

@@ -104,3 +104,15 @@ func (in *Instance) Verify(ctx context.Context, req sdk.VerifyRequest) (resp sdk
 	})
 	return resp, err
 }
+
+// Destination names where a code would be sent.
+func (in *Instance) Destination(ctx context.Context, req sdk.DestinationRequest) (resp sdk.DestinationResponse, err error) {
+	if in.pool == nil {
+		return in.local.Destination(ctx, req)
+	}
+	err = in.pool.call(ctx, "Destination", func(ctx context.Context, c factorv1.FactorServiceClient) error {
+		resp, err = sdk.NewRPC(c, in.name).Destination(ctx, req)
+		return err
+	})
+	return resp, err
+}

@@ -123,7 +123,7 @@ func (m *Manager) startPools(plan *loadPlan) ([]*pool, []*Instance, error) {
 		for _, ic := range plan.instances[name] {
 			own = append(own, &Instance{name: ic.Name, plugin: name, settings: ic.Settings, pool: p})
 		}
-		p.configure = configureAll(own)
+		p.configure = configureAll(own, m.opts.DestinationKey)
 		pools[i] = p
 		insts = append(insts, own...)
 	}
@@ -155,11 +155,12 @@ func (m *Manager) startPools(plan *loadPlan) ([]*pool, []*Instance, error) {
 }
 
 // configureAll returns the set-up of a fresh process: every instance gets
-// its settings, and records the description the factor gives.
-func configureAll(insts []*Instance) func(context.Context, factorv1.FactorServiceClient) error {
+// its settings and the destination key, and records the description the
+// factor gives.
+func configureAll(insts []*Instance, key []byte) func(context.Context, factorv1.FactorServiceClient) error {
 	return func(ctx context.Context, c factorv1.FactorServiceClient) error {
 		for _, in := range insts {
-			desc, err := sdk.NewRPC(c, in.name).Configure(ctx, in.settings)
+			desc, err := sdk.NewRPC(c, in.name).ConfigureWithKey(ctx, in.settings, key)
 			if err != nil {
 				return fmt.Errorf("factor instance %q: %w", in.name, err)
 			}
