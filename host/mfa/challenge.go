@@ -56,7 +56,7 @@ func (s *Service) Challenge(ctx context.Context, m Meta, req ChallengeRequest) (
 		return Challenge{}, err
 	}
 	now := s.now()
-	resp, err := s.sendChallenge(ctx, f, sdk.ChallengeRequest{User: sdkUser(user), CredentialState: state, Params: req.Params, Now: now}, req.Factor)
+	resp, err := s.sendChallenge(ctx, f, sdk.ChallengeRequest{User: sdkUser(user), CredentialState: state, Params: req.Params, Now: now})
 	if err != nil {
 		return Challenge{}, err
 	}
@@ -75,14 +75,10 @@ func (s *Service) Challenge(ctx context.Context, m Meta, req ChallengeRequest) (
 // sendChallenge calls the factor's Challenge; for a factor that sends, only
 // once the right to send is reserved, and giving the reservation back when
 // the factor sent nothing.
-func (s *Service) sendChallenge(ctx context.Context, f guardedFactor, req sdk.ChallengeRequest, factor string) (sdk.ChallengeResponse, error) {
-	var sent *store.SendReservation
-	if sends(f.Description()) {
-		r := s.sendReservation(req.User.ID, factor, "", req.Now)
-		if err := s.reserveSend(ctx, r); err != nil {
-			return sdk.ChallengeResponse{}, err
-		}
-		sent = &r
+func (s *Service) sendChallenge(ctx context.Context, f guardedFactor, req sdk.ChallengeRequest) (sdk.ChallengeResponse, error) {
+	sent, err := s.reserveFor(ctx, f, sdk.DestinationRequest{User: req.User, Params: req.Params, CredentialState: req.CredentialState, Now: req.Now})
+	if err != nil {
+		return sdk.ChallengeResponse{}, err
 	}
 	resp, err := f.Challenge(ctx, req)
 	if err == nil && resp.Result != sdk.ResultOK {

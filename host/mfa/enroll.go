@@ -59,13 +59,9 @@ func (s *Service) BeginEnrollment(ctx context.Context, m Meta, req BeginRequest)
 		return en, err
 	}
 	begin := sdk.BeginEnrollmentRequest{User: sdkUser(user), Params: req.Params, Now: now}
-	var sent *store.SendReservation
-	if sends(f.Description()) {
-		r := s.sendReservation(user.ID, req.Factor, "", now)
-		if err := s.reserveSend(ctx, r); err != nil {
-			return Enrollment{}, err
-		}
-		sent = &r
+	sent, err := s.reserveFor(ctx, f, sdk.DestinationRequest{User: begin.User, Params: req.Params, Now: now})
+	if err != nil {
+		return Enrollment{}, err
 	}
 	resp, err := f.BeginEnrollment(ctx, begin)
 	if err != nil {

@@ -74,6 +74,29 @@ func sends(d sdk.Description) bool {
 // sendSlot names the send slot of a user's factor.
 func sendSlot(userID, factor string) string { return "slot:" + factor + ":" + userID }
 
+// reserveFor takes the right to send once for a factor that sends, naming
+// the destination when the factor can (req says where, as the factor's
+// BeginEnrollment or Challenge would read it). It returns nil, and reserves
+// nothing, for a factor that sends nothing.
+func (s *Service) reserveFor(ctx context.Context, f guardedFactor, req sdk.DestinationRequest) (*store.SendReservation, error) {
+	if !sends(f.Description()) {
+		return nil, nil
+	}
+	var destination string
+	if f.Description().Has(sdk.CapabilityDestination) {
+		resp, err := f.Destination(ctx, req)
+		if err != nil {
+			return nil, factorError("destination", err)
+		}
+		destination = resp.Destination
+	}
+	r := s.sendReservation(req.User.ID, f.name, destination, req.Now)
+	if err := s.reserveSend(ctx, r); err != nil {
+		return nil, err
+	}
+	return &r, nil
+}
+
 // sendReservation is what one send of factor for userID to destination (a
 // factor's opaque name for it; empty when the factor names none) takes.
 func (s *Service) sendReservation(userID, factor, destination string, now time.Time) store.SendReservation {

@@ -136,6 +136,43 @@ func TestSendBudgets(t *testing.T) {
 	})
 }
 
+// One number is sent at most PerDestinationDay codes a day, whichever users
+// ask; another number is not held back.
+func TestDestinationBudget(t *testing.T) {
+	eachHost(t, mfa.Options{SendLimits: mfa.SendLimits{PerDestinationDay: 2}}, func(t *testing.T, f *fixture) {
+		begin := func(userID, phone string) error {
+			_, err := f.svc.BeginEnrollment(t.Context(), meta, mfa.BeginRequest{UserID: userID, Factor: "sms", Params: map[string]string{"phone": phone}})
+			return err
+		}
+		steps := []struct {
+			name      string
+			wait      time.Duration
+			user      string
+			phone     string
+			wantRetry time.Duration // 0: sent
+		}{
+			{"first user", 0, f.user.ID, "+61412345678", 0},
+			{"second user, the same number typed otherwise", time.Hour, f.newUser(t, "user-2"), "+61 412 345 678", 0},
+			{"third user, the same number", time.Hour, f.newUser(t, "user-3"), "+61412345678", 22 * time.Hour},
+			{"third user, another number", 0, "user-3", "+61412345679", 0},
+			{"the next day", 22 * time.Hour, f.newUser(t, "user-4"), "+61412345678", 0},
+		}
+		for _, st := range steps {
+			f.clock.Add(st.wait)
+			before := f.sms.count()
+			err := begin(st.user, st.phone)
+			sent := f.sms.count() - before
+			d, _ := mfa.RetryAfter(err)
+			switch {
+			case st.wantRetry == 0 && (err != nil || sent != 1):
+				t.Fatalf("%s: %v, %d texts; want one sent", st.name, err, sent)
+			case st.wantRetry > 0 && (!errors.Is(err, mfa.ErrThrottled) || d != st.wantRetry || sent != 0):
+				t.Fatalf("%s: %v (retry after %v), %d texts; want throttled for %v", st.name, err, d, sent, st.wantRetry)
+			}
+		}
+	})
+}
+
 // newUser creates a user in the fixture's organisation.
 func (f *fixture) newUser(t *testing.T, id string) string {
 	t.Helper()
