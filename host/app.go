@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -39,7 +40,14 @@ type appOptions struct {
 	plugins bool
 	// createDevKey allows generating a development seal key (make run).
 	createDevKey bool
+	// demo (serve --demo) lets discovered SMS instances write codes to the
+	// log (allow_log_sender).
+	demo bool
 }
+
+// destinationKeyLabel derives, from the active seal key, the key factors
+// name send destinations with: secret, and the same on every host.
+const destinationKeyLabel = "factorgate destination names v1"
 
 func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger, opts appOptions) (_ *app, err error) {
 	a := &app{cfg: cfg, log: log}
@@ -57,9 +65,13 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger, opts appO
 	if _, err := a.store.EnsureDefaultOrg(ctx); err != nil {
 		return nil, err
 	}
-	a.plugins = plugins.New(plugins.Options{Logger: log})
+	destKey, err := a.sealer.DeriveKey(destinationKeyLabel)
+	if err != nil {
+		return nil, err
+	}
+	a.plugins = plugins.New(plugins.Options{Logger: log, DestinationKey: destKey})
 	if opts.plugins {
-		if err := loadPlugins(ctx, cfg, log, a.plugins); err != nil {
+		if err := loadPlugins(ctx, cfg, log, a.plugins, opts.demo); err != nil {
 			return nil, err
 		}
 	}
@@ -80,6 +92,12 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger, opts appO
 		Lockout:       a.lockout,
 		EnrollmentTTL: cfg.Enrollment.TTL,
 		ChallengeTTL:  cfg.Challenge.TTL,
+		SendLimits: mfa.SendLimits{
+			ResendInterval:    cfg.SendLimits.ResendInterval,
+			PerUserHour:       cfg.SendLimits.PerUserHour,
+			PerDestinationDay: cfg.SendLimits.PerDestinationDay,
+			PerMinute:         cfg.SendLimits.PerMinute,
+		},
 	})
 	a.tokens = auth.NewTokens(a.store, nil, nil)
 	return a, nil
@@ -122,8 +140,11 @@ func openSealer(cfg *config.Config, log *slog.Logger, allowCreate bool) (*seal.S
 
 // loadPlugins starts the configured factor instances: pinned binaries from the
 // configuration, or, in development, the binaries found in the plugin
-// directory with one instance each under the plugin's name.
-func loadPlugins(ctx context.Context, cfg *config.Config, log *slog.Logger, m *plugins.Manager) error {
+// directory with one instance each under the plugin's name. Such discovered
+// instances are optional: one whose factor refuses its (absent) settings, an
+// SMS factor without a sender, is left out with a warning. Under demo, the
+// instances of the sms plugin may write their codes to the log.
+func loadPlugins(ctx context.Context, cfg *config.Config, log *slog.Logger, m *plugins.Manager, demo bool) error {
 	instances := map[string]plugins.InstanceConfig{}
 	for name, f := range cfg.Factors {
 		instances[name] = plugins.InstanceConfig{Name: name, Plugin: f.Plugin, Settings: f.Settings}
@@ -140,12 +161,11 @@ func loadPlugins(ctx context.Context, cfg *config.Config, log *slog.Logger, m *p
 		names := make([]string, 0, len(found))
 		for _, b := range found {
 			names = append(names, b.Name)
-			if _, ok := instances[b.Name]; !ok {
-				instances[b.Name] = plugins.InstanceConfig{Name: b.Name, Plugin: b.Name}
-			}
-			for _, extra := range discoveredInstances(b.Name) {
-				if _, ok := instances[extra.Name]; !ok {
-					instances[extra.Name] = extra
+			found := append([]plugins.InstanceConfig{{Name: b.Name, Plugin: b.Name}}, discoveredInstances(b.Name)...)
+			for _, in := range found {
+				if _, ok := instances[in.Name]; !ok {
+					in.Optional = true
+					instances[in.Name] = in
 				}
 			}
 		}
@@ -163,10 +183,30 @@ func loadPlugins(ctx context.Context, cfg *config.Config, log *slog.Logger, m *p
 	}
 	list := make([]plugins.InstanceConfig, 0, len(instances))
 	for _, in := range instances {
+		if demo {
+			in = demoSettings(in)
+		}
 		list = append(list, in)
 	}
 	sort.Slice(list, func(i, j int) bool { return list[i].Name < list[j].Name })
 	return m.Load(ctx, bins, list)
+}
+
+// demoSettings lets an instance of the plugin named sms write its codes to
+// the log under serve --demo, unless its settings say otherwise.
+func demoSettings(in plugins.InstanceConfig) plugins.InstanceConfig {
+	settings := map[string]json.RawMessage{}
+	if in.Plugin != "sms" || (len(in.Settings) > 0 && json.Unmarshal(in.Settings, &settings) != nil) {
+		return in
+	}
+	if _, set := settings["allow_log_sender"]; set {
+		return in
+	}
+	settings["allow_log_sender"] = json.RawMessage("true")
+	if b, err := json.Marshal(settings); err == nil {
+		in.Settings = b
+	}
+	return in
 }
 
 // discoveredInstances are the factor instances, beyond one per plugin under

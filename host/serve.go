@@ -53,7 +53,7 @@ func (c *cli) serve(ctx context.Context, demo bool) error {
 	}
 	demo = demo || cfg.Bootstrap.Demo
 	log := c.newLogger(cfg)
-	a, err := newApp(ctx, cfg, log, appOptions{plugins: true, createDevKey: demo})
+	a, err := newApp(ctx, cfg, log, appOptions{plugins: true, createDevKey: demo, demo: demo})
 	if err != nil {
 		return err
 	}

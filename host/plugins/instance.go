@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"sync"
+	"sync/atomic"
 
 	factorv1 "github.com/factorgate/factorgate/plugin/factor/v1"
 	"github.com/factorgate/factorgate/sdk"
@@ -18,6 +19,10 @@ type Instance struct {
 	settings json.RawMessage
 	pool     *pool     // nil for an in-process factor
 	local    sdk.Local // set for an in-process factor
+	// optional instances (discovered, not configured) are left out when the
+	// factor refuses their settings; refused records that it did.
+	optional bool
+	refused  atomic.Bool
 
 	mu   sync.RWMutex
 	desc sdk.Description

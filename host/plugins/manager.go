@@ -51,6 +51,10 @@ type InstanceConfig struct {
 	Name     string
 	Plugin   string
 	Settings json.RawMessage
+	// Optional marks an instance nobody configured (found in the plugin
+	// directory): settings the factor refuses leave it out with a warning
+	// instead of stopping the load.
+	Optional bool
 }
 
 // Options tune supervision. Zero values take the defaults.
