@@ -12,12 +12,12 @@ import (
 	factorv1 "github.com/factorgate/factorgate/plugin/factor/v1"
 )
 
-// Destinationer is implemented by factors that send codes and can say where
-// a code would go before sending it, so the host can count the codes one
+// DestinationNamer is implemented by factors that send codes and can say
+// where a code would go before sending it, so the host can count the codes one
 // destination (a phone number) is sent across users and refuse more. The
 // call must have no side effect and send nothing.
-type Destinationer interface {
-	Destination(ctx context.Context, req DestinationRequest) (DestinationResponse, error)
+type DestinationNamer interface {
+	NameDestination(ctx context.Context, req DestinationRequest) (DestinationResponse, error)
 }
 
 // DestinationRequest asks where a code would be sent: for an enrollment from
@@ -57,12 +57,12 @@ func DestinationName(key []byte, destination string) string {
 // Destination asks the factor where a code would be sent, with the key l
 // was given.
 func (l Local) Destination(ctx context.Context, req DestinationRequest) (DestinationResponse, error) {
-	d, ok := l.Factor.(Destinationer)
+	d, ok := l.Factor.(DestinationNamer)
 	if !ok {
 		return DestinationResponse{}, fmt.Errorf("destination: %w", ErrUnsupported)
 	}
 	req.Key = l.DestinationKey
-	return d.Destination(ctx, req)
+	return d.NameDestination(ctx, req)
 }
 
 // ConfigureWithKey is Configure that also hands the plugin the host's secret
@@ -97,14 +97,14 @@ func (s *server) Destination(ctx context.Context, req *factorv1.DestinationReque
 	if err != nil {
 		return nil, err
 	}
-	d, ok := f.(Destinationer)
+	d, ok := f.(DestinationNamer)
 	if !ok {
 		return nil, toStatus(fmt.Errorf("destination: %w", ErrUnsupported))
 	}
 	s.mu.RLock()
 	key := s.keys[req.GetInstance()]
 	s.mu.RUnlock()
-	out, err := d.Destination(ctx, DestinationRequest{
+	out, err := d.NameDestination(ctx, DestinationRequest{
 		User:            userFromPB(req.GetUser()),
 		Params:          req.GetParams(),
 		CredentialState: req.GetCredentialState(),

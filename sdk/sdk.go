@@ -63,7 +63,7 @@ const (
 	CapabilityEnroll    Capability = "enroll"
 	CapabilityChallenge Capability = "challenge"
 	CapabilityConfigure Capability = "configure"
-	// CapabilityDestination: the factor names where it sends (Destinationer).
+	// CapabilityDestination: the factor names where it sends (DestinationNamer).
 	CapabilityDestination Capability = "destination"
 )
 
@@ -127,7 +127,7 @@ func CapabilitiesOf(f Factor) []Capability {
 	if _, ok := f.(Configurer); ok {
 		caps = append(caps, CapabilityConfigure)
 	}
-	if _, ok := f.(Destinationer); ok {
+	if _, ok := f.(DestinationNamer); ok {
 		caps = append(caps, CapabilityDestination)
 	}
 	return caps

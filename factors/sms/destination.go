@@ -15,12 +15,12 @@ import (
 	"github.com/factorgate/factorgate/sdk"
 )
 
-// Destination names the number a code would go to, without sending: for an
+// NameDestination names the number a code would go to, without sending: for an
 // enrollment the number in the parameters, checked as BeginEnrollment checks
 // it (a refused number is the same user-safe error), for a challenge the
 // enrolled number. The name is sdk.DestinationName of the E.164 number under
 // the host's key, so one number has one name however it was typed.
-func (f *Factor) Destination(_ context.Context, req sdk.DestinationRequest) (sdk.DestinationResponse, error) {
+func (f *Factor) NameDestination(_ context.Context, req sdk.DestinationRequest) (sdk.DestinationResponse, error) {
 	var phone string
 	if len(req.CredentialState) > 0 {
 		cred, err := decodeCredential(req.CredentialState)

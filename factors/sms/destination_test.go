@@ -9,7 +9,7 @@ import (
 	"github.com/factorgate/factorgate/sdk"
 )
 
-// Destination names a number the same however it is typed and from the
+// NameDestination names a number the same however it is typed and from the
 // enrolled credential, differs between numbers and keys, refuses what
 // BeginEnrollment refuses, and sends nothing.
 func TestDestination(t *testing.T) {
@@ -18,7 +18,7 @@ func TestDestination(t *testing.T) {
 	cred := enroll(t, f, g, testNow)
 	sent := len(g.received())
 	name := func(key []byte, params map[string]string, cred []byte) (string, error) {
-		resp, err := f.Destination(context.Background(), sdk.DestinationRequest{Params: params, CredentialState: cred, Now: testNow, Key: key})
+		resp, err := f.NameDestination(context.Background(), sdk.DestinationRequest{Params: params, CredentialState: cred, Now: testNow, Key: key})
 		return resp.Destination, err
 	}
 	want, err := name(key, map[string]string{"phone": testPhone}, nil)
@@ -59,7 +59,7 @@ func TestDestination(t *testing.T) {
 		})
 	}
 	if n := len(g.received()) - sent; n != 0 {
-		t.Fatalf("Destination sent %d messages", n)
+		t.Fatalf("NameDestination sent %d messages", n)
 	}
 	if got, err := name(nil, map[string]string{"phone": testPhone}, nil); err != nil || got != "" {
 		t.Fatalf("without a key: %q, %v; want no name", got, err)

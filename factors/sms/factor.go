@@ -21,11 +21,11 @@ import (
 
 // Compile-time checks of the parts of the contract the factor implements.
 var (
-	_ sdk.Factor        = (*Factor)(nil)
-	_ sdk.Enroller      = (*Factor)(nil)
-	_ sdk.Challenger    = (*Factor)(nil)
-	_ sdk.Configurer    = (*Factor)(nil)
-	_ sdk.Destinationer = (*Factor)(nil)
+	_ sdk.Factor           = (*Factor)(nil)
+	_ sdk.Enroller         = (*Factor)(nil)
+	_ sdk.Challenger       = (*Factor)(nil)
+	_ sdk.Configurer       = (*Factor)(nil)
+	_ sdk.DestinationNamer = (*Factor)(nil)
 )
 
 // Description values.

@@ -14,7 +14,7 @@ func (r *factorRecorder) wrap(f sdk.Factor) sdk.Factor {
 	e, isE := f.(sdk.Enroller)
 	c, isC := f.(sdk.Challenger)
 	g, isG := f.(sdk.Configurer)
-	d, isD := f.(sdk.Destinationer)
+	d, isD := f.(sdk.DestinationNamer)
 	re, rc, rg, rd := recEnroller{e: e, r: r}, recChallenger{c: c, r: r}, recConfigurer{c: g, r: r}, recDestinationer{d: d}
 	type (
 		E = recEnroller
@@ -131,9 +131,10 @@ func mask(flags ...bool) int {
 	return m
 }
 
-// recDestinationer passes Destination through; it has no state to record.
-type recDestinationer struct{ d sdk.Destinationer }
+// recDestinationer passes NameDestination through; it has no state to
+// record.
+type recDestinationer struct{ d sdk.DestinationNamer }
 
-func (d recDestinationer) Destination(ctx context.Context, req sdk.DestinationRequest) (sdk.DestinationResponse, error) {
-	return d.d.Destination(ctx, req)
+func (d recDestinationer) NameDestination(ctx context.Context, req sdk.DestinationRequest) (sdk.DestinationResponse, error) {
+	return d.d.NameDestination(ctx, req)
 }
