@@ -10,113 +10,129 @@ import (
 // (the server looks for them, and they make its capabilities), and wrapping
 // what Configure returns.
 func (r *factorRecorder) wrap(f sdk.Factor) sdk.Factor {
-	b := &recFactor{f: f, r: r}
 	e, isE := f.(sdk.Enroller)
 	c, isC := f.(sdk.Challenger)
 	g, isG := f.(sdk.Configurer)
 	d, isD := f.(sdk.DestinationNamer)
-	re, rc, rg, rd := recEnroller{e: e, r: r}, recChallenger{c: c, r: r}, recConfigurer{c: g, r: r}, recDestinationer{d: d}
-	type (
-		E = recEnroller
-		C = recChallenger
-		G = recConfigurer
-		D = recDestinationer
-	)
-	switch mask(isE, isC, isG, isD) {
-	case 0b1111:
-		return struct {
-			*recFactor
-			E
-			C
-			G
-			D
-		}{b, re, rc, rg, rd}
-	case 0b1110:
-		return struct {
-			*recFactor
-			E
-			C
-			G
-		}{b, re, rc, rg}
-	case 0b1101:
-		return struct {
-			*recFactor
-			E
-			C
-			D
-		}{b, re, rc, rd}
-	case 0b1100:
-		return struct {
-			*recFactor
-			E
-			C
-		}{b, re, rc}
-	case 0b1011:
-		return struct {
-			*recFactor
-			E
-			G
-			D
-		}{b, re, rg, rd}
-	case 0b1010:
-		return struct {
-			*recFactor
-			E
-			G
-		}{b, re, rg}
-	case 0b1001:
-		return struct {
-			*recFactor
-			E
-			D
-		}{b, re, rd}
-	case 0b1000:
-		return struct {
-			*recFactor
-			E
-		}{b, re}
-	case 0b0111:
-		return struct {
-			*recFactor
-			C
-			G
-			D
-		}{b, rc, rg, rd}
-	case 0b0110:
-		return struct {
-			*recFactor
-			C
-			G
-		}{b, rc, rg}
-	case 0b0101:
-		return struct {
-			*recFactor
-			C
-			D
-		}{b, rc, rd}
-	case 0b0100:
-		return struct {
-			*recFactor
-			C
-		}{b, rc}
-	case 0b0011:
-		return struct {
-			*recFactor
-			G
-			D
-		}{b, rg, rd}
-	case 0b0010:
-		return struct {
-			*recFactor
-			G
-		}{b, rg}
-	case 0b0001:
-		return struct {
-			*recFactor
-			D
-		}{b, rd}
+	p := recParts{b: &recFactor{f: f, r: r}, e: recEnroller{e: e, r: r}, c: recChallenger{c: c, r: r}, g: recConfigurer{c: g, r: r}, d: recDestinationer{d: d}}
+	if isD {
+		return p.withNamer(mask(isE, isC, isG))
 	}
-	return b
+	return p.plain(mask(isE, isC, isG))
+}
+
+// recParts are the recording parts a wrapped factor is made of.
+type recParts struct {
+	b *recFactor
+	e recEnroller
+	c recChallenger
+	g recConfigurer
+	d recDestinationer
+}
+
+// plain is the factor with the interfaces m names (Enroller, Challenger,
+// Configurer, from the high bit), without DestinationNamer.
+func (p recParts) plain(m int) sdk.Factor {
+	switch m {
+	case 0b111:
+		return struct {
+			*recFactor
+			recEnroller
+			recChallenger
+			recConfigurer
+		}{p.b, p.e, p.c, p.g}
+	case 0b110:
+		return struct {
+			*recFactor
+			recEnroller
+			recChallenger
+		}{p.b, p.e, p.c}
+	case 0b101:
+		return struct {
+			*recFactor
+			recEnroller
+			recConfigurer
+		}{p.b, p.e, p.g}
+	case 0b100:
+		return struct {
+			*recFactor
+			recEnroller
+		}{p.b, p.e}
+	case 0b011:
+		return struct {
+			*recFactor
+			recChallenger
+			recConfigurer
+		}{p.b, p.c, p.g}
+	case 0b010:
+		return struct {
+			*recFactor
+			recChallenger
+		}{p.b, p.c}
+	case 0b001:
+		return struct {
+			*recFactor
+			recConfigurer
+		}{p.b, p.g}
+	}
+	return p.b
+}
+
+// withNamer is plain with DestinationNamer as well.
+func (p recParts) withNamer(m int) sdk.Factor {
+	switch m {
+	case 0b111:
+		return struct {
+			*recFactor
+			recEnroller
+			recChallenger
+			recConfigurer
+			recDestinationer
+		}{p.b, p.e, p.c, p.g, p.d}
+	case 0b110:
+		return struct {
+			*recFactor
+			recEnroller
+			recChallenger
+			recDestinationer
+		}{p.b, p.e, p.c, p.d}
+	case 0b101:
+		return struct {
+			*recFactor
+			recEnroller
+			recConfigurer
+			recDestinationer
+		}{p.b, p.e, p.g, p.d}
+	case 0b100:
+		return struct {
+			*recFactor
+			recEnroller
+			recDestinationer
+		}{p.b, p.e, p.d}
+	case 0b011:
+		return struct {
+			*recFactor
+			recChallenger
+			recConfigurer
+			recDestinationer
+		}{p.b, p.c, p.g, p.d}
+	case 0b010:
+		return struct {
+			*recFactor
+			recChallenger
+			recDestinationer
+		}{p.b, p.c, p.d}
+	case 0b001:
+		return struct {
+			*recFactor
+			recConfigurer
+			recDestinationer
+		}{p.b, p.g, p.d}
+	}
+	return struct {
+		*recFactor
+		recDestinationer
+	}{p.b, p.d}
 }
 
 // mask packs which optional interfaces a factor has, Enroller first.
