@@ -178,3 +178,17 @@ func (s *SQLStore) FreeSendSlot(ctx context.Context, slot string) error {
 	_, err := s.exec(ctx, `UPDATE send_limits SET held_until = NULL WHERE limit_key = ?`, slot)
 	return wrapErr("free send slot", err)
 }
+
+// DeleteStaleSendLimits deletes the send limit rows that hold nothing at
+// before: a window that started earlier and no slot held past it. Callers
+// pass the current time less the longest budget window; a deleted row counts
+// as an empty one, so nothing is lost.
+func (s *SQLStore) DeleteStaleSendLimits(ctx context.Context, before time.Time) (int64, error) {
+	b := toMicros(before)
+	res, err := s.exec(ctx, `DELETE FROM send_limits WHERE window_start < ? AND (held_until IS NULL OR held_until < ?)`, b, b)
+	if err != nil {
+		return 0, wrapErr("delete stale send limits", err)
+	}
+	n, err := res.RowsAffected()
+	return n, wrapErr("delete stale send limits", err)
+}

@@ -64,6 +64,17 @@ func testSendLimits(t *testing.T, e *testEnv) {
 			t.Fatalf("%s: refused by %q until %s, want %q until %s", st.name, refused.Key, refused.RetryAt, st.wantKey, st.wantRetry)
 		}
 	}
+	// A day later every row is stale but a slot held past the cut.
+	if err := e.s.ReserveSend(ctx, reservationIn("all-3", "d", t0.Add(25*time.Hour), 9, 9)); err != nil {
+		t.Fatal(err)
+	}
+	cut := t0.Add(25 * time.Hour)
+	if n, err := e.s.DeleteStaleSendLimits(ctx, cut); err != nil || n != 7 {
+		t.Fatalf("DeleteStaleSendLimits = %d, %v; want the 7 rows of a, b, c (slot and budget) and the shared budget", n, err)
+	}
+	if err := e.s.ReserveSend(ctx, reservationIn("all-3", "d", cut.Add(time.Second), 9, 9)); !errors.Is(err, ErrSendRefused) {
+		t.Fatalf("the slot held past the cut was deleted: %v", err)
+	}
 	if err := e.s.ReserveSend(ctx, SendReservation{Slot: "x", Now: t0, Until: t0}); err == nil {
 		t.Fatal("a reservation that holds nothing was accepted")
 	}

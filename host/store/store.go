@@ -287,6 +287,9 @@ type Store interface {
 	RefundSend(ctx context.Context, r SendReservation) error
 	// FreeSendSlot frees a held send slot at once (its code was used).
 	FreeSendSlot(ctx context.Context, slot string) error
+	// DeleteStaleSendLimits deletes the send limit rows that hold nothing
+	// at before and returns how many were deleted.
+	DeleteStaleSendLimits(ctx context.Context, before time.Time) (int64, error)
 
 	// AppendAudit appends e to the audit log and returns it with the ID the
 	// database assigned. A zero Time is set to the current time.
