@@ -4,7 +4,10 @@
 // all factors before any code is compared, a lockout with growing back-off
 // follows too many failures, factor state is sealed before it is stored, a
 // verification commits the factor's new state with compare-and-swap (so a
-// code is accepted once even when hosts race), and every outcome is audited.
+// code is accepted once even when hosts race), a factor that sends a code is
+// called only once the right to send was reserved in the database (a resend
+// interval and budgets per user, destination and deployment), and every
+// outcome is audited.
 //
 // There is no HTTP here; the native API and every documented dialect
 // translate to this one service.
