@@ -81,10 +81,11 @@ func (s *Service) sendChallenge(ctx context.Context, f guardedFactor, req sdk.Ch
 		return sdk.ChallengeResponse{}, err
 	}
 	resp, err := f.Challenge(ctx, req)
-	if err == nil && resp.Result != sdk.ResultOK {
-		err = resultError(resp.Result, resp.Reason, resp.RetryAfter)
-	} else if err != nil {
+	switch {
+	case err != nil:
 		err = factorError("challenge", err)
+	case resp.Result != sdk.ResultOK:
+		err = resultError(resp.Result, resp.Reason, resp.RetryAfter)
 	}
 	if err != nil && sent != nil {
 		s.refundSend(ctx, *sent)
