@@ -2,13 +2,13 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"maps"
 	"os"
 	"path/filepath"
-	"slices"
 	"sort"
 
 	"github.com/factorgate/factorgate/host/auth"
@@ -17,7 +17,6 @@ import (
 	"github.com/factorgate/factorgate/host/plugins"
 	"github.com/factorgate/factorgate/host/seal"
 	"github.com/factorgate/factorgate/host/store"
-	"github.com/factorgate/factorgate/sdk"
 )
 
 // devKeyFile is the development seal key under the data directory.
@@ -42,7 +41,14 @@ type appOptions struct {
 	plugins bool
 	// createDevKey allows generating a development seal key (make run).
 	createDevKey bool
+	// demo (serve --demo) lets discovered SMS instances write codes to the
+	// log (allow_log_sender).
+	demo bool
 }
+
+// destinationKeyLabel derives, from the active seal key, the key factors
+// name send destinations with: secret, and the same on every host.
+const destinationKeyLabel = "factorgate destination names v1"
 
 func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger, opts appOptions) (_ *app, err error) {
 	a := &app{cfg: cfg, log: log}
@@ -60,9 +66,13 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger, opts appO
 	if _, err := a.store.EnsureDefaultOrg(ctx); err != nil {
 		return nil, err
 	}
-	a.plugins = plugins.New(plugins.Options{Logger: log})
+	destKey, err := a.sealer.DeriveKey(destinationKeyLabel)
+	if err != nil {
+		return nil, err
+	}
+	a.plugins = plugins.New(plugins.Options{Logger: log, DestinationKey: destKey})
 	if opts.plugins {
-		if err := loadPlugins(ctx, cfg, log, a.plugins); err != nil {
+		if err := loadPlugins(ctx, cfg, log, a.plugins, opts.demo); err != nil {
 			return nil, err
 		}
 	}
@@ -83,6 +93,12 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger, opts appO
 		Lockout:       a.lockout,
 		EnrollmentTTL: cfg.Enrollment.TTL,
 		ChallengeTTL:  cfg.Challenge.TTL,
+		SendLimits: mfa.SendLimits{
+			ResendInterval:    cfg.SendLimits.ResendInterval,
+			PerUserHour:       cfg.SendLimits.PerUserHour,
+			PerDestinationDay: cfg.SendLimits.PerDestinationDay,
+			PerMinute:         cfg.SendLimits.PerMinute,
+		},
 	})
 	a.tokens = auth.NewTokens(a.store, nil, nil)
 	return a, nil
@@ -125,14 +141,17 @@ func openSealer(cfg *config.Config, log *slog.Logger, allowCreate bool) (*seal.S
 
 // loadPlugins starts the configured factor instances: pinned binaries from the
 // configuration, or, in development, the binaries found in the plugin
-// directory with one instance each under the plugin's name.
-func loadPlugins(ctx context.Context, cfg *config.Config, log *slog.Logger, m *plugins.Manager) error {
+// directory with one instance each under the plugin's name. Such discovered
+// instances are optional: one whose factor refuses its (absent) settings, an
+// SMS factor without a sender, is left out with a warning. Under demo, the
+// instances of the sms plugin may write their codes to the log.
+func loadPlugins(ctx context.Context, cfg *config.Config, log *slog.Logger, m *plugins.Manager, demo bool) error {
 	instances := map[string]plugins.InstanceConfig{}
 	for name, f := range cfg.Factors {
 		instances[name] = plugins.InstanceConfig{Name: name, Plugin: f.Plugin, Settings: f.Settings}
 	}
 	if cfg.DiscoverPlugins() {
-		return loadDiscovered(ctx, cfg, log, m, instances)
+		return loadDiscovered(ctx, cfg, log, m, instances, demo)
 	}
 	var bins []plugins.Binary
 	for name, p := range cfg.Plugins {
@@ -142,42 +161,21 @@ func loadPlugins(ctx context.Context, cfg *config.Config, log *slog.Logger, m *p
 			Processes: p.Processes, StartTimeout: p.StartTimeout, CallTimeout: p.CallTimeout,
 		})
 	}
-	return m.Load(ctx, bins, sortedInstances(instances))
+	return m.Load(ctx, bins, sortedInstances(instances, demo))
 }
 
 // loadDiscovered starts, in development, the binaries found in the plugin
-// directory, one plugin at a time: a plugin no factor instance is configured
-// for, whose factor cannot work without settings (an email factor needs its
-// gateway), is left out with a warning saying why, and the host starts with
+// directory, each with an instance under its own name beside the configured
+// ones. An instance that was not configured and whose factor refuses to work
+// without settings (an email factor needs its gateway, the SMS factor a
+// sender) is left out with a warning saying why, and the host starts with
 // the others.
-func loadDiscovered(ctx context.Context, cfg *config.Config, log *slog.Logger, m *plugins.Manager, configured map[string]plugins.InstanceConfig) error {
+func loadDiscovered(ctx context.Context, cfg *config.Config, log *slog.Logger, m *plugins.Manager, configured map[string]plugins.InstanceConfig, demo bool) error {
 	bins, instances, err := discover(cfg, log, configured)
 	if err != nil {
 		return err
 	}
-	loaded := 0
-	for _, b := range bins {
-		var own []plugins.InstanceConfig
-		for _, in := range sortedInstances(instances) {
-			if in.Plugin == b.Name {
-				own = append(own, in)
-			}
-		}
-		err := m.Load(ctx, []plugins.Binary{b}, own)
-		needsSettings := errors.Is(err, sdk.ErrInvalidSettings) || errors.Is(err, sdk.ErrNotConfigured)
-		if needsSettings && !slices.ContainsFunc(slices.Collect(maps.Values(configured)), func(in plugins.InstanceConfig) bool { return in.Plugin == b.Name }) {
-			log.Warn("factor plugin left out: it needs settings to work; configure it under `factors:`", "plugin", b.Name, "error", err)
-			continue
-		}
-		if err != nil {
-			return err
-		}
-		loaded++
-	}
-	if loaded == 0 {
-		return fmt.Errorf("no factor plugin in %s works without configuration", cfg.PluginDir)
-	}
-	return nil
+	return m.Load(ctx, bins, sortedInstances(instances, demo))
 }
 
 // discover finds the plugin binaries of a development start and gives each
@@ -194,12 +192,12 @@ func discover(cfg *config.Config, log *slog.Logger, configured map[string]plugin
 	names := make([]string, 0, len(found))
 	for _, b := range found {
 		names = append(names, b.Name)
-		if _, ok := instances[b.Name]; !ok {
-			instances[b.Name] = plugins.InstanceConfig{Name: b.Name, Plugin: b.Name}
-		}
-		for _, extra := range discoveredInstances(b.Name) {
-			if _, ok := instances[extra.Name]; !ok {
-				instances[extra.Name] = extra
+		for _, in := range append([]plugins.InstanceConfig{{Name: b.Name, Plugin: b.Name}}, discoveredInstances(b.Name)...) {
+			if _, ok := instances[in.Name]; !ok {
+				// Not configured: a factor that refuses to work without
+				// settings is left out with a warning.
+				in.Optional = true
+				instances[in.Name] = in
 			}
 		}
 	}
@@ -208,14 +206,35 @@ func discover(cfg *config.Config, log *slog.Logger, configured map[string]plugin
 	return found, instances, nil
 }
 
-// sortedInstances lists instances by name.
-func sortedInstances(instances map[string]plugins.InstanceConfig) []plugins.InstanceConfig {
+// sortedInstances lists instances by name; under demo, the instances of the
+// sms plugin may write their codes to the log.
+func sortedInstances(instances map[string]plugins.InstanceConfig, demo bool) []plugins.InstanceConfig {
 	list := make([]plugins.InstanceConfig, 0, len(instances))
 	for _, in := range instances {
+		if demo {
+			in = demoSettings(in)
+		}
 		list = append(list, in)
 	}
 	sort.Slice(list, func(i, j int) bool { return list[i].Name < list[j].Name })
 	return list
+}
+
+// demoSettings lets an instance of the plugin named sms write its codes to
+// the log under serve --demo, unless its settings say otherwise.
+func demoSettings(in plugins.InstanceConfig) plugins.InstanceConfig {
+	settings := map[string]json.RawMessage{}
+	if in.Plugin != "sms" || (len(in.Settings) > 0 && json.Unmarshal(in.Settings, &settings) != nil) {
+		return in
+	}
+	if _, set := settings["allow_log_sender"]; set {
+		return in
+	}
+	settings["allow_log_sender"] = json.RawMessage("true")
+	if b, err := json.Marshal(settings); err == nil {
+		in.Settings = b
+	}
+	return in
 }
 
 // discoveredInstances are the factor instances, beyond one per plugin under

@@ -122,11 +122,13 @@ func TestPluginsCheck(t *testing.T) {
 		want     []string
 	}{
 		{"totp without a prover", []string{built["totp"].Path},
-			0, []string{"pass  describe", "pass  unreadable-state", "skip  verify", "needs valid proofs", "3 passed, 0 failed, 9 skipped"}},
+			0, []string{"pass  describe", "pass  unreadable-state", "skip  verify", "needs valid proofs", "3 passed, 0 failed, 10 skipped"}},
 		{"totp with a prover", []string{built["totp"].Path, "--prover", checkProverEnv + "=totp " + self},
 			0, []string{"pass  verify", "pass  concurrency", "skip  code-attempts", "0 failed"}},
-		{"sms with the log sender", []string{built["sms"].Path, "--param", "phone=+61412345678"},
+		{"sms with the log sender allowed", []string{built["sms"].Path, "--param", "phone=+61412345678", "--settings", `{"allow_log_sender":true}`},
 			0, []string{"pass  unreadable-state"}},
+		{"sms with the log sender not allowed", []string{built["sms"].Path, "--param", "phone=+61412345678"},
+			1, []string{"FAIL  start", `"allow_log_sender": true`}},
 		{"email through the gateway", []string{email, "--gateway", "--settings", `{"webhook_url":"{{gateway}}","webhook_token":"check"}`, "--prover", checkProverEnv + "=inbox " + self},
 			0, []string{"pass  verify", "pass  code-attempts", "pass  superseded-challenge", "pass  expired-code", "0 failed, 0 skipped"}},
 		{"email without its required setting", []string{email},

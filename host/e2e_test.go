@@ -155,10 +155,10 @@ type hostProcess struct {
 
 var listening = regexp.MustCompile(`listening on (http://\S+)`)
 
-// start runs `factorgate serve` and waits until it listens.
-func (d *deployment) start() *hostProcess {
+// start runs `factorgate serve` with args and waits until it listens.
+func (d *deployment) start(args ...string) *hostProcess {
 	d.t.Helper()
-	cmd := exec.Command(hostBin, "serve")
+	cmd := exec.Command(hostBin, append([]string{"serve"}, args...)...)
 	cmd.Env = d.env
 	cmd.Stderr = d.logs
 	stdout, err := cmd.StdoutPipe()

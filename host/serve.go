@@ -54,7 +54,7 @@ func (c *cli) serve(ctx context.Context, demo bool) error {
 	}
 	demo = demo || cfg.Bootstrap.Demo
 	log := c.newLogger(cfg)
-	a, err := newApp(ctx, cfg, log, appOptions{plugins: true, createDevKey: demo})
+	a, err := newApp(ctx, cfg, log, appOptions{plugins: true, createDevKey: demo, demo: demo})
 	if err != nil {
 		return err
 	}
@@ -170,8 +170,8 @@ func (a *app) readyChecks() api.ReadyChecks {
 	return checks
 }
 
-// janitor deletes expired pending enrollments, challenges, sessions and
-// OAuth codes, tokens and login flows.
+// janitor deletes expired pending enrollments, challenges, stale send
+// limits, sessions and OAuth codes, tokens and login flows.
 func (a *app) janitor(ctx context.Context, provider *oauth.Provider) {
 	t := time.NewTicker(janitorInterval)
 	defer t.Stop()
@@ -190,6 +190,12 @@ func (a *app) janitor(ctx context.Context, provider *oauth.Provider) {
 				a.log.Warn("delete expired challenges", "error", err)
 			} else if n > 0 {
 				a.log.Debug("deleted expired challenges", "count", n)
+			}
+			// A day is the longest send budget window.
+			if n, err := a.store.DeleteStaleSendLimits(ctx, now.Add(-24*time.Hour)); err != nil {
+				a.log.Warn("delete stale send limits", "error", err)
+			} else if n > 0 {
+				a.log.Debug("deleted stale send limits", "count", n)
 			}
 			if n, err := a.store.DeleteExpiredSessions(ctx, now); err != nil {
 				a.log.Warn("delete expired sessions", "error", err)

@@ -21,6 +21,7 @@ type Client interface {
 	FinishEnrollment(ctx context.Context, req FinishEnrollmentRequest) (FinishEnrollmentResponse, error)
 	Challenge(ctx context.Context, req ChallengeRequest) (ChallengeResponse, error)
 	Verify(ctx context.Context, req VerifyRequest) (VerifyResponse, error)
+	Destination(ctx context.Context, req DestinationRequest) (DestinationResponse, error)
 }
 
 var (
@@ -30,7 +31,11 @@ var (
 
 // Local calls a Factor in this process. Tests and benchmarks use it to compare
 // with the plugin path; a deployment runs every factor out of process.
-type Local struct{ Factor Factor }
+// DestinationKey is the key Destination hands the factor.
+type Local struct {
+	Factor         Factor
+	DestinationKey []byte
+}
 
 // ConfigureLocal applies settings to f as the plugin server would: through
 // Configurer, or accepting only empty settings when f takes none.
@@ -97,13 +102,10 @@ func NewRPC(client factorv1.FactorServiceClient, instance string) *RPC {
 	return &RPC{client: client, instance: instance}
 }
 
-// Configure creates or replaces the instance in the plugin with settings.
+// Configure creates or replaces the instance in the plugin with settings,
+// without a destination key.
 func (r *RPC) Configure(ctx context.Context, settings json.RawMessage) (Description, error) {
-	resp, err := r.client.Configure(ctx, &factorv1.ConfigureRequest{Instance: r.instance, SettingsJson: settings})
-	if err != nil {
-		return Description{}, fmt.Errorf("configure %s: %w", r.instance, fromStatus(ctx, err))
-	}
-	return descriptionFromPB(resp.GetDescription()), nil
+	return r.ConfigureWithKey(ctx, settings, nil)
 }
 
 // Describe asks the plugin to describe the instance.

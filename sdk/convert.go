@@ -88,9 +88,10 @@ func displayFromPB(d *factorv1.Display) Display {
 }
 
 var capabilityToPB = map[Capability]factorv1.Capability{
-	CapabilityEnroll:    factorv1.Capability_CAPABILITY_ENROLL,
-	CapabilityChallenge: factorv1.Capability_CAPABILITY_CHALLENGE,
-	CapabilityConfigure: factorv1.Capability_CAPABILITY_CONFIGURE,
+	CapabilityEnroll:      factorv1.Capability_CAPABILITY_ENROLL,
+	CapabilityChallenge:   factorv1.Capability_CAPABILITY_CHALLENGE,
+	CapabilityConfigure:   factorv1.Capability_CAPABILITY_CONFIGURE,
+	CapabilityDestination: factorv1.Capability_CAPABILITY_DESTINATION,
 }
 
 var proofKindToPB = map[ProofKind]factorv1.ProofKind{

@@ -63,6 +63,8 @@ const (
 	CapabilityEnroll    Capability = "enroll"
 	CapabilityChallenge Capability = "challenge"
 	CapabilityConfigure Capability = "configure"
+	// CapabilityDestination: the factor names where it sends (DestinationNamer).
+	CapabilityDestination Capability = "destination"
 )
 
 // ProofKind is how a user proves a factor. The host's doors decide what to
@@ -160,6 +162,9 @@ func CapabilitiesOf(f Factor) []Capability {
 	}
 	if _, ok := f.(Configurer); ok {
 		caps = append(caps, CapabilityConfigure)
+	}
+	if _, ok := f.(DestinationNamer); ok {
+		caps = append(caps, CapabilityDestination)
 	}
 	return caps
 }

@@ -42,8 +42,9 @@ type SentCodeFactor struct {
 }
 
 var (
-	_ Enroller   = (*SentCodeFactor)(nil)
-	_ Challenger = (*SentCodeFactor)(nil)
+	_ Enroller         = (*SentCodeFactor)(nil)
+	_ Challenger       = (*SentCodeFactor)(nil)
+	_ DestinationNamer = (*SentCodeFactor)(nil)
 )
 
 type sentPending struct {
@@ -183,4 +184,22 @@ func (f *SentCodeFactor) send(ctx context.Context, dest string, now time.Time, k
 		ExpiresAt:         c.Expires,
 		Extra:             map[string]string{"challenge_id": c.ID},
 	}, nil
+}
+
+// NameDestination names where a code would go, sending nothing: the enrolled
+// destination, or for an enrollment the one CodeDelivery.Destination reads
+// (refusing what it refuses), as DestinationName under the host's key.
+func (f *SentCodeFactor) NameDestination(_ context.Context, req DestinationRequest) (DestinationResponse, error) {
+	if len(req.CredentialState) > 0 {
+		cred, err := f.credentials.Decode(req.CredentialState)
+		if err != nil {
+			return DestinationResponse{}, fmt.Errorf("%s: destination: %w", f.desc.Name, err)
+		}
+		return DestinationResponse{Destination: DestinationName(req.Key, cred.Destination)}, nil
+	}
+	dest, err := f.delivery.Destination(BeginEnrollmentRequest{User: req.User, Params: req.Params, Now: req.Now})
+	if err != nil {
+		return DestinationResponse{}, err
+	}
+	return DestinationResponse{Destination: DestinationName(req.Key, dest)}, nil
 }

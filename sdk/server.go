@@ -30,6 +30,7 @@ type server struct {
 
 	mu        sync.RWMutex
 	instances map[string]Factor
+	keys      map[string][]byte // destination keys by instance
 }
 
 // NewServer returns the wire-side implementation of f. Serve uses it; the
@@ -39,7 +40,7 @@ func NewServer(f Factor, logger *slog.Logger) factorv1.FactorServiceServer {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	return &server{base: f, logger: logger, instances: map[string]Factor{}}
+	return &server{base: f, logger: logger, instances: map[string]Factor{}, keys: map[string][]byte{}}
 }
 
 func (s *server) factor(instance string) (Factor, error) {
@@ -93,6 +94,7 @@ func (s *server) Configure(ctx context.Context, req *factorv1.ConfigureRequest) 
 	}
 	s.mu.Lock()
 	s.instances[req.GetInstance()] = configured
+	s.keys[req.GetInstance()] = req.GetDestinationKey()
 	s.mu.Unlock()
 	return &factorv1.ConfigureResponse{Description: descriptionToPB(describe(configured))}, nil
 }

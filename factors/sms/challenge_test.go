@@ -68,8 +68,13 @@ func TestChallengeThrottle(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			f, g := newTestFactor(t, tc.settings)
-			// The enrollment's send at testNow is the last send.
-			cred := enroll(t, f, g, testNow)
+			// The enrollment's code was used, so the first challenge, at
+			// testNow, sends at once and is the last send.
+			first, err := f.Challenge(context.Background(), sdk.ChallengeRequest{CredentialState: enroll(t, f, g, testNow), Now: testNow})
+			if err != nil || first.Result != sdk.ResultOK {
+				t.Fatalf("first challenge right after enrollment: %v, %v", first.Result, err)
+			}
+			cred := first.CredentialState
 			sent := len(g.received())
 			resp, err := f.Challenge(context.Background(), sdk.ChallengeRequest{CredentialState: cred, Now: testNow.Add(tc.after)})
 			if err != nil {

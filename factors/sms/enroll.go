@@ -4,8 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
-	"slices"
+	"time"
 
 	"github.com/factorgate/factorgate/sdk"
 )
@@ -18,22 +17,17 @@ const (
 
 // BeginEnrollment checks the number in the "phone" parameter (with
 // "country" for a national number), sends a code to it and returns the
-// pending state. A number that is not a valid mobile number, or unknown
-// parameters, is an error wrapping sdk.ErrInvalidParams whose message is
-// user-safe; a failed send is an error wrapping sdk.ErrTemporary.
+// pending state. A number that is not a valid mobile number or is outside
+// the allowed regions, or unknown parameters, is an error wrapping
+// sdk.ErrInvalidParams whose message is user-safe; a failed send is an error
+// wrapping sdk.ErrTemporary.
 func (f *Factor) BeginEnrollment(ctx context.Context, req sdk.BeginEnrollmentRequest) (sdk.BeginEnrollmentResponse, error) {
 	if checkTime(req.Now) != nil {
 		return sdk.BeginEnrollmentResponse{}, errors.New("sms: begin enrollment: the request carries no valid time")
 	}
-	for _, k := range slices.Sorted(maps.Keys(req.Params)) {
-		if k != paramPhone && k != paramCountry {
-			return sdk.BeginEnrollmentResponse{}, fmt.Errorf("%w: unknown parameter %q; give %q and, for a national number, %q", sdk.ErrInvalidParams, k, paramPhone, paramCountry)
-		}
-	}
-	phone, err := parsePhone(req.Params[paramPhone], req.Params[paramCountry])
+	phone, err := f.enrollmentPhone(req.Params)
 	if err != nil {
-		// The message goes to the user as it is, without a prefix.
-		return sdk.BeginEnrollmentResponse{}, fmt.Errorf("%w: %v", sdk.ErrInvalidParams, err)
+		return sdk.BeginEnrollmentResponse{}, err
 	}
 	c, code, err := f.newCode(req.Now)
 	if err != nil {
@@ -72,10 +66,10 @@ func (f *Factor) FinishEnrollment(_ context.Context, req sdk.FinishEnrollmentReq
 	if out.result != sdk.ResultOK {
 		return resp, nil
 	}
-	// The confirming code counts as the number's latest, used: the send
-	// time throttles the first challenge like any other.
+	// The confirming code counts as the number's latest, used. A used code
+	// no longer holds back the next send: the first challenge sends at once.
 	latest := sdk.LatestCode{ID: st.Code.ID, Used: true}
-	if resp.CredentialState, err = encodeCredential(newCredential(st.Phone, st.Sent, latest)); err != nil {
+	if resp.CredentialState, err = encodeCredential(newCredential(st.Phone, time.Time{}, latest)); err != nil {
 		return sdk.FinishEnrollmentResponse{}, fmt.Errorf("sms: finish enrollment: %w", err)
 	}
 	masked := maskPhone(st.Phone)

@@ -21,10 +21,11 @@ import (
 
 // Compile-time checks of the parts of the contract the factor implements.
 var (
-	_ sdk.Factor     = (*Factor)(nil)
-	_ sdk.Enroller   = (*Factor)(nil)
-	_ sdk.Challenger = (*Factor)(nil)
-	_ sdk.Configurer = (*Factor)(nil)
+	_ sdk.Factor           = (*Factor)(nil)
+	_ sdk.Enroller         = (*Factor)(nil)
+	_ sdk.Challenger       = (*Factor)(nil)
+	_ sdk.Configurer       = (*Factor)(nil)
+	_ sdk.DestinationNamer = (*Factor)(nil)
 )
 
 // Description values.
@@ -153,13 +154,18 @@ func (f *Factor) Describe() sdk.Description {
 }
 
 // Configure returns a new Factor with settings applied over the defaults. The
-// receiver is not changed. Unknown keys and invalid values are rejected with
+// receiver is not changed. The log sender (the default) is refused unless
+// allow_log_sender is true: it writes codes to the log. Unknown keys and invalid values are rejected with
 // an error wrapping sdk.ErrInvalidSettings that names the setting; secret
 // values are never repeated in the error.
 func (f *Factor) Configure(ctx context.Context, raw json.RawMessage) (sdk.Factor, error) {
 	s, err := parseSettings(raw)
 	if err != nil {
 		return nil, err
+	}
+	if s.sender.kind == senderLog && !s.allowLogSender {
+		return nil, fmt.Errorf("%w: sms setting \"sender\": the log sender writes codes to the log and sends no text message; "+
+			"configure a webhook or twilio sender, or set \"allow_log_sender\": true (development only)", sdk.ErrInvalidSettings)
 	}
 	snd, err := newSender(s.sender, f.deps)
 	if err != nil {
@@ -180,6 +186,10 @@ type settings struct {
 	issuer         string
 	message        *template.Template
 	sender         senderSettings
+	// allowedRegions, when set, are the ISO 3166 regions whose numbers may
+	// enroll; allowLogSender permits the log sender.
+	allowedRegions []string
+	allowLogSender bool
 }
 
 // parseSettings reads the settings JSON object. Keys match exactly; absent
@@ -218,6 +228,10 @@ func parseSettings(raw json.RawMessage) (settings, error) {
 			}
 		case "message":
 			messageText, err = sdk.SettingString(value)
+		case "allowed_regions":
+			s.allowedRegions, err = parseRegions(value)
+		case "allow_log_sender":
+			s.allowLogSender, err = sdk.SettingBool(value)
 		case "sender":
 			s.sender, err = parseSenderSettings(value)
 			if err != nil {

@@ -20,9 +20,9 @@ func TestDescribe(t *testing.T) {
 		settings string
 		wantTTL  time.Duration
 	}{
-		{"defaults", `{}`, 5 * time.Minute},
-		{"code TTL 2m", `{"code_ttl":"2m"}`, 2 * time.Minute},
-		{"code TTL 10m", `{"code_ttl":"10m"}`, 10 * time.Minute},
+		{"defaults", `{"allow_log_sender":true}`, 5 * time.Minute},
+		{"code TTL 2m", `{"code_ttl":"2m","allow_log_sender":true}`, 2 * time.Minute},
+		{"code TTL 10m", `{"code_ttl":"10m","allow_log_sender":true}`, 10 * time.Minute},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -35,7 +35,7 @@ func TestDescribe(t *testing.T) {
 				t.Fatalf("EnrollmentTTL = %v, want %v", d.EnrollmentTTL, tc.wantTTL)
 			}
 			caps := sdk.CapabilitiesOf(f)
-			want := []sdk.Capability{sdk.CapabilityEnroll, sdk.CapabilityChallenge, sdk.CapabilityConfigure}
+			want := []sdk.Capability{sdk.CapabilityEnroll, sdk.CapabilityChallenge, sdk.CapabilityConfigure, sdk.CapabilityDestination}
 			if !slices.Equal(caps, want) {
 				t.Fatalf("capabilities %v, want %v", caps, want)
 			}
@@ -50,21 +50,17 @@ func TestConfigureValid(t *testing.T) {
 		settings string
 		check    func(t *testing.T, f *Factor)
 	}{
-		{"empty input", ``, func(t *testing.T, f *Factor) {
+		{"defaults, the log sender allowed", `{"allow_log_sender":true}`, func(t *testing.T, f *Factor) {
 			if f.settings.digits != 6 || f.settings.codeTTL != 5*time.Minute || f.settings.maxAttempts != 3 ||
 				f.settings.resendInterval != 30*time.Second || f.settings.issuer != "Factorgate" || f.sender.kind() != "log" {
 				t.Fatalf("defaults: %+v, sender %s", f.settings, f.sender.kind())
 			}
 		}},
-		{"null", `null`, func(t *testing.T, f *Factor) {
-			if f.sender.kind() != "log" {
-				t.Fatalf("sender %s", f.sender.kind())
-			}
-		}},
-		{"every top-level key", `{"digits":8,"code_ttl":"10m","max_attempts":5,"resend_interval":"1m","issuer":"Acme","message":"{{.Code}} is your {{.Issuer}} code, valid {{.Minutes}} min","sender":{"type":"log"}}`,
+		{"every top-level key", `{"digits":8,"code_ttl":"10m","max_attempts":5,"resend_interval":"1m","issuer":"Acme","message":"{{.Code}} is your {{.Issuer}} code, valid {{.Minutes}} min","sender":{"type":"log"},"allow_log_sender":true,"allowed_regions":["AU"," nz"]}`,
 			func(t *testing.T, f *Factor) {
 				s := f.settings
-				if s.digits != 8 || s.codeTTL != 10*time.Minute || s.maxAttempts != 5 || s.resendInterval != time.Minute || s.issuer != "Acme" {
+				if s.digits != 8 || s.codeTTL != 10*time.Minute || s.maxAttempts != 5 || s.resendInterval != time.Minute || s.issuer != "Acme" ||
+					!s.allowLogSender || !slices.Equal(s.allowedRegions, []string{"AU", "NZ"}) {
 					t.Fatalf("settings %+v", s)
 				}
 				msg, err := renderMessage(s.message, messageData{Issuer: s.issuer, Code: "12345678", Minutes: 10})
@@ -72,12 +68,12 @@ func TestConfigureValid(t *testing.T) {
 					t.Fatalf("message %q, %v", msg, err)
 				}
 			}},
-		{"bounds low", `{"digits":6,"code_ttl":"1m","max_attempts":1,"resend_interval":"10s"}`, func(t *testing.T, f *Factor) {
+		{"bounds low", `{"digits":6,"code_ttl":"1m","max_attempts":1,"resend_interval":"10s","allow_log_sender":true}`, func(t *testing.T, f *Factor) {
 			if f.settings.maxAttempts != 1 || f.settings.codeTTL != time.Minute {
 				t.Fatalf("settings %+v", f.settings)
 			}
 		}},
-		{"bounds high", `{"digits":10,"code_ttl":"10m","max_attempts":10,"resend_interval":"1h"}`, func(t *testing.T, f *Factor) {
+		{"bounds high", `{"digits":10,"code_ttl":"10m","max_attempts":10,"resend_interval":"1h","allow_log_sender":true}`, func(t *testing.T, f *Factor) {
 			if f.settings.digits != 10 || f.settings.resendInterval != time.Hour {
 				t.Fatalf("settings %+v", f.settings)
 			}
@@ -171,6 +167,17 @@ func TestConfigureInvalid(t *testing.T) {
 		{"message too long when rendered", `{"message":"{{.Code}}` + strings.Repeat("x", 455) + `"}`, `"message"`},
 		{"message with issuer too long when rendered", `{"issuer":"` + strings.Repeat("i", 64) + `","message":"{{.Code}}` + strings.Repeat("{{.Issuer}}", 8) + `"}`, `"message"`},
 		{"sender null", `{"sender":null}`, `"sender"`},
+		{"no input: the log sender is refused", ``, `"allow_log_sender"`},
+		{"null: the log sender is refused", `null`, `"allow_log_sender"`},
+		{"the default log sender is refused", `{"digits":8}`, `"allow_log_sender"`},
+		{"the log sender named is refused", `{"sender":{"type":"log"}}`, `"allow_log_sender"`},
+		{"the log sender allowed by false", `{"sender":{"type":"log"},"allow_log_sender":false}`, `"allow_log_sender"`},
+		{"allow_log_sender a string", `{"allow_log_sender":"yes"}`, `"allow_log_sender"`},
+		{"allowed_regions a string", `{"allowed_regions":"AU"}`, `"allowed_regions"`},
+		{"allowed_regions empty", `{"allowed_regions":[]}`, `"allowed_regions"`},
+		{"allowed_regions unknown", `{"allowed_regions":["XX"]}`, `"allowed_regions"`},
+		{"allowed_regions a number", `{"allowed_regions":["AUS"]}`, `"allowed_regions"`},
+		{"allowed_regions twice", `{"allowed_regions":["AU","au"]}`, `"allowed_regions"`},
 		{"sender a string", `{"sender":"log"}`, `"sender"`},
 		{"sender without type", `{"sender":{}}`, `"sender.type"`},
 		{"sender type unknown", `{"sender":{"type":"carrier-pigeon"}}`, `"sender.type"`},
@@ -270,8 +277,8 @@ func TestConfigureWarnsAboutLogSender(t *testing.T) {
 		settings string
 		warns    bool
 	}{
-		{"default sender", `{}`, true},
-		{"log sender", `{"sender":{"type":"log"}}`, true},
+		{"default sender", `{"allow_log_sender":true}`, true},
+		{"log sender", `{"sender":{"type":"log"},"allow_log_sender":true}`, true},
 		{"webhook sender", `{"sender":{"type":"webhook","url":"https://relay.example/sms"}}`, false},
 	}
 	for _, tc := range tests {

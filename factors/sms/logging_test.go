@@ -78,7 +78,7 @@ func assertNoPhone(t *testing.T, text string) {
 // as a developer running the server does.
 func TestLogSenderLogsNoPhoneNumber(t *testing.T) {
 	var log pluginLog
-	f := configure(t, New(log.option()), nil, `{}`)
+	f := configure(t, New(log.option()), nil, `{"allow_log_sender":true}`)
 	ctx := context.Background()
 	bodyRE := regexp.MustCompile(`code is ([0-9]{6})`)
 	codeFromLog := func(id string) string {

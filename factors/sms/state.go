@@ -32,7 +32,7 @@ import (
 //
 // The code itself is never stored, only its keyed hash bound to the random
 // id. The credential's last_sent is the time of the last send to the number
-// (for throttling); latest is the id of the last code sent, the only one
+// (for throttling), the zero time once that code was used; latest is the id of the last code sent, the only one
 // Verify accepts, and whether it was used. The codec's checksum is no defence
 // against a forger, which the host's sealing is; it makes a damaged state fail
 // loudly rather than, say, send a code to a number one digit off. Version 1
@@ -97,6 +97,10 @@ func (s *challengeState) validate() error { return s.Code.Validate() }
 func (s *credentialState) validate() error {
 	if err := checkE164(s.Phone); err != nil {
 		return fmt.Errorf("phone: %w", err)
+	}
+	if s.LastSent.IsZero() {
+		// The last code was used: nothing holds back the next send.
+		return s.Latest.Validate()
 	}
 	if err := checkTime(s.LastSent); err != nil {
 		return fmt.Errorf("last_sent: %w", err)

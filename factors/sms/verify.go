@@ -3,6 +3,7 @@ package sms
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/factorgate/factorgate/sdk"
 )
@@ -13,7 +14,8 @@ import (
 // returned, its attempt counted; the last allowed wrong code and any try
 // after it are ResultLockedByFactor, an expired code ResultExpired, and a
 // used code ResultReplayed. On ResultOK both states are returned marked
-// used, so the code is good once whichever state the host checks next.
+// used, so the code is good once whichever state the host checks next, and
+// the credential no longer holds back the next send.
 // State that cannot be read, or a missing challenge state, is an error
 // wrapping sdk.ErrBadState.
 func (f *Factor) Verify(_ context.Context, req sdk.VerifyRequest) (sdk.VerifyResponse, error) {
@@ -36,6 +38,8 @@ func (f *Factor) Verify(_ context.Context, req sdk.VerifyRequest) (sdk.VerifyRes
 		}
 	}
 	if out.result == sdk.ResultOK {
+		// The code is used: the next challenge may send at once.
+		cred.LastSent = time.Time{}
 		if resp.CredentialState, err = encodeCredential(cred); err != nil {
 			return sdk.VerifyResponse{}, fmt.Errorf("sms: verify: %w", err)
 		}

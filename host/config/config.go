@@ -85,6 +85,7 @@ type Config struct {
 	SignIn     SignInConfig     `yaml:"signin"`
 	Enrollment EnrollmentConfig `yaml:"enrollment"`
 	Challenge  ChallengeConfig  `yaml:"challenge"`
+	SendLimits SendLimitsConfig `yaml:"send_limits"`
 
 	// Plugins are the pinned plugin binaries by name. Empty means discovery
 	// mode.
@@ -161,6 +162,23 @@ type EnrollmentConfig struct {
 type ChallengeConfig struct {
 	// TTL is how long an issued challenge can be answered (30s to 10m).
 	TTL time.Duration `yaml:"ttl"`
+}
+
+// SendLimitsConfig bounds the codes that factors which send them (SMS)
+// send. The host reserves each send in the database before the factor is
+// called, so these hold across every door and every host of a database.
+type SendLimitsConfig struct {
+	// ResendInterval: after a code went out for a user and factor, no other
+	// goes out for them until this passed or the code was used (10s to 1h).
+	ResendInterval time.Duration `yaml:"resend_interval"`
+	// PerUserHour is how many codes one user may be sent an hour (1 to 1000).
+	PerUserHour int `yaml:"per_user_hour"`
+	// PerDestinationDay is how many codes one destination (a phone number)
+	// may be sent a day, whichever users ask (1 to 10000).
+	PerDestinationDay int `yaml:"per_destination_day"`
+	// PerMinute is how many codes the whole deployment may send a minute
+	// (1 to 1000000).
+	PerMinute int `yaml:"per_minute"`
 }
 
 // PluginConfig pins one plugin binary and says how it is supervised.
@@ -246,6 +264,7 @@ func defaults() *Config {
 		},
 		Enrollment: EnrollmentConfig{TTL: 10 * time.Minute},
 		Challenge:  ChallengeConfig{TTL: 5 * time.Minute},
+		SendLimits: SendLimitsConfig{ResendInterval: 30 * time.Second, PerUserHour: 10, PerDestinationDay: 20, PerMinute: 600},
 		Plugins:    map[string]PluginConfig{},
 		Factors:    map[string]FactorConfig{},
 		Routes:     DefaultRoutes(),

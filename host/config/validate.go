@@ -138,8 +138,8 @@ func (v *validator) http(h HTTPConfig) {
 	}
 }
 
-// lifetimes checks the lockout policy and how long enrollments and
-// challenges live.
+// lifetimes checks the lockout policy, how long enrollments and challenges
+// live and the send limits.
 func (v *validator) lifetimes(c *Config) {
 	l := c.Lockout
 	if l.MaxFailures < 1 || l.MaxFailures > maxFailuresMax {
@@ -153,6 +153,18 @@ func (v *validator) lifetimes(c *Config) {
 	v.signIn(c.SignIn)
 	v.durationBetween("enrollment.ttl", c.Enrollment.TTL, minEnrollTTL, maxEnrollTTL)
 	v.durationBetween("challenge.ttl", c.Challenge.TTL, minChalTTL, maxChalTTL)
+	sl := c.SendLimits
+	v.durationBetween("send_limits.resend_interval", sl.ResendInterval, 10*time.Second, time.Hour)
+	v.intBetween("send_limits.per_user_hour", sl.PerUserHour, 1, 1000)
+	v.intBetween("send_limits.per_destination_day", sl.PerDestinationDay, 1, 10000)
+	v.intBetween("send_limits.per_minute", sl.PerMinute, 1, 1000000)
+}
+
+// intBetween checks that n lies in [lo, hi].
+func (v *validator) intBetween(key string, n, lo, hi int) {
+	if n < lo || n > hi {
+		v.add(key, "must be between %d and %d, got %d", lo, hi, n)
+	}
 }
 
 // signIn checks the password throttle's limits.

@@ -56,12 +56,9 @@ func (s *Service) Challenge(ctx context.Context, m Meta, req ChallengeRequest) (
 		return Challenge{}, err
 	}
 	now := s.now()
-	resp, err := f.Challenge(ctx, sdk.ChallengeRequest{User: sdkUser(user), CredentialState: state, Params: req.Params, Now: now})
+	resp, err := s.sendChallenge(ctx, f, sdk.ChallengeRequest{User: sdkUser(user), CredentialState: state, Params: req.Params, Now: now})
 	if err != nil {
-		return Challenge{}, factorError("challenge", err)
-	}
-	if resp.Result != sdk.ResultOK {
-		return Challenge{}, resultError(resp.Result, resp.Reason, resp.RetryAfter)
+		return Challenge{}, err
 	}
 	ch := store.Challenge{ID: s.opts.NewID(), UserID: user.ID, CredentialID: cred.ID, Factor: req.Factor, CreatedAt: now, ExpiresAt: now.Add(s.opts.ChallengeTTL)}
 	if !resp.Display.ExpiresAt.IsZero() && resp.Display.ExpiresAt.Before(ch.ExpiresAt) {
@@ -73,6 +70,27 @@ func (s *Service) Challenge(ctx context.Context, m Meta, req ChallengeRequest) (
 		return Challenge{}, err
 	}
 	return Challenge{ID: ch.ID, Factor: req.Factor, Display: resp.Display, ExpiresAt: ch.ExpiresAt, Event: ev}, nil
+}
+
+// sendChallenge calls the factor's Challenge; for a factor that sends, only
+// once the right to send is reserved, and giving the reservation back when
+// the factor sent nothing.
+func (s *Service) sendChallenge(ctx context.Context, f guardedFactor, req sdk.ChallengeRequest) (sdk.ChallengeResponse, error) {
+	sent, err := s.reserveFor(ctx, f, sdk.DestinationRequest{User: req.User, Params: req.Params, CredentialState: req.CredentialState, Now: req.Now})
+	if err != nil {
+		return sdk.ChallengeResponse{}, err
+	}
+	resp, err := f.Challenge(ctx, req)
+	switch {
+	case err != nil:
+		err = factorError("challenge", err)
+	case resp.Result != sdk.ResultOK:
+		err = resultError(resp.Result, resp.Reason, resp.RetryAfter)
+	}
+	if err != nil && sent != nil {
+		s.refundSend(ctx, *sent)
+	}
+	return resp, err
 }
 
 // commitChallenge stores the new challenge in place of the credential's

@@ -19,7 +19,7 @@ func wrongCode(c string) string {
 // every challenge replaces the previous one, a code answers its challenge
 // once, and wrong, spent, expired and unknown challenges are told apart.
 func TestChallengeAndVerify(t *testing.T) {
-	eachHost(t, mfa.Options{Lockout: mfa.LockoutPolicy{MaxFailures: 100}}, func(t *testing.T, f *fixture) {
+	eachHost(t, mfa.Options{Lockout: mfa.LockoutPolicy{MaxFailures: 100}, SendLimits: mfa.SendLimits{ResendInterval: 10 * time.Second}}, func(t *testing.T, f *fixture) {
 		ctx := t.Context()
 		_, err := f.svc.BeginEnrollment(ctx, meta, mfa.BeginRequest{UserID: f.user.ID, Factor: "sms", Params: map[string]string{"phone": "+61412345678"}})
 		if err != nil {
@@ -54,7 +54,7 @@ func TestChallengeAndVerify(t *testing.T) {
 		f.clock.Add(time.Minute)
 		first := challenge()
 		firstCode := f.sms.lastCode(t)
-		// Another code at once is refused by the factor's resend interval.
+		// Another code at once is refused by the resend interval.
 		_, err = f.svc.Challenge(ctx, meta, mfa.ChallengeRequest{UserID: f.user.ID, Factor: "sms"})
 		if d, ok := mfa.RetryAfter(err); !errors.Is(err, mfa.ErrThrottled) || !ok || d <= 0 {
 			t.Fatalf("second challenge at once: %v (retry after %v)", err, d)

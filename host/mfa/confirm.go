@@ -82,6 +82,9 @@ func (s *Service) ConfirmEnrollment(ctx context.Context, m Meta, req ConfirmRequ
 	}
 	for range s.opts.MaxCommitRetries {
 		out, done, err := s.confirmOnce(ctx, m, c)
+		if done && err == nil {
+			s.codeUsed(ctx, user.ID, c.f)
+		}
 		if done || err != nil {
 			return out, err
 		}

@@ -50,7 +50,7 @@ func (s *Service) BeginEnrollment(ctx context.Context, m Meta, req BeginRequest)
 		}
 	}()
 	now := s.now()
-	if err := s.checkBegin(ctx, user, f, req, now); err != nil {
+	if err := s.checkBegin(ctx, user, f, req); err != nil {
 		return Enrollment{}, err
 	}
 	if f.Description().ConfirmsWithoutProof {
@@ -58,8 +58,16 @@ func (s *Service) BeginEnrollment(ctx context.Context, m Meta, req BeginRequest)
 		entry.credentialID = en.ID
 		return en, err
 	}
-	resp, err := f.BeginEnrollment(ctx, sdk.BeginEnrollmentRequest{User: sdkUser(user), Params: req.Params, Now: now})
+	begin := sdk.BeginEnrollmentRequest{User: sdkUser(user), Params: req.Params, Now: now}
+	sent, err := s.reserveFor(ctx, f, sdk.DestinationRequest{User: begin.User, Params: req.Params, Now: now})
 	if err != nil {
+		return Enrollment{}, err
+	}
+	resp, err := f.BeginEnrollment(ctx, begin)
+	if err != nil {
+		if sent != nil {
+			s.refundSend(ctx, *sent)
+		}
 		return Enrollment{}, factorError("begin enrollment", err)
 	}
 	ttl := s.opts.EnrollmentTTL
@@ -81,10 +89,9 @@ func (s *Service) BeginEnrollment(ctx context.Context, m Meta, req BeginRequest)
 	return Enrollment{ID: cred.ID, Factor: req.Factor, Display: resp.Display, ExpiresAt: cred.ExpiresAt, Event: ev}, nil
 }
 
-// checkBegin refuses an enrollment the factor cannot make, one the user
-// already has (unless it replaces it), and a new begin of a factor that sends
-// a code within the resend interval of the pending one.
-func (s *Service) checkBegin(ctx context.Context, user store.User, f guardedFactor, req BeginRequest, now time.Time) error {
+// checkBegin refuses an enrollment the factor cannot make and one the user
+// already has (unless it replaces it).
+func (s *Service) checkBegin(ctx context.Context, user store.User, f guardedFactor, req BeginRequest) error {
 	if !f.Description().Has(sdk.CapabilityEnroll) {
 		return failure(ErrUnsupported, "this factor cannot be enrolled here")
 	}
@@ -94,22 +101,6 @@ func (s *Service) checkBegin(ctx context.Context, user store.User, f guardedFact
 		} else if !errors.Is(err, store.ErrNotFound) {
 			return fmt.Errorf("look up active credential: %w", err)
 		}
-	}
-	if !f.Description().Has(sdk.CapabilityChallenge) {
-		return nil
-	}
-	// A factor that sends something (an SMS) on every begin must not be a
-	// way to send without limit: a new begin waits out the resend interval
-	// after the pending one.
-	p, err := s.store.FindCredential(ctx, user.ID, req.Factor, store.CredentialPending)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("look up pending enrollment: %w", err)
-	}
-	if wait := p.CreatedAt.Add(s.opts.ResendInterval).Sub(now); wait > 0 && now.Before(p.ExpiresAt) {
-		return &Error{Kind: ErrThrottled, Reason: "a code was sent moments ago; wait before asking for another", RetryAfter: wait.Round(time.Second) + time.Second}
 	}
 	return nil
 }

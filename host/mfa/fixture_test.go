@@ -49,7 +49,7 @@ func newFixture(t *testing.T, newURL func(testing.TB) string, viaPlugin bool, op
 	t.Helper()
 	ctx := context.Background()
 	f := &fixture{env: newEnv(t, newURL), sms: newSMSOutbox(t), spy: &spy{calls: map[string]int{}, fail: map[string]error{}}}
-	m := plugins.New(plugins.Options{})
+	m := plugins.New(plugins.Options{DestinationKey: []byte("mfa test destination key, 32 by")})
 	t.Cleanup(func() { m.Close() })
 	smsSettings := json.RawMessage(fmt.Sprintf(`{"sender":{"type":"webhook","url":%q,"allow_insecure_http":true,"max_retries":0},"resend_interval":"10s"}`, f.sms.srv.URL))
 	if viaPlugin {

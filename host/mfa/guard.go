@@ -79,3 +79,10 @@ func (g guardedFactor) Verify(ctx context.Context, req sdk.VerifyRequest) (sdk.V
 	}
 	return g.f.Verify(ctx, req)
 }
+
+func (g guardedFactor) Destination(ctx context.Context, req sdk.DestinationRequest) (sdk.DestinationResponse, error) {
+	if err := g.refuseInTransaction(ctx, "Destination"); err != nil {
+		return sdk.DestinationResponse{}, err
+	}
+	return g.f.Destination(ctx, req)
+}

@@ -27,7 +27,8 @@ func TestNoFactorCallInsideATransaction(t *testing.T) {
 			refused string // the factor step that is refused
 			op      func(ctx context.Context) error
 		}{
-			{"challenge", "Challenge", func(ctx context.Context) error {
+			// The SMS factor names its destination before it is asked to send.
+			{"challenge", "Destination", func(ctx context.Context) error {
 				_, err := f.svc.Challenge(ctx, meta, mfa.ChallengeRequest{UserID: f.user.ID, Factor: "sms"})
 				return err
 			}},

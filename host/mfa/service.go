@@ -4,7 +4,10 @@
 // all factors before any code is compared, a lockout with growing back-off
 // follows too many failures, factor state is sealed before it is stored, a
 // verification commits the factor's new state with compare-and-swap (so a
-// code is accepted once even when hosts race), and every outcome is audited.
+// code is accepted once even when hosts race), a factor that sends a code is
+// called only once the right to send was reserved in the database (a resend
+// interval and budgets per user, destination and deployment), and every
+// outcome is audited.
 //
 // There is no HTTP here; the native API and every documented dialect
 // translate to this one service.
@@ -45,6 +48,8 @@ type Store interface {
 	LockoutCounter
 	ResetAttempts(ctx context.Context, key string) error
 
+	SendStore
+
 	AppendAudit(ctx context.Context, e store.AuditEvent) (store.AuditEvent, error)
 }
 
@@ -81,9 +86,9 @@ type Options struct {
 	EnrollmentTTL time.Duration
 	// ChallengeTTL is how long a challenge lives (default 5m).
 	ChallengeTTL time.Duration
-	// ResendInterval is how long a new enrollment of a factor that sends a
-	// code (SMS) waits after the pending one began (default 30s).
-	ResendInterval time.Duration
+	// SendLimits bound the codes factors that send (SMS) send; unset fields
+	// take DefaultSendLimits'.
+	SendLimits SendLimits
 	// MaxCommitRetries bounds how often a verification that lost a
 	// compare-and-swap is tried again on fresh state (default 8).
 	MaxCommitRetries int
@@ -116,9 +121,7 @@ func New(st Store, factors Factors, sealer Sealer, opts Options) *Service {
 	if opts.ChallengeTTL <= 0 {
 		opts.ChallengeTTL = 5 * time.Minute
 	}
-	if opts.ResendInterval <= 0 {
-		opts.ResendInterval = 30 * time.Second
-	}
+	opts.SendLimits = opts.SendLimits.WithDefaults()
 	if opts.MaxCommitRetries <= 0 {
 		opts.MaxCommitRetries = 8
 	}

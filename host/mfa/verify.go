@@ -73,6 +73,9 @@ func (s *Service) Verify(ctx context.Context, m Meta, req VerifyRequest) (_ Veri
 	}
 	for try := range s.opts.MaxCommitRetries {
 		out, done, err := s.verifyOnce(ctx, m, v, try)
+		if done && err == nil {
+			s.codeUsed(ctx, user.ID, f)
+		}
 		if done || err != nil {
 			return out, err
 		}

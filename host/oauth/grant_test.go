@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -369,6 +370,31 @@ func TestMFAGrantOOB(t *testing.T) {
 		}
 		c := api.idClaims(out)
 		checkAuth(t, "mfa-oob ID token", c.AMR, c.ACR, c.AuthTime, []string{"pwd", "sms", "mfa"}, oauth.ACRMFA, time.Now().Add(-time.Minute))
+	})
+	t.Run("twenty challenges at once send one text", func(t *testing.T) {
+		// The code of the challenge before was used, so one goes out at once.
+		mfaToken := api.login("leo")
+		before := h.sms.count()
+		var (
+			mu       sync.Mutex
+			wg       sync.WaitGroup
+			statuses = map[int]int{}
+			gate     = make(chan struct{})
+		)
+		for range 20 {
+			wg.Go(func() {
+				<-gate
+				status, _ := api.call("/mfa/challenge", "", map[string]any{"mfa_token": mfaToken, "challenge_type": "oob"})
+				mu.Lock()
+				statuses[status]++
+				mu.Unlock()
+			})
+		}
+		close(gate)
+		wg.Wait()
+		if sent := h.sms.count() - before; statuses[http.StatusOK] != 1 || statuses[http.StatusTooManyRequests] != 19 || sent != 1 {
+			t.Fatalf("answers %v and %d texts; want one 200, nineteen 429 and one text", statuses, sent)
+		}
 	})
 	t.Run("associate", func(t *testing.T) {
 		mfaToken := api.login("mia")

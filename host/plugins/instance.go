@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"sync"
+	"sync/atomic"
 
 	factorv1 "github.com/factorgate/factorgate/plugin/factor/v1"
 	"github.com/factorgate/factorgate/sdk"
@@ -18,6 +19,10 @@ type Instance struct {
 	settings json.RawMessage
 	pool     *pool     // nil for an in-process factor
 	local    sdk.Local // set for an in-process factor
+	// optional instances (discovered, not configured) are left out when the
+	// factor refuses their settings; refused records that it did.
+	optional bool
+	refused  atomic.Bool
 
 	mu   sync.RWMutex
 	desc sdk.Description
@@ -100,6 +105,18 @@ func (in *Instance) Verify(ctx context.Context, req sdk.VerifyRequest) (resp sdk
 	}
 	err = in.pool.call(ctx, "Verify", func(ctx context.Context, c factorv1.FactorServiceClient) error {
 		resp, err = sdk.NewRPC(c, in.name).Verify(ctx, req)
+		return err
+	})
+	return resp, err
+}
+
+// Destination names where a code would be sent.
+func (in *Instance) Destination(ctx context.Context, req sdk.DestinationRequest) (resp sdk.DestinationResponse, err error) {
+	if in.pool == nil {
+		return in.local.Destination(ctx, req)
+	}
+	err = in.pool.call(ctx, "Destination", func(ctx context.Context, c factorv1.FactorServiceClient) error {
+		resp, err = sdk.NewRPC(c, in.name).Destination(ctx, req)
 		return err
 	})
 	return resp, err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"sort"
 	"sync"
 
@@ -121,9 +122,9 @@ func (m *Manager) startPools(plan *loadPlan) ([]*pool, []*Instance, error) {
 		p := newPool(plan.binaries[name], plan.pins[name], m.opts.settingsFor(plan.binaries[name]), &m.opts)
 		own := make([]*Instance, 0, len(plan.instances[name]))
 		for _, ic := range plan.instances[name] {
-			own = append(own, &Instance{name: ic.Name, plugin: name, settings: ic.Settings, pool: p})
+			own = append(own, &Instance{name: ic.Name, plugin: name, settings: ic.Settings, optional: ic.Optional, pool: p})
 		}
-		p.configure = configureAll(own)
+		p.configure = configureAll(own, m.opts.DestinationKey, m.opts.Logger)
 		pools[i] = p
 		insts = append(insts, own...)
 	}
@@ -155,13 +156,25 @@ func (m *Manager) startPools(plan *loadPlan) ([]*pool, []*Instance, error) {
 }
 
 // configureAll returns the set-up of a fresh process: every instance gets
-// its settings, and records the description the factor gives.
-func configureAll(insts []*Instance) func(context.Context, factorv1.FactorServiceClient) error {
+// its settings and the destination key, and records the description the
+// factor gives. An optional instance whose settings the factor refuses is
+// left out, with a warning saying why, once.
+func configureAll(insts []*Instance, key []byte, log *slog.Logger) func(context.Context, factorv1.FactorServiceClient) error {
 	return func(ctx context.Context, c factorv1.FactorServiceClient) error {
 		for _, in := range insts {
-			desc, err := sdk.NewRPC(c, in.name).Configure(ctx, in.settings)
+			if in.refused.Load() {
+				continue
+			}
+			desc, err := sdk.NewRPC(c, in.name).ConfigureWithKey(ctx, in.settings, key)
+			if in.optional && errors.Is(err, sdk.ErrInvalidSettings) {
+				if in.refused.CompareAndSwap(false, true) {
+					log.Warn("factor instance left out: the factor refused its settings; configure it under factors to use it",
+						"instance", in.name, "plugin", in.plugin, "reason", err.Error())
+				}
+				continue
+			}
 			if err != nil {
-				return fmt.Errorf("factor instance %q: %w", in.name, err)
+				return fmt.Errorf("factors.%s.settings: %w", in.name, err)
 			}
 			in.setDescription(desc)
 		}
@@ -183,6 +196,9 @@ func (m *Manager) register(pools []*pool, insts []*Instance) error {
 		m.pools[p.bin.Name] = p
 	}
 	for _, in := range insts {
+		if in.refused.Load() {
+			continue
+		}
 		m.instances[in.name] = in
 		info := in.Info()
 		m.opts.Logger.Info("factor instance registered", "instance", in.name, "plugin", in.plugin,

@@ -51,11 +51,19 @@ type InstanceConfig struct {
 	Name     string
 	Plugin   string
 	Settings json.RawMessage
+	// Optional marks an instance nobody configured (found in the plugin
+	// directory): settings the factor refuses leave it out with a warning
+	// instead of stopping the load.
+	Optional bool
 }
 
 // Options tune supervision. Zero values take the defaults.
 type Options struct {
 	Logger *slog.Logger
+	// DestinationKey is the secret key every factor instance gets at
+	// configuration to name the destinations it sends to (see
+	// sdk.DestinationRequest.Key); empty gives none.
+	DestinationKey []byte
 	// Processes is the default number of processes per plugin (default 2).
 	Processes int
 	// StartTimeout is the default bound of a process's start (default 10s).
@@ -145,6 +153,7 @@ func (m *Manager) AddInProcess(ctx context.Context, name string, f sdk.Factor, s
 	if err != nil {
 		return fmt.Errorf("factor instance %q: %w", name, err)
 	}
+	local.DestinationKey = m.opts.DestinationKey
 	desc, _ := local.Describe(ctx)
 	m.mu.Lock()
 	defer m.mu.Unlock()

@@ -65,6 +65,9 @@ type Sealer struct {
 	active string
 	ids    []string // active first, then older keys in configuration order
 	aeads  map[string]cipher.AEAD
+	// derive is the HKDF pseudorandom key of the active key, the root of
+	// DeriveKey's keys; the active key itself is not kept.
+	derive []byte
 
 	// random supplies nonces. When it is not crypto/rand it is read under
 	// mu, because an arbitrary io.Reader need not be safe for concurrent use.
@@ -82,6 +85,9 @@ func New(active Key, older ...Key) (*Sealer, error) {
 		ids:    make([]string, 0, 1+len(older)),
 		aeads:  make(map[string]cipher.AEAD, 1+len(older)),
 		random: rand.Reader,
+	}
+	if len(active.Secret) == KeySize {
+		s.derive = deriveRoot(active.Secret)
 	}
 	for _, k := range append([]Key{active}, older...) {
 		if !ValidKeyID(k.ID) {
@@ -112,7 +118,7 @@ func New(active Key, older ...Key) (*Sealer, error) {
 // a lock, so it need not be safe for concurrent use. A nil r restores
 // crypto/rand.
 func (s *Sealer) WithRand(r io.Reader) *Sealer {
-	c := &Sealer{active: s.active, ids: s.ids, aeads: s.aeads, random: rand.Reader}
+	c := &Sealer{active: s.active, ids: s.ids, aeads: s.aeads, derive: s.derive, random: rand.Reader}
 	if r != nil {
 		c.random = r
 		c.mu = new(sync.Mutex)

@@ -278,6 +278,19 @@ type Store interface {
 	// GetLockout returns the failure counter named key.
 	GetLockout(ctx context.Context, key string) (Lockout, error)
 
+	// ReserveSend atomically holds a send slot and takes one unit of each
+	// budget, or takes nothing and returns a *SendRefusedError (wrapping
+	// ErrSendRefused) saying when it would succeed. Concurrent reservations
+	// from any number of hosts apply one after another.
+	ReserveSend(ctx context.Context, r SendReservation) error
+	// RefundSend gives back what ReserveSend took for r when nothing was sent.
+	RefundSend(ctx context.Context, r SendReservation) error
+	// FreeSendSlot frees a held send slot at once (its code was used).
+	FreeSendSlot(ctx context.Context, slot string) error
+	// DeleteStaleSendLimits deletes the send limit rows that hold nothing
+	// at before and returns how many were deleted.
+	DeleteStaleSendLimits(ctx context.Context, before time.Time) (int64, error)
+
 	// AppendAudit appends e to the audit log and returns it with the ID the
 	// database assigned. A zero Time is set to the current time.
 	AppendAudit(ctx context.Context, e AuditEvent) (AuditEvent, error)

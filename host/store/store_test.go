@@ -39,6 +39,8 @@ func storeTests() []storeTest {
 		{"Lockout", testLockout},
 		{"LockoutConcurrent", testLockoutConcurrent},
 		{"LockoutSurvivesReopen", testLockoutSurvivesReopen},
+		{"SendLimits", testSendLimits},
+		{"SendLimitsConcurrent", testSendLimitsConcurrent},
 		{"MigrationsIdempotent", testMigrationsIdempotent},
 		{"MigrationsConcurrentOpen", testMigrationsConcurrentOpen},
 		{"MigrationsKeepCountersAndAuditIDs", testMigrationsKeepCountersAndAuditIDs},

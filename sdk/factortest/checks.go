@@ -37,6 +37,7 @@ var checks = []check{
 	{name: "state-roundtrip", run: checkStateRoundtrip, rpcOnly: true, needsProver: true},
 	{name: "garbage-state", run: checkGarbageState, needsProver: true},
 	{name: "concurrency", run: checkConcurrency, needsProver: true},
+	{name: "destination", run: checkDestination, needsProver: true},
 }
 
 var (
@@ -56,7 +57,7 @@ var amrValues = map[string]bool{
 	"user": true, "vbm": true, "wia": true,
 }
 
-var knownCapabilities = []sdk.Capability{sdk.CapabilityEnroll, sdk.CapabilityChallenge, sdk.CapabilityConfigure}
+var knownCapabilities = []sdk.Capability{sdk.CapabilityEnroll, sdk.CapabilityChallenge, sdk.CapabilityConfigure, sdk.CapabilityDestination}
 
 // checkDescribe checks the description and that the capabilities it lists
 // are the steps the factor answers.

@@ -25,8 +25,10 @@
 // dies after its attempts and that a superseded challenge's code is refused;
 // for a factor with challenges, that a code is refused as expired at Verify
 // long after its challenge; that nil, empty, random, truncated and
-// bit-flipped states are refused without a panic; and 32 users enrolling and
-// verifying at once. Over gRPC it also checks that every state and displayed
+// bit-flipped states are refused without a panic; 32 users enrolling and
+// verifying at once; and, for a factor that names destinations, that the
+// name is stable for one destination, from the enrollment parameters and
+// from the enrolled credential alike. Over gRPC it also checks that every state and displayed
 // value crosses the wire byte for byte, with absent optional states staying
 // absent.
 //

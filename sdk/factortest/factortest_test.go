@@ -204,6 +204,7 @@ func TestKitFailsFlawedFactors(t *testing.T) {
 		{"unlimited attempts", "code-attempts", testfactor.Flaws{UnlimitedAttempts: true}, false, []string{"the code survived 10 wrong proofs"}},
 		{"accepts superseded codes", "superseded-challenge", testfactor.Flaws{AcceptSuperseded: true}, false, []string{"challenge superseded by a newer one"}},
 		{"accepts expired codes", "expired-code", testfactor.Flaws{IgnoreExpiry: true}, false, []string{"ok, want expired"}},
+		{"names an unstable destination", "destination", testfactor.Flaws{UnstableDestination: true}, false, []string{"Destination for the same parameters named"}},
 		{"panics on unreadable state", "unreadable-state", testfactor.Flaws{PanicOnBadState: true}, false, []string{"Verify with nil credential state: the factor panicked", "FinishEnrollment with bit-flipped (first byte) pending state: the factor panicked"}},
 	}
 	for _, tt := range tests {

@@ -82,6 +82,7 @@ func newLocalHarness(tb testing.TB, f sdk.Factor, p Prover, cfg *config) *harnes
 		local, err = sdk.ConfigureLocal(tb.Context(), f, cfg.settings)
 		return err
 	}()
+	local.DestinationKey = kitDestinationKey
 	if err != nil {
 		tb.Fatalf("configure with settings %s: %v", cfg.settings, err)
 	}
@@ -197,7 +198,7 @@ func configure(tb testing.TB, rpc *sdk.RPC, cfg *config) sdk.Description {
 	tb.Helper()
 	ctx, cancel := context.WithTimeout(tb.Context(), callTimeout)
 	defer cancel()
-	d, err := rpc.Configure(ctx, cfg.settings)
+	d, err := rpc.ConfigureWithKey(ctx, cfg.settings, kitDestinationKey)
 	if err != nil {
 		tb.Fatalf("Configure instance %q with settings %s: %v", cfg.instance, cfg.settings, err)
 	}
@@ -258,6 +259,11 @@ func (g guarded) Challenge(ctx context.Context, req sdk.ChallengeRequest) (resp 
 func (g guarded) Verify(ctx context.Context, req sdk.VerifyRequest) (resp sdk.VerifyResponse, err error) {
 	defer recoverInto("Verify", &err)
 	return g.c.Verify(ctx, req)
+}
+
+func (g guarded) Destination(ctx context.Context, req sdk.DestinationRequest) (resp sdk.DestinationResponse, err error) {
+	defer recoverInto("Destination", &err)
+	return g.c.Destination(ctx, req)
 }
 
 // tbWriter writes log lines to the test log.

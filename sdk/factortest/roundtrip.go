@@ -180,59 +180,6 @@ func (c *recordingClient) Verify(ctx context.Context, req sdk.VerifyRequest) (sd
 // plugin server: the exact values the factor received and returned.
 type factorRecorder struct{ log }
 
-// wrap returns f recording into r, with the same optional interfaces as f
-// (the server looks for them), and wrapping what Configure returns.
-func (r *factorRecorder) wrap(f sdk.Factor) sdk.Factor {
-	base := &recFactor{f: f, r: r}
-	e, isE := f.(sdk.Enroller)
-	c, isC := f.(sdk.Challenger)
-	g, isG := f.(sdk.Configurer)
-	re, rc, rg := recEnroller{e: e, r: r}, recChallenger{c: c, r: r}, recConfigurer{c: g, r: r}
-	switch {
-	case isE && isC && isG:
-		return struct {
-			*recFactor
-			recEnroller
-			recChallenger
-			recConfigurer
-		}{base, re, rc, rg}
-	case isE && isC:
-		return struct {
-			*recFactor
-			recEnroller
-			recChallenger
-		}{base, re, rc}
-	case isE && isG:
-		return struct {
-			*recFactor
-			recEnroller
-			recConfigurer
-		}{base, re, rg}
-	case isC && isG:
-		return struct {
-			*recFactor
-			recChallenger
-			recConfigurer
-		}{base, rc, rg}
-	case isE:
-		return struct {
-			*recFactor
-			recEnroller
-		}{base, re}
-	case isC:
-		return struct {
-			*recFactor
-			recChallenger
-		}{base, rc}
-	case isG:
-		return struct {
-			*recFactor
-			recConfigurer
-		}{base, rg}
-	}
-	return base
-}
-
 type recFactor struct {
 	f sdk.Factor
 	r *factorRecorder

@@ -273,6 +273,7 @@ func TestScanner(t *testing.T) {
 		}
 		t.Run("TOTP", func(t *testing.T) { testScannerTOTP(t, env(t, scannerAllRoutes())) })
 		t.Run("SMS", func(t *testing.T) { testScannerSMS(t, env(t, scannerAllRoutes())) })
+		t.Run("SMSRace", func(t *testing.T) { testScannerSMSRace(t, env(t, scannerAllRoutes())) })
 		t.Run("ExpiredEnrollment", func(t *testing.T) { testScannerExpired(t, env(t, scannerAllRoutes())) })
 		t.Run("Lockout", func(t *testing.T) { testScannerLockout(t, env(t, scannerAllRoutes())) })
 		t.Run("Requests", func(t *testing.T) { testScannerRequests(t, env(t, scannerAllRoutes())) })

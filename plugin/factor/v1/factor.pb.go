@@ -209,6 +209,8 @@ const (
 	Capability_CAPABILITY_CHALLENGE Capability = 2
 	// Configure accepts operator settings.
 	Capability_CAPABILITY_CONFIGURE Capability = 3
+	// Destination names where a code would be sent.
+	Capability_CAPABILITY_DESTINATION Capability = 4
 )
 
 // Enum value maps for Capability.
@@ -218,12 +220,14 @@ var (
 		1: "CAPABILITY_ENROLL",
 		2: "CAPABILITY_CHALLENGE",
 		3: "CAPABILITY_CONFIGURE",
+		4: "CAPABILITY_DESTINATION",
 	}
 	Capability_value = map[string]int32{
 		"CAPABILITY_UNSPECIFIED": 0,
 		"CAPABILITY_ENROLL":      1,
 		"CAPABILITY_CHALLENGE":   2,
 		"CAPABILITY_CONFIGURE":   3,
+		"CAPABILITY_DESTINATION": 4,
 	}
 )
 
@@ -813,9 +817,16 @@ type ConfigureRequest struct {
 	state    protoimpl.MessageState `protogen:"open.v1"`
 	Instance string                 `protobuf:"bytes,1,opt,name=instance,proto3" json:"instance,omitempty"`
 	// Operator settings as a JSON object.
-	SettingsJson  []byte `protobuf:"bytes,2,opt,name=settings_json,json=settingsJson,proto3" json:"settings_json,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	SettingsJson []byte `protobuf:"bytes,2,opt,name=settings_json,json=settingsJson,proto3" json:"settings_json,omitempty"`
+	// A secret key (32 bytes) for naming destinations in Destination: the
+	// same for every process and every host sharing a database, never stored
+	// by the host in plain form. A factor keys a hash of the destination with
+	// it, so that whoever reads the host's database cannot recover a phone
+	// number from its name by trying every number. Empty when the host gives
+	// none; a factor then answers Destination with an empty destination.
+	DestinationKey []byte `protobuf:"bytes,3,opt,name=destination_key,json=destinationKey,proto3" json:"destination_key,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *ConfigureRequest) Reset() {
@@ -858,6 +869,13 @@ func (x *ConfigureRequest) GetInstance() string {
 func (x *ConfigureRequest) GetSettingsJson() []byte {
 	if x != nil {
 		return x.SettingsJson
+	}
+	return nil
+}
+
+func (x *ConfigureRequest) GetDestinationKey() []byte {
+	if x != nil {
+		return x.DestinationKey
 	}
 	return nil
 }
@@ -1524,6 +1542,137 @@ func (x *VerifyResponse) GetRetryAfter() *durationpb.Duration {
 	return nil
 }
 
+// DestinationRequest asks where a code would be sent: for an enrollment, from
+// params as BeginEnrollment would read them (credential_state empty); for a
+// challenge, from the credential state (params as Challenge gets them).
+type DestinationRequest struct {
+	state           protoimpl.MessageState `protogen:"open.v1"`
+	Instance        string                 `protobuf:"bytes,1,opt,name=instance,proto3" json:"instance,omitempty"`
+	User            *User                  `protobuf:"bytes,2,opt,name=user,proto3" json:"user,omitempty"`
+	Params          map[string]string      `protobuf:"bytes,3,rep,name=params,proto3" json:"params,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	CredentialState []byte                 `protobuf:"bytes,4,opt,name=credential_state,json=credentialState,proto3" json:"credential_state,omitempty"`
+	Now             *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=now,proto3" json:"now,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *DestinationRequest) Reset() {
+	*x = DestinationRequest{}
+	mi := &file_factor_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DestinationRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DestinationRequest) ProtoMessage() {}
+
+func (x *DestinationRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_factor_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DestinationRequest.ProtoReflect.Descriptor instead.
+func (*DestinationRequest) Descriptor() ([]byte, []int) {
+	return file_factor_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *DestinationRequest) GetInstance() string {
+	if x != nil {
+		return x.Instance
+	}
+	return ""
+}
+
+func (x *DestinationRequest) GetUser() *User {
+	if x != nil {
+		return x.User
+	}
+	return nil
+}
+
+func (x *DestinationRequest) GetParams() map[string]string {
+	if x != nil {
+		return x.Params
+	}
+	return nil
+}
+
+func (x *DestinationRequest) GetCredentialState() []byte {
+	if x != nil {
+		return x.CredentialState
+	}
+	return nil
+}
+
+func (x *DestinationRequest) GetNow() *timestamppb.Timestamp {
+	if x != nil {
+		return x.Now
+	}
+	return nil
+}
+
+// DestinationResponse names the destination. The call has no side effect and
+// sends nothing. The same destination (one phone number, however typed) must
+// get the same name from every process given the same destination_key, and
+// different destinations different names: an HMAC-SHA256 of the normalised
+// destination under destination_key, in base64url, is the intended form. A
+// destination the factor refuses (an invalid number, a region the operator
+// does not allow) is INVALID_PARAMS with a user-safe message, as
+// BeginEnrollment would answer.
+type DestinationResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Destination   string                 `protobuf:"bytes,1,opt,name=destination,proto3" json:"destination,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DestinationResponse) Reset() {
+	*x = DestinationResponse{}
+	mi := &file_factor_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DestinationResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DestinationResponse) ProtoMessage() {}
+
+func (x *DestinationResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_factor_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DestinationResponse.ProtoReflect.Descriptor instead.
+func (*DestinationResponse) Descriptor() ([]byte, []int) {
+	return file_factor_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *DestinationResponse) GetDestination() string {
+	if x != nil {
+		return x.Destination
+	}
+	return ""
+}
+
 var File_factor_proto protoreflect.FileDescriptor
 
 const file_factor_proto_rawDesc = "" +
@@ -1572,10 +1721,11 @@ const file_factor_proto_rawDesc = "" +
 	"\x05label\x18\x02 \x01(\tR\x05label\x12\x1d\n" +
 	"\n" +
 	"input_type\x18\x03 \x01(\tR\tinputType\x12\x1a\n" +
-	"\boptional\x18\x04 \x01(\bR\boptional\"S\n" +
+	"\boptional\x18\x04 \x01(\bR\boptional\"|\n" +
 	"\x10ConfigureRequest\x12\x1a\n" +
 	"\binstance\x18\x01 \x01(\tR\binstance\x12#\n" +
-	"\rsettings_json\x18\x02 \x01(\fR\fsettingsJson\"]\n" +
+	"\rsettings_json\x18\x02 \x01(\fR\fsettingsJson\x12'\n" +
+	"\x0fdestination_key\x18\x03 \x01(\fR\x0edestinationKey\"]\n" +
 	"\x11ConfigureResponse\x12H\n" +
 	"\vdescription\x18\x01 \x01(\v2&.factorgate.factor.v1.DescribeResponseR\vdescription\"\x9f\x02\n" +
 	"\x16BeginEnrollmentRequest\x12\x1a\n" +
@@ -1638,7 +1788,18 @@ const file_factor_proto_rawDesc = "" +
 	"\vretry_after\x18\x06 \x01(\v2\x19.google.protobuf.DurationR\n" +
 	"retryAfterB\x13\n" +
 	"\x11_credential_stateB\x12\n" +
-	"\x10_challenge_state*\x9f\x01\n" +
+	"\x10_challenge_state\"\xc2\x02\n" +
+	"\x12DestinationRequest\x12\x1a\n" +
+	"\binstance\x18\x01 \x01(\tR\binstance\x12.\n" +
+	"\x04user\x18\x02 \x01(\v2\x1a.factorgate.factor.v1.UserR\x04user\x12L\n" +
+	"\x06params\x18\x03 \x03(\v24.factorgate.factor.v1.DestinationRequest.ParamsEntryR\x06params\x12)\n" +
+	"\x10credential_state\x18\x04 \x01(\fR\x0fcredentialState\x12,\n" +
+	"\x03now\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\x03now\x1a9\n" +
+	"\vParamsEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"7\n" +
+	"\x13DestinationResponse\x12 \n" +
+	"\vdestination\x18\x01 \x01(\tR\vdestination*\x9f\x01\n" +
 	"\x06Result\x12\x16\n" +
 	"\x12RESULT_UNSPECIFIED\x10\x00\x12\r\n" +
 	"\tRESULT_OK\x10\x01\x12\x12\n" +
@@ -1646,25 +1807,27 @@ const file_factor_proto_rawDesc = "" +
 	"\x0eRESULT_EXPIRED\x10\x03\x12\x13\n" +
 	"\x0fRESULT_REPLAYED\x10\x04\x12\x1b\n" +
 	"\x17RESULT_LOCKED_BY_FACTOR\x10\x05\x12\x14\n" +
-	"\x10RESULT_THROTTLED\x10\x06*s\n" +
+	"\x10RESULT_THROTTLED\x10\x06*\x8f\x01\n" +
 	"\n" +
 	"Capability\x12\x1a\n" +
 	"\x16CAPABILITY_UNSPECIFIED\x10\x00\x12\x15\n" +
 	"\x11CAPABILITY_ENROLL\x10\x01\x12\x18\n" +
 	"\x14CAPABILITY_CHALLENGE\x10\x02\x12\x18\n" +
-	"\x14CAPABILITY_CONFIGURE\x10\x03*}\n" +
+	"\x14CAPABILITY_CONFIGURE\x10\x03\x12\x1a\n" +
+	"\x16CAPABILITY_DESTINATION\x10\x04*}\n" +
 	"\tProofKind\x12\x1a\n" +
 	"\x16PROOF_KIND_UNSPECIFIED\x10\x00\x12\x19\n" +
 	"\x15PROOF_KIND_TYPED_CODE\x10\x01\x12\x18\n" +
 	"\x14PROOF_KIND_SENT_CODE\x10\x02\x12\x1f\n" +
-	"\x1bPROOF_KIND_BROWSER_CEREMONY\x10\x032\xde\x04\n" +
+	"\x1bPROOF_KIND_BROWSER_CEREMONY\x10\x032\xc2\x05\n" +
 	"\rFactorService\x12Y\n" +
 	"\bDescribe\x12%.factorgate.factor.v1.DescribeRequest\x1a&.factorgate.factor.v1.DescribeResponse\x12\\\n" +
 	"\tConfigure\x12&.factorgate.factor.v1.ConfigureRequest\x1a'.factorgate.factor.v1.ConfigureResponse\x12n\n" +
 	"\x0fBeginEnrollment\x12,.factorgate.factor.v1.BeginEnrollmentRequest\x1a-.factorgate.factor.v1.BeginEnrollmentResponse\x12q\n" +
 	"\x10FinishEnrollment\x12-.factorgate.factor.v1.FinishEnrollmentRequest\x1a..factorgate.factor.v1.FinishEnrollmentResponse\x12\\\n" +
 	"\tChallenge\x12&.factorgate.factor.v1.ChallengeRequest\x1a'.factorgate.factor.v1.ChallengeResponse\x12S\n" +
-	"\x06Verify\x12#.factorgate.factor.v1.VerifyRequest\x1a$.factorgate.factor.v1.VerifyResponseB<Z:github.com/factorgate/factorgate/plugin/factor/v1;factorv1b\x06proto3"
+	"\x06Verify\x12#.factorgate.factor.v1.VerifyRequest\x1a$.factorgate.factor.v1.VerifyResponse\x12b\n" +
+	"\vDestination\x12(.factorgate.factor.v1.DestinationRequest\x1a).factorgate.factor.v1.DestinationResponseB<Z:github.com/factorgate/factorgate/plugin/factor/v1;factorv1b\x06proto3"
 
 var (
 	file_factor_proto_rawDescOnce sync.Once
@@ -1679,7 +1842,7 @@ func file_factor_proto_rawDescGZIP() []byte {
 }
 
 var file_factor_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_factor_proto_msgTypes = make([]protoimpl.MessageInfo, 19)
+var file_factor_proto_msgTypes = make([]protoimpl.MessageInfo, 22)
 var file_factor_proto_goTypes = []any{
 	(Result)(0),                      // 0: factorgate.factor.v1.Result
 	(Capability)(0),                  // 1: factorgate.factor.v1.Capability
@@ -1700,59 +1863,67 @@ var file_factor_proto_goTypes = []any{
 	(*ChallengeResponse)(nil),        // 16: factorgate.factor.v1.ChallengeResponse
 	(*VerifyRequest)(nil),            // 17: factorgate.factor.v1.VerifyRequest
 	(*VerifyResponse)(nil),           // 18: factorgate.factor.v1.VerifyResponse
-	nil,                              // 19: factorgate.factor.v1.Display.ExtraEntry
-	nil,                              // 20: factorgate.factor.v1.BeginEnrollmentRequest.ParamsEntry
-	nil,                              // 21: factorgate.factor.v1.ChallengeRequest.ParamsEntry
-	(*timestamppb.Timestamp)(nil),    // 22: google.protobuf.Timestamp
-	(*durationpb.Duration)(nil),      // 23: google.protobuf.Duration
+	(*DestinationRequest)(nil),       // 19: factorgate.factor.v1.DestinationRequest
+	(*DestinationResponse)(nil),      // 20: factorgate.factor.v1.DestinationResponse
+	nil,                              // 21: factorgate.factor.v1.Display.ExtraEntry
+	nil,                              // 22: factorgate.factor.v1.BeginEnrollmentRequest.ParamsEntry
+	nil,                              // 23: factorgate.factor.v1.ChallengeRequest.ParamsEntry
+	nil,                              // 24: factorgate.factor.v1.DestinationRequest.ParamsEntry
+	(*timestamppb.Timestamp)(nil),    // 25: google.protobuf.Timestamp
+	(*durationpb.Duration)(nil),      // 26: google.protobuf.Duration
 }
 var file_factor_proto_depIdxs = []int32{
-	22, // 0: factorgate.factor.v1.Display.expires_at:type_name -> google.protobuf.Timestamp
-	19, // 1: factorgate.factor.v1.Display.extra:type_name -> factorgate.factor.v1.Display.ExtraEntry
+	25, // 0: factorgate.factor.v1.Display.expires_at:type_name -> google.protobuf.Timestamp
+	21, // 1: factorgate.factor.v1.Display.extra:type_name -> factorgate.factor.v1.Display.ExtraEntry
 	1,  // 2: factorgate.factor.v1.DescribeResponse.capabilities:type_name -> factorgate.factor.v1.Capability
-	23, // 3: factorgate.factor.v1.DescribeResponse.enrollment_ttl:type_name -> google.protobuf.Duration
+	26, // 3: factorgate.factor.v1.DescribeResponse.enrollment_ttl:type_name -> google.protobuf.Duration
 	2,  // 4: factorgate.factor.v1.DescribeResponse.proof_kind:type_name -> factorgate.factor.v1.ProofKind
 	8,  // 5: factorgate.factor.v1.DescribeResponse.enroll_params:type_name -> factorgate.factor.v1.EnrollParam
 	7,  // 6: factorgate.factor.v1.ConfigureResponse.description:type_name -> factorgate.factor.v1.DescribeResponse
 	3,  // 7: factorgate.factor.v1.BeginEnrollmentRequest.user:type_name -> factorgate.factor.v1.User
-	20, // 8: factorgate.factor.v1.BeginEnrollmentRequest.params:type_name -> factorgate.factor.v1.BeginEnrollmentRequest.ParamsEntry
-	22, // 9: factorgate.factor.v1.BeginEnrollmentRequest.now:type_name -> google.protobuf.Timestamp
+	22, // 8: factorgate.factor.v1.BeginEnrollmentRequest.params:type_name -> factorgate.factor.v1.BeginEnrollmentRequest.ParamsEntry
+	25, // 9: factorgate.factor.v1.BeginEnrollmentRequest.now:type_name -> google.protobuf.Timestamp
 	5,  // 10: factorgate.factor.v1.BeginEnrollmentResponse.display:type_name -> factorgate.factor.v1.Display
 	3,  // 11: factorgate.factor.v1.FinishEnrollmentRequest.user:type_name -> factorgate.factor.v1.User
 	4,  // 12: factorgate.factor.v1.FinishEnrollmentRequest.proof:type_name -> factorgate.factor.v1.Proof
-	22, // 13: factorgate.factor.v1.FinishEnrollmentRequest.now:type_name -> google.protobuf.Timestamp
+	25, // 13: factorgate.factor.v1.FinishEnrollmentRequest.now:type_name -> google.protobuf.Timestamp
 	0,  // 14: factorgate.factor.v1.FinishEnrollmentResponse.result:type_name -> factorgate.factor.v1.Result
 	5,  // 15: factorgate.factor.v1.FinishEnrollmentResponse.display:type_name -> factorgate.factor.v1.Display
-	23, // 16: factorgate.factor.v1.FinishEnrollmentResponse.retry_after:type_name -> google.protobuf.Duration
+	26, // 16: factorgate.factor.v1.FinishEnrollmentResponse.retry_after:type_name -> google.protobuf.Duration
 	3,  // 17: factorgate.factor.v1.ChallengeRequest.user:type_name -> factorgate.factor.v1.User
-	21, // 18: factorgate.factor.v1.ChallengeRequest.params:type_name -> factorgate.factor.v1.ChallengeRequest.ParamsEntry
-	22, // 19: factorgate.factor.v1.ChallengeRequest.now:type_name -> google.protobuf.Timestamp
+	23, // 18: factorgate.factor.v1.ChallengeRequest.params:type_name -> factorgate.factor.v1.ChallengeRequest.ParamsEntry
+	25, // 19: factorgate.factor.v1.ChallengeRequest.now:type_name -> google.protobuf.Timestamp
 	0,  // 20: factorgate.factor.v1.ChallengeResponse.result:type_name -> factorgate.factor.v1.Result
 	5,  // 21: factorgate.factor.v1.ChallengeResponse.display:type_name -> factorgate.factor.v1.Display
-	23, // 22: factorgate.factor.v1.ChallengeResponse.retry_after:type_name -> google.protobuf.Duration
+	26, // 22: factorgate.factor.v1.ChallengeResponse.retry_after:type_name -> google.protobuf.Duration
 	3,  // 23: factorgate.factor.v1.VerifyRequest.user:type_name -> factorgate.factor.v1.User
 	4,  // 24: factorgate.factor.v1.VerifyRequest.proof:type_name -> factorgate.factor.v1.Proof
-	22, // 25: factorgate.factor.v1.VerifyRequest.now:type_name -> google.protobuf.Timestamp
+	25, // 25: factorgate.factor.v1.VerifyRequest.now:type_name -> google.protobuf.Timestamp
 	0,  // 26: factorgate.factor.v1.VerifyResponse.result:type_name -> factorgate.factor.v1.Result
 	5,  // 27: factorgate.factor.v1.VerifyResponse.display:type_name -> factorgate.factor.v1.Display
-	23, // 28: factorgate.factor.v1.VerifyResponse.retry_after:type_name -> google.protobuf.Duration
-	6,  // 29: factorgate.factor.v1.FactorService.Describe:input_type -> factorgate.factor.v1.DescribeRequest
-	9,  // 30: factorgate.factor.v1.FactorService.Configure:input_type -> factorgate.factor.v1.ConfigureRequest
-	11, // 31: factorgate.factor.v1.FactorService.BeginEnrollment:input_type -> factorgate.factor.v1.BeginEnrollmentRequest
-	13, // 32: factorgate.factor.v1.FactorService.FinishEnrollment:input_type -> factorgate.factor.v1.FinishEnrollmentRequest
-	15, // 33: factorgate.factor.v1.FactorService.Challenge:input_type -> factorgate.factor.v1.ChallengeRequest
-	17, // 34: factorgate.factor.v1.FactorService.Verify:input_type -> factorgate.factor.v1.VerifyRequest
-	7,  // 35: factorgate.factor.v1.FactorService.Describe:output_type -> factorgate.factor.v1.DescribeResponse
-	10, // 36: factorgate.factor.v1.FactorService.Configure:output_type -> factorgate.factor.v1.ConfigureResponse
-	12, // 37: factorgate.factor.v1.FactorService.BeginEnrollment:output_type -> factorgate.factor.v1.BeginEnrollmentResponse
-	14, // 38: factorgate.factor.v1.FactorService.FinishEnrollment:output_type -> factorgate.factor.v1.FinishEnrollmentResponse
-	16, // 39: factorgate.factor.v1.FactorService.Challenge:output_type -> factorgate.factor.v1.ChallengeResponse
-	18, // 40: factorgate.factor.v1.FactorService.Verify:output_type -> factorgate.factor.v1.VerifyResponse
-	35, // [35:41] is the sub-list for method output_type
-	29, // [29:35] is the sub-list for method input_type
-	29, // [29:29] is the sub-list for extension type_name
-	29, // [29:29] is the sub-list for extension extendee
-	0,  // [0:29] is the sub-list for field type_name
+	26, // 28: factorgate.factor.v1.VerifyResponse.retry_after:type_name -> google.protobuf.Duration
+	3,  // 29: factorgate.factor.v1.DestinationRequest.user:type_name -> factorgate.factor.v1.User
+	24, // 30: factorgate.factor.v1.DestinationRequest.params:type_name -> factorgate.factor.v1.DestinationRequest.ParamsEntry
+	25, // 31: factorgate.factor.v1.DestinationRequest.now:type_name -> google.protobuf.Timestamp
+	6,  // 32: factorgate.factor.v1.FactorService.Describe:input_type -> factorgate.factor.v1.DescribeRequest
+	9,  // 33: factorgate.factor.v1.FactorService.Configure:input_type -> factorgate.factor.v1.ConfigureRequest
+	11, // 34: factorgate.factor.v1.FactorService.BeginEnrollment:input_type -> factorgate.factor.v1.BeginEnrollmentRequest
+	13, // 35: factorgate.factor.v1.FactorService.FinishEnrollment:input_type -> factorgate.factor.v1.FinishEnrollmentRequest
+	15, // 36: factorgate.factor.v1.FactorService.Challenge:input_type -> factorgate.factor.v1.ChallengeRequest
+	17, // 37: factorgate.factor.v1.FactorService.Verify:input_type -> factorgate.factor.v1.VerifyRequest
+	19, // 38: factorgate.factor.v1.FactorService.Destination:input_type -> factorgate.factor.v1.DestinationRequest
+	7,  // 39: factorgate.factor.v1.FactorService.Describe:output_type -> factorgate.factor.v1.DescribeResponse
+	10, // 40: factorgate.factor.v1.FactorService.Configure:output_type -> factorgate.factor.v1.ConfigureResponse
+	12, // 41: factorgate.factor.v1.FactorService.BeginEnrollment:output_type -> factorgate.factor.v1.BeginEnrollmentResponse
+	14, // 42: factorgate.factor.v1.FactorService.FinishEnrollment:output_type -> factorgate.factor.v1.FinishEnrollmentResponse
+	16, // 43: factorgate.factor.v1.FactorService.Challenge:output_type -> factorgate.factor.v1.ChallengeResponse
+	18, // 44: factorgate.factor.v1.FactorService.Verify:output_type -> factorgate.factor.v1.VerifyResponse
+	20, // 45: factorgate.factor.v1.FactorService.Destination:output_type -> factorgate.factor.v1.DestinationResponse
+	39, // [39:46] is the sub-list for method output_type
+	32, // [32:39] is the sub-list for method input_type
+	32, // [32:32] is the sub-list for extension type_name
+	32, // [32:32] is the sub-list for extension extendee
+	0,  // [0:32] is the sub-list for field type_name
 }
 
 func init() { file_factor_proto_init() }
@@ -1769,7 +1940,7 @@ func file_factor_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_factor_proto_rawDesc), len(file_factor_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   19,
+			NumMessages:   22,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

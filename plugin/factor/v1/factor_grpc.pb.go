@@ -132,6 +132,7 @@ const (
 	FactorService_FinishEnrollment_FullMethodName = "/factorgate.factor.v1.FactorService/FinishEnrollment"
 	FactorService_Challenge_FullMethodName        = "/factorgate.factor.v1.FactorService/Challenge"
 	FactorService_Verify_FullMethodName           = "/factorgate.factor.v1.FactorService/Verify"
+	FactorService_Destination_FullMethodName      = "/factorgate.factor.v1.FactorService/Destination"
 )
 
 // FactorServiceClient is the client API for FactorService service.
@@ -150,6 +151,11 @@ type FactorServiceClient interface {
 	Challenge(ctx context.Context, in *ChallengeRequest, opts ...grpc.CallOption) (*ChallengeResponse, error)
 	// Verify checks a proof against an enrolled credential.
 	Verify(ctx context.Context, in *VerifyRequest, opts ...grpc.CallOption) (*VerifyResponse, error)
+	// Destination names where BeginEnrollment or Challenge would send a code,
+	// as an opaque key, before anything is sent, so the host can count what
+	// one destination is sent across users and refuse. Optional: only a
+	// factor that lists CAPABILITY_DESTINATION is asked.
+	Destination(ctx context.Context, in *DestinationRequest, opts ...grpc.CallOption) (*DestinationResponse, error)
 }
 
 type factorServiceClient struct {
@@ -220,6 +226,16 @@ func (c *factorServiceClient) Verify(ctx context.Context, in *VerifyRequest, opt
 	return out, nil
 }
 
+func (c *factorServiceClient) Destination(ctx context.Context, in *DestinationRequest, opts ...grpc.CallOption) (*DestinationResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(DestinationResponse)
+	err := c.cc.Invoke(ctx, FactorService_Destination_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // FactorServiceServer is the server API for FactorService service.
 // All implementations must embed UnimplementedFactorServiceServer
 // for forward compatibility.
@@ -236,6 +252,11 @@ type FactorServiceServer interface {
 	Challenge(context.Context, *ChallengeRequest) (*ChallengeResponse, error)
 	// Verify checks a proof against an enrolled credential.
 	Verify(context.Context, *VerifyRequest) (*VerifyResponse, error)
+	// Destination names where BeginEnrollment or Challenge would send a code,
+	// as an opaque key, before anything is sent, so the host can count what
+	// one destination is sent across users and refuse. Optional: only a
+	// factor that lists CAPABILITY_DESTINATION is asked.
+	Destination(context.Context, *DestinationRequest) (*DestinationResponse, error)
 	mustEmbedUnimplementedFactorServiceServer()
 }
 
@@ -263,6 +284,9 @@ func (UnimplementedFactorServiceServer) Challenge(context.Context, *ChallengeReq
 }
 func (UnimplementedFactorServiceServer) Verify(context.Context, *VerifyRequest) (*VerifyResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method Verify not implemented")
+}
+func (UnimplementedFactorServiceServer) Destination(context.Context, *DestinationRequest) (*DestinationResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method Destination not implemented")
 }
 func (UnimplementedFactorServiceServer) mustEmbedUnimplementedFactorServiceServer() {}
 func (UnimplementedFactorServiceServer) testEmbeddedByValue()                       {}
@@ -393,6 +417,24 @@ func _FactorService_Verify_Handler(srv interface{}, ctx context.Context, dec fun
 	return interceptor(ctx, in, info, handler)
 }
 
+func _FactorService_Destination_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DestinationRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(FactorServiceServer).Destination(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: FactorService_Destination_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(FactorServiceServer).Destination(ctx, req.(*DestinationRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // FactorService_ServiceDesc is the grpc.ServiceDesc for FactorService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -423,6 +465,10 @@ var FactorService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "Verify",
 			Handler:    _FactorService_Verify_Handler,
+		},
+		{
+			MethodName: "Destination",
+			Handler:    _FactorService_Destination_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

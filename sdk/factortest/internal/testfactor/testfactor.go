@@ -65,6 +65,8 @@ type Flaws struct {
 	// AcceptSuperseded accepts the code of any challenge issued, not only the
 	// latest.
 	AcceptSuperseded bool
+	// UnstableDestination names a different destination at every time.
+	UnstableDestination bool
 }
 
 // settings are the operator settings both factors take.
@@ -86,11 +88,12 @@ type Challenge struct{ common }
 type Step struct{ common }
 
 var (
-	_ sdk.Enroller   = (*Challenge)(nil)
-	_ sdk.Challenger = (*Challenge)(nil)
-	_ sdk.Configurer = (*Challenge)(nil)
-	_ sdk.Enroller   = (*Step)(nil)
-	_ sdk.Configurer = (*Step)(nil)
+	_ sdk.Enroller         = (*Challenge)(nil)
+	_ sdk.Challenger       = (*Challenge)(nil)
+	_ sdk.Configurer       = (*Challenge)(nil)
+	_ sdk.DestinationNamer = (*Challenge)(nil)
+	_ sdk.Enroller         = (*Step)(nil)
+	_ sdk.Configurer       = (*Step)(nil)
 )
 
 // NewChallenge returns the challenge-based factor with flaws.
