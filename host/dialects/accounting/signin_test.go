@@ -29,7 +29,24 @@ func TestSignIn(t *testing.T) {
 	bins := accountingBuildPlugins(t)
 	testdb.Each(t, func(t *testing.T, newURL func(testing.TB) string) {
 		testAccountingSignIn(t, testsignin.New(t, newURL(t), testsignin.PluginFactors(bins), mfa.LockoutPolicy{}, 0, signInRegister))
+		t.Run("race", func(t *testing.T) {
+			testAccountingSignInRace(t, testsignin.New(t, newURL(t), testsignin.PluginFactors(bins), mfa.LockoutPolicy{}, 0, signInRegister))
+		})
 	})
+}
+
+// testAccountingSignInRace: twenty password grants of an SMS user without a
+// code at once send one text; the others are refused with 429 and
+// Retry-After.
+func testAccountingSignInRace(t *testing.T, e *testsignin.Env) {
+	erin := e.User("erin")
+	e.EnrollSMS(t, erin)
+	sent := e.Outbox.Count()
+	body := fmt.Sprintf(`{"grant_type":"password","username":"erin","password":%q,"scope":"full"}`, testsignin.Password)
+	statuses := e.Race(t, 20, tokenPath, map[string]string{"Content-Type": "application/json"}, body)
+	if texts := e.Outbox.Count() - sent; texts != 1 || statuses[http.StatusUnauthorized] != 1 || statuses[http.StatusTooManyRequests] != 19 {
+		t.Fatalf("answers %v and %d texts; want one 401 2fa_code_required, nineteen 429 and one text", statuses, texts)
+	}
 }
 
 func postGrant(t *testing.T, e *testsignin.Env, path, username, password, code string) testsignin.Response {

@@ -41,6 +41,7 @@ func TestSignIn(t *testing.T) {
 		}{
 			{"scanner", testScannerSignIn},
 			{"scanner lockout", testScannerSignInLockout},
+			{"scanner sign-in race", testScannerSignInRace},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				lockout := mfa.LockoutPolicy{}
@@ -255,5 +256,20 @@ func TestSignInSendsAnyFactorsCode(t *testing.T) {
 	r.Want(t, http.StatusOK, "")
 	if r.Field(t, "token") == "" {
 		t.Fatal("no token")
+	}
+}
+
+// testScannerSignInRace: twenty sign-ins of an SMS user at once send one
+// text; the others are refused with 429 and Retry-After (the send is
+// reserved in the database before the factor is called, and the password
+// throttle refuses some before any hash).
+func testScannerSignInRace(t *testing.T, e *testsignin.Env) {
+	erin := e.User("erin")
+	e.EnrollSMS(t, erin)
+	sent := e.Outbox.Count()
+	statuses := e.Race(t, 20, pathSignIn, map[string]string{"X-Api-Key": e.APIKey, "Content-Type": "application/json"},
+		scannerCredentials("erin", testsignin.Password))
+	if texts := e.Outbox.Count() - sent; texts != 1 || statuses[http.StatusOK] != 1 || statuses[http.StatusTooManyRequests] != 19 {
+		t.Fatalf("answers %v and %d texts; want one 200, nineteen 429 and one text", statuses, texts)
 	}
 }
