@@ -4,12 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/factorgate/factorgate/host/admin"
 	"github.com/factorgate/factorgate/host/api"
 	"github.com/factorgate/factorgate/host/auth"
 	"github.com/factorgate/factorgate/host/config"
@@ -73,6 +76,10 @@ func (c *cli) serve(ctx context.Context, demo bool) error {
 	go func() { served <- srv.Serve(ln) }()
 	go a.janitor(ctx, provider)
 	log.Info("factorgate serving", "listen", ln.Addr().String(), "public_url", cfg.PublicURL, "database", a.store.Dialect())
+	adminSrv, err := c.startAdmin(cfg, log, served)
+	if err != nil {
+		return err
+	}
 	c.announce(a, ln.Addr())
 	if demo {
 		if err := bootstrapDemo(ctx, a, c.stdout); err != nil {
@@ -87,10 +94,34 @@ func (c *cli) serve(ctx context.Context, demo bool) error {
 	log.Info("shutting down")
 	sctx, cancel := context.WithTimeout(context.Background(), cfg.HTTP.ShutdownTimeout)
 	defer cancel()
+	if adminSrv != nil {
+		_ = adminSrv.Shutdown(sctx) // profiles in flight are not worth waiting for
+	}
 	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	return nil
+}
+
+// startAdmin serves the admin listener when admin_listen is set; a failure
+// to serve it ends the host like the main listener's would.
+func (c *cli) startAdmin(cfg *config.Config, log *slog.Logger, served chan<- error) (*http.Server, error) {
+	if cfg.AdminListen == "" {
+		return nil, nil
+	}
+	ln, err := net.Listen("tcp", cfg.AdminListen)
+	if err != nil {
+		return nil, fmt.Errorf("admin listener on %s: %w", cfg.AdminListen, err)
+	}
+	if ap, err := netip.ParseAddrPort(ln.Addr().String()); err == nil && !ap.Addr().IsLoopback() && !ap.Addr().IsPrivate() {
+		log.Warn("the admin listener is on a public address: anyone who reaches it can read the host's profiles", "admin_listen", ln.Addr().String())
+	}
+	srv := &http.Server{Handler: admin.Handler(), ReadHeaderTimeout: 5 * time.Second}
+	go func() { served <- srv.Serve(ln) }()
+	log.Info("admin listener serving", "listen", ln.Addr().String())
+	// Before the main listener's line, which scripts wait for.
+	fmt.Fprintf(c.stdout, "Admin listener (profiles) on http://%s/debug/pprof/\n", ln.Addr())
+	return srv, nil
 }
 
 // handler wires every front door on one mux: the native API, the dialects

@@ -64,6 +64,9 @@ const sqliteFileName = "factorgate.db"
 type Config struct {
 	// Listen is the host:port the HTTP server binds.
 	Listen string `yaml:"listen"`
+	// AdminListen is the host:port of the admin listener (profiles under
+	// /debug/pprof); empty, the default, serves none.
+	AdminListen string `yaml:"admin_listen"`
 	// PublicURL is the absolute URL clients reach the server at, without a
 	// trailing slash. Derived from Listen when not configured.
 	PublicURL string `yaml:"public_url"`

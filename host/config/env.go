@@ -7,6 +7,7 @@ const (
 	EnvConfig = "FACTORGATE_CONFIG"
 
 	EnvListen      = "FACTORGATE_LISTEN"       // listen
+	EnvAdminListen = "FACTORGATE_ADMIN_LISTEN" // admin_listen
 	EnvPublicURL   = "FACTORGATE_PUBLIC_URL"   // public_url
 	EnvDataDir     = "FACTORGATE_DATA_DIR"     // data_dir
 	EnvDatabaseURL = "FACTORGATE_DATABASE_URL" // database_url
@@ -27,6 +28,7 @@ type envOverride struct {
 func envOverrides() []envOverride {
 	return []envOverride{
 		{EnvListen, "listen", func(c *Config, v string) { c.Listen = v }},
+		{EnvAdminListen, "admin_listen", func(c *Config, v string) { c.AdminListen = v }},
 		{EnvPublicURL, "public_url", func(c *Config, v string) { c.PublicURL = v }},
 		{EnvDataDir, "data_dir", func(c *Config, v string) { c.DataDir = v }},
 		{EnvDatabaseURL, "database_url", func(c *Config, v string) { c.Database = DSN(v) }},

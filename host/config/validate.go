@@ -86,6 +86,13 @@ func (v *validator) places(c *Config) {
 		v.add("listen", "%s", msg)
 		listenOK = false
 	}
+	if c.AdminListen != "" {
+		if msg := checkListen(c.AdminListen); msg != "" {
+			v.add("admin_listen", "%s", msg)
+		} else if c.AdminListen == c.Listen && !strings.HasSuffix(c.Listen, ":0") {
+			v.add("admin_listen", "must differ from listen: the admin endpoints are not for clients")
+		}
+	}
 	if c.PublicURL == "" {
 		if listenOK {
 			c.PublicURL = derivePublicURL(c.Listen)
