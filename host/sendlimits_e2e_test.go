@@ -6,9 +6,9 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"sync"
 	"testing"
 
+	"github.com/factorgate/factorgate/host/internal/httprace"
 	"github.com/factorgate/factorgate/host/plugins"
 )
 
@@ -27,49 +27,22 @@ func raceHTTP(t *testing.T, n int, url, token string, body any) (map[int]int, ma
 	if err != nil {
 		t.Fatal(err)
 	}
-	var (
-		mu       sync.Mutex
-		wg       sync.WaitGroup
-		statuses = map[int]int{}
-		won      map[string]any
-		gate     = make(chan struct{})
-	)
-	for range n {
-		wg.Go(func() {
-			<-gate
-			req, err := http.NewRequest(http.MethodPost, url, bytes.NewReader(raw))
-			if err != nil {
-				t.Error(err)
-				return
-			}
-			req.Header.Set("Content-Type", "application/json")
-			req.Header.Set("Authorization", "Bearer "+token)
-			resp, err := http.DefaultClient.Do(req)
-			if err != nil {
-				t.Error(err)
-				return
-			}
-			defer resp.Body.Close()
-			var out map[string]any
-			if resp.StatusCode < 300 {
-				if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
-					t.Error(err)
-				}
-			}
-			if resp.StatusCode == http.StatusTooManyRequests && resp.Header.Get("Retry-After") == "" {
-				t.Error("a 429 without Retry-After")
-			}
-			mu.Lock()
-			statuses[resp.StatusCode]++
-			if out != nil {
-				won = out
-			}
-			mu.Unlock()
-		})
+	answers := httprace.Send(t, n, nil, func() (*http.Request, error) {
+		req, err := http.NewRequest(http.MethodPost, url, bytes.NewReader(raw))
+		if err != nil {
+			return nil, err
+		}
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+token)
+		return req, nil
+	})
+	var won map[string]any
+	for _, b := range answers.Bodies {
+		if err := json.Unmarshal(b, &won); err != nil {
+			t.Error(err)
+		}
 	}
-	close(gate)
-	wg.Wait()
-	return statuses, won
+	return answers.Statuses, won
 }
 
 // Twenty enrollment begins at once through the native API send one text,
