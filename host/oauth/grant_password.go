@@ -67,11 +67,12 @@ func (h *passwordStep) HandleTokenEndpointRequest(ctx context.Context, req fosit
 	}
 	r := httpRequest(ctx)
 	user, err := p.signin.CheckPassword(ctx, p.signInMeta(r, client.ID, "grant"), username, password)
+	busy := busyError(err)
 	switch {
 	case errors.Is(err, signin.ErrBadCredentials):
 		return fosite.ErrInvalidGrant.WithHint("Wrong username or password.")
-	case busyError(err) != nil:
-		return busyError(err)
+	case busy != nil:
+		return busy
 	case err != nil:
 		return fosite.ErrServerError.WithWrap(err)
 	}

@@ -284,7 +284,7 @@ func (p *Provider) mfaMessage(w http.ResponseWriter, r *http.Request, err error)
 	if err == nil {
 		return 0, ""
 	}
-	if busyError(err) != nil {
+	if passesWithTime(err) {
 		d, _ := mfa.RetryAfter(err)
 		w.Header().Set("Retry-After", httpx.RetryAfter(d))
 	}

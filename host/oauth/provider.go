@@ -305,14 +305,10 @@ func (p *Provider) newSignIn() (*signin.Service, error) {
 			return desc, ok
 		}),
 		Lockout: d.Lockout, Throttle: d.SignInThrottle, NameCeiling: d.NameCeiling,
-		StepLifespan:  min(d.MFATokenLifespan, maxSignInStepLifespan),
+		StepLifespan:  d.MFATokenLifespan, // sign-in keeps it to at most 5 minutes
 		SessionMaxAge: d.SessionMaxAge, SecureCookies: p.secure, Logger: d.Logger, Now: d.Now,
 	})
 }
-
-// maxSignInStepLifespan bounds how long a dialect's pending second step
-// lives.
-const maxSignInStepLifespan = 5 * time.Minute
 
 // SignIn returns the sign-in service, for the doors that sign people in
 // without the login pages (the dialects).

@@ -90,6 +90,13 @@ type retryAfterError struct {
 func (e *retryAfterError) Error() string { return e.rfc.Error() }
 func (e *retryAfterError) Unwrap() error { return e.rfc }
 
+// passesWithTime reports whether err is a lifecycle failure that passes
+// with time (locked, throttled, a factor unavailable): one answered with
+// Retry-After.
+func passesWithTime(err error) bool {
+	return errors.Is(err, mfa.ErrLocked) || errors.Is(err, mfa.ErrThrottled) || errors.Is(err, mfa.ErrUnavailable)
+}
+
 // busyError maps the lifecycle's failures that pass with time (locked,
 // throttled, a factor unavailable) to their OAuth answer with Retry-After in
 // whole seconds, at least one; nil for any other error.
