@@ -263,9 +263,12 @@ func (p *Provider) enrollOptions() []enrollOption {
 }
 
 // formParams are a factor's enrollment parameters as the page renders them:
-// an input type the page knows (anything else is text).
+// an input type the page knows (anything else is text), and never a name the
+// form's own fields use.
 func formParams(ps []sdk.EnrollParam) []sdk.EnrollParam {
-	out := slices.Clone(ps)
+	out := slices.DeleteFunc(slices.Clone(ps), func(p sdk.EnrollParam) bool {
+		return p.Name == "" || slices.Contains([]string{"flow", "csrf", "factor"}, p.Name)
+	})
 	for i, p := range out {
 		if p.InputType != sdk.InputTel && p.InputType != sdk.InputEmail {
 			out[i].InputType = sdk.InputText

@@ -18,7 +18,7 @@ func TestEnrollOptionsOfferEachFactorOnce(t *testing.T) {
 		ProofKind: sdk.ProofSentCode, EnrollParams: phone}
 	// A third party's factor is offered by what it declares, whatever its AMR.
 	email := sdk.Description{Name: "email", DisplayName: "Email", AMR: []string{"otp"}, Capabilities: []sdk.Capability{sdk.CapabilityEnroll, sdk.CapabilityChallenge},
-		ProofKind: sdk.ProofSentCode, EnrollParams: []sdk.EnrollParam{{Name: "email", InputType: "datetime", Optional: true}}}
+		ProofKind: sdk.ProofSentCode, EnrollParams: []sdk.EnrollParam{{Name: "email", InputType: "datetime", Optional: true}, {Name: "csrf"}, {Name: ""}}}
 	keys := sdk.Description{Name: "webauthn", DisplayName: "Security key", AMR: []string{"hwk"}, Capabilities: []sdk.Capability{sdk.CapabilityEnroll, sdk.CapabilityChallenge},
 		ProofKind: sdk.ProofBrowserCeremony}
 	totp := sdk.Description{Name: "totp", DisplayName: "Authenticator app", AMR: []string{"otp"}, Capabilities: []sdk.Capability{sdk.CapabilityEnroll}}
