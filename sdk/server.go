@@ -268,7 +268,11 @@ func fromStatus(ctx context.Context, err error) error {
 		}
 		return factorStatusError(st, info.GetReason())
 	}
-	if ctxErr := ctx.Err(); ctxErr != nil && (st.Code() == codes.Canceled || st.Code() == codes.DeadlineExceeded) {
+	// A plain answer that comes once the caller's deadline has passed is the
+	// plugin giving up because that deadline reached it: a timeout, whatever
+	// code it chose.
+	ctxErr := ctx.Err()
+	if ctxErr != nil && (st.Code() == codes.Canceled || st.Code() == codes.DeadlineExceeded || errors.Is(ctxErr, context.DeadlineExceeded)) {
 		if errors.Is(ctxErr, context.DeadlineExceeded) {
 			return fmt.Errorf("%w: %w", ErrTimeout, ctxErr)
 		}
