@@ -47,6 +47,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/factorgate/factorgate/host/auth"
+	"github.com/factorgate/factorgate/host/internal/httpx"
 	"github.com/factorgate/factorgate/host/mfa"
 	"github.com/factorgate/factorgate/host/plugins"
 	"github.com/factorgate/factorgate/host/store"
@@ -317,7 +318,7 @@ func principal(r *http.Request) auth.Principal {
 
 // meta says who is acting and from where, for the audit log.
 func (s *server) meta(r *http.Request) mfa.Meta {
-	return mfa.Meta{Actor: principal(r).Actor(), RemoteAddr: clientIP(r, s.deps.TrustedProxies), Via: "api"}
+	return mfa.Meta{Actor: principal(r).Actor(), RemoteAddr: clientIP(r, s.deps.TrustedProxies), Via: "api", UserAgent: httpx.UserAgentSummary(r)}
 }
 
 // writeJSON writes v as the JSON response body with status.

@@ -146,10 +146,10 @@ func (d Deps) ActiveFactors(ctx context.Context, userID string) (map[string]bool
 // SignInMeta is the sign-in service's who and where for a request through
 // a dialect.
 func (d Deps) SignInMeta(r *http.Request, via string) signin.Meta {
-	return signin.Meta{RemoteAddr: httpx.ClientIP(r, d.TrustedProxies), Via: via}
+	return signin.Meta{RemoteAddr: httpx.ClientIP(r, d.TrustedProxies), Via: via, UserAgent: httpx.UserAgentSummary(r)}
 }
 
 // Meta is the audit record's who and where for a request through a dialect.
 func (d Deps) Meta(r *http.Request, p auth.Principal, via string) mfa.Meta {
-	return mfa.Meta{Actor: p.Actor(), RemoteAddr: httpx.ClientIP(r, d.TrustedProxies), Via: via}
+	return mfa.Meta{Actor: p.Actor(), RemoteAddr: httpx.ClientIP(r, d.TrustedProxies), Via: via, UserAgent: httpx.UserAgentSummary(r)}
 }

@@ -122,6 +122,7 @@ func (s *Service) auditEvent(m Meta, e auditEntry) store.AuditEvent {
 		CredentialID: e.credentialID,
 		Result:       outcome(e.err),
 		RemoteAddr:   m.RemoteAddr,
+		UserAgent:    m.UserAgent,
 		Detail:       detail,
 	}
 }

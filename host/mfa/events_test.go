@@ -85,3 +85,33 @@ func TestChangesReturnTheirAuditEvents(t *testing.T) {
 		}
 	})
 }
+
+// An audit event keeps where the request came from: the client's address
+// and the summary of its User-Agent, of a success and of a failure alike.
+func TestAuditKeepsClientAddressAndAgent(t *testing.T) {
+	eachHost(t, mfa.Options{}, func(t *testing.T, f *fixture) {
+		ctx := t.Context()
+		m := mfa.Meta{Actor: f.user.ID, RemoteAddr: "198.51.100.4", Via: "test", UserAgent: "Firefox on Android"}
+		en, err := f.svc.BeginEnrollment(ctx, m, mfa.BeginRequest{UserID: f.user.ID, Factor: "totp"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = f.svc.ConfirmEnrollment(ctx, m, mfa.ConfirmRequest{UserID: f.user.ID, EnrollmentID: en.ID, Proof: sdk.Proof{Code: "000000"}})
+		if err == nil {
+			t.Fatal("a wrong code confirmed the enrollment")
+		}
+		var seen int
+		for _, e := range f.auditByID() {
+			if e.Action != "enroll.begin" && e.Action != "enroll.confirm" {
+				continue
+			}
+			seen++
+			if e.RemoteAddr != m.RemoteAddr || e.UserAgent != m.UserAgent {
+				t.Errorf("%s:%s recorded address %q and agent %q, want %q and %q", e.Action, e.Result, e.RemoteAddr, e.UserAgent, m.RemoteAddr, m.UserAgent)
+			}
+		}
+		if seen != 2 {
+			t.Fatalf("found %d enrollment events, want 2", seen)
+		}
+	})
+}

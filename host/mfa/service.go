@@ -136,6 +136,9 @@ type Meta struct {
 	RemoteAddr string
 	// Via names the front door ("api", "scanner", "accounting", ...).
 	Via string
+	// UserAgent is a short summary of the client's User-Agent ("Firefox on
+	// Android"; see httpx.UserAgentSummary), never the whole header.
+	UserAgent string
 }
 
 func (s *Service) now() time.Time { return s.opts.Now().UTC() }

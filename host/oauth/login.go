@@ -337,7 +337,7 @@ func (p *Provider) backupCompanion() string {
 
 // meta is the audit record's who and where for a request.
 func (p *Provider) meta(r *http.Request, userID string) mfa.Meta {
-	return mfa.Meta{Actor: userID, RemoteAddr: httpx.ClientIP(r, p.d.TrustedProxies), Via: "oauth"}
+	return mfa.Meta{Actor: userID, RemoteAddr: httpx.ClientIP(r, p.d.TrustedProxies), Via: "oauth", UserAgent: httpx.UserAgentSummary(r)}
 }
 
 // pageData is what the login template renders.

@@ -274,7 +274,7 @@ func (p *Provider) finish(w http.ResponseWriter, r *http.Request, fl *loginFlow)
 
 // signInMeta is the sign-in service's who and where for a request.
 func (p *Provider) signInMeta(r *http.Request, clientID, via string) signin.Meta {
-	return signin.Meta{RemoteAddr: httpx.ClientIP(r, p.d.TrustedProxies), Via: via, ClientID: clientID}
+	return signin.Meta{RemoteAddr: httpx.ClientIP(r, p.d.TrustedProxies), Via: via, ClientID: clientID, UserAgent: httpx.UserAgentSummary(r)}
 }
 
 // mfaMessage maps a lifecycle failure to what the login page says; nil is

@@ -119,7 +119,7 @@ func (s *Service) audit(ctx context.Context, m Meta, user store.User, action, re
 	}
 	e := store.AuditEvent{
 		Time: s.now(), OrgID: user.OrgID, UserID: user.ID, Actor: actor, Action: action, Result: result,
-		RemoteAddr: m.RemoteAddr, Detail: d,
+		RemoteAddr: m.RemoteAddr, UserAgent: m.UserAgent, Detail: d,
 	}
 	if _, err := s.d.Store.AppendAudit(ctx, e); err != nil {
 		s.log.ErrorContext(ctx, "signin: audit write failed", "action", action, "user", user.ID, "error", err)

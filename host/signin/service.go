@@ -215,11 +215,13 @@ type Meta struct {
 	Via string
 	// ClientID is the OAuth client the sign-in is for.
 	ClientID string
+	// UserAgent is a short summary of the client's User-Agent.
+	UserAgent string
 }
 
 // mfaMeta is the lifecycle's audit meta of a step of user's sign-in.
 func (m Meta) mfaMeta(userID string) mfa.Meta {
-	return mfa.Meta{Actor: userID, RemoteAddr: m.RemoteAddr, Via: m.Via}
+	return mfa.Meta{Actor: userID, RemoteAddr: m.RemoteAddr, Via: m.Via, UserAgent: m.UserAgent}
 }
 
 // DescribeFunc adapts a lookup function to Factors.

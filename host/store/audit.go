@@ -8,7 +8,7 @@ import (
 )
 
 const (
-	auditInsertColumns = `occurred_at, org_id, user_id, actor, action, factor, credential_id, result, remote_addr, detail`
+	auditInsertColumns = `occurred_at, org_id, user_id, actor, action, factor, credential_id, result, remote_addr, user_agent, detail`
 	auditColumns       = `id, ` + auditInsertColumns
 )
 
@@ -19,7 +19,7 @@ func scanAudit(row interface{ Scan(...any) error }) (AuditEvent, error) {
 		detail   sql.NullString
 	)
 	if err := row.Scan(&e.ID, &occurred, &e.OrgID, &e.UserID, &e.Actor, &e.Action, &e.Factor,
-		&e.CredentialID, &e.Result, &e.RemoteAddr, &detail); err != nil {
+		&e.CredentialID, &e.Result, &e.RemoteAddr, &e.UserAgent, &detail); err != nil {
 		return AuditEvent{}, err
 	}
 	e.Time = fromMicros(occurred)
@@ -53,9 +53,9 @@ func (s *SQLStore) AppendAudit(ctx context.Context, e AuditEvent) (AuditEvent, e
 	}
 	// The database numbers the event; an append whose transaction rolls back
 	// may leave a gap in the ids.
-	err := s.queryRow(ctx, `INSERT INTO audit_events (`+auditInsertColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+	err := s.queryRow(ctx, `INSERT INTO audit_events (`+auditInsertColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		RETURNING id`, toMicros(e.Time), e.OrgID, e.UserID, e.Actor, e.Action, e.Factor,
-		e.CredentialID, e.Result, e.RemoteAddr, detail).Scan(&e.ID)
+		e.CredentialID, e.Result, e.RemoteAddr, e.UserAgent, detail).Scan(&e.ID)
 	if err != nil {
 		return AuditEvent{}, wrapErr("append audit", err)
 	}

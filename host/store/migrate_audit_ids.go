@@ -48,7 +48,7 @@ func auditIDStatements(d dialect) (up, down []string) {
 func sqliteCopyAuditEvents(idColumn string) []string {
 	return []string{
 		`CREATE TABLE audit_events_copy (id ` + idColumn + `,` + auditEventColumns + `)`,
-		`INSERT INTO audit_events_copy (` + auditColumns + `) SELECT ` + auditColumns + ` FROM audit_events`,
+		`INSERT INTO audit_events_copy (` + auditCopyColumns + `) SELECT ` + auditCopyColumns + ` FROM audit_events`,
 		`DROP TABLE audit_events`,
 		`ALTER TABLE audit_events_copy RENAME TO audit_events`,
 		`CREATE INDEX audit_events_user_time ON audit_events (user_id, occurred_at, id)`,
@@ -67,6 +67,10 @@ func execAll(statements []string) func(ctx context.Context, tx *sql.Tx) error {
 		return nil
 	}
 }
+
+// auditCopyColumns are the columns the copy carries over: those of the
+// table as this migration finds it, not as later migrations leave it.
+const auditCopyColumns = `id, occurred_at, org_id, user_id, actor, action, factor, credential_id, result, remote_addr, detail`
 
 // auditEventColumns are the columns of audit_events after its id, as
 // created by the first migration.

@@ -157,7 +157,10 @@ type AuditEvent struct {
 	CredentialID string
 	Result       string
 	RemoteAddr   string
-	Detail       map[string]string
+	// UserAgent is a short summary of the client's User-Agent ("Firefox on
+	// Android"), never the whole header.
+	UserAgent string
+	Detail    map[string]string
 }
 
 // APIToken is a personal API token. The store keeps only a hash of the secret,

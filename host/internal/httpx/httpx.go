@@ -1,6 +1,7 @@
 // Package httpx holds the small HTTP helpers every front door of the host
 // shares: finding the client's address behind trusted proxies, reading a
-// size-limited request body, and the value of a Retry-After header.
+// size-limited request body, the value of a Retry-After header, and a short
+// summary of the client's User-Agent for audit records.
 package httpx
 
 import (
