@@ -138,8 +138,9 @@ func (a *app) handler(ctx context.Context) (http.Handler, *oauth.Provider, error
 			PerNameBurst: cfg.SignIn.PerNameBurst, PerNameMinute: float64(cfg.SignIn.PerNamePerMinute),
 			ConcurrentHashes: cfg.SignIn.ConcurrentHashes,
 		},
-		NameCeiling:  cfg.SignIn.NameCeiling,
-		MaxBodyBytes: int64(cfg.HTTP.MaxBodyBytes), TrustedProxies: cfg.HTTP.TrustedProxyPrefixes(),
+		NameCeiling:    cfg.SignIn.NameCeiling,
+		ResendInterval: cfg.SendLimits.ResendInterval,
+		MaxBodyBytes:   int64(cfg.HTTP.MaxBodyBytes), TrustedProxies: cfg.HTTP.TrustedProxyPrefixes(),
 	})
 	if err != nil {
 		return nil, nil, fmt.Errorf("oauth provider: %w", err)

@@ -220,12 +220,33 @@ func (p *Provider) bindSecret(w http.ResponseWriter, r *http.Request) string {
 	return secret
 }
 
-// authorizeError answers an authorization request with err (to the client's
-// redirect URI when it is known), logging failures of the host's own.
+// authorizeError answers an authorization request with err: to the
+// client's redirect URI when it is known and registered, and otherwise with
+// a page for the person whose browser it is, which redirects nowhere. It
+// logs failures of the host's own.
 func (p *Provider) authorizeError(ctx context.Context, w http.ResponseWriter, ar fosite.AuthorizeRequester, err error) {
-	var rfc *fosite.RFC6749Error
-	if errors.As(err, &rfc) && rfc.CodeField >= http.StatusInternalServerError {
+	rfc := fosite.ErrorToRFC6749Error(err)
+	if rfc.CodeField >= http.StatusInternalServerError {
 		p.log.ErrorContext(ctx, "oauth: authorization request failed", "error", rfc.ErrorField, "debug", rfc.DebugField, "cause", rfc.Cause())
 	}
+	if ar == nil || !ar.IsRedirectURIValid() {
+		p.render(w, rfc.CodeField, "error", pageData{Title: "This sign-in link does not work", Error: authorizeProblem(rfc)})
+		return
+	}
 	p.fosite.WriteAuthorizeError(ctx, w, ar, err)
+}
+
+// authorizeProblem explains, to a person, an authorization request that
+// cannot be answered to its application.
+func authorizeProblem(rfc *fosite.RFC6749Error) string {
+	const tail = " Go back to the application and try again; if it keeps happening, tell the application's support."
+	switch {
+	case errors.Is(rfc, fosite.ErrInvalidClient):
+		return "The application that sent you here is not registered with this sign-in service." + tail
+	case rfc.CodeField >= http.StatusInternalServerError:
+		return "The sign-in service could not handle the request." + tail
+	case rfc.ErrorField == fosite.ErrInvalidRequest.ErrorField:
+		return "The application that sent you here asked to return you to an address it has not registered, so you are not sent there." + tail
+	}
+	return "The application that sent you here made a request this sign-in service cannot accept." + tail
 }

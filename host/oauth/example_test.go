@@ -86,7 +86,7 @@ func TestExampleClient(t *testing.T) {
 		t.Fatalf("the example did not step up with the challenge's acr_values:\n%s", output.String())
 	}
 	p = b.submit(b.get(stepUp), "/login/enroll", map[string][]string{"factor": {"totp"}})
-	code, err := totp.GenerateCodeCustom(p.field(shownSecret), h.mfaClock.Now(), totp.ValidateOpts{Period: 30, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1})
+	code, err := totp.GenerateCodeCustom(shownKey(p), h.mfaClock.Now(), totp.ValidateOpts{Period: 30, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,7 +3,6 @@ package oauth
 import (
 	"context"
 	"crypto/subtle"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -47,6 +46,11 @@ type loginFlow struct {
 	RequireMFA bool      `json:"require_mfa"`
 	ACRValues  []string  `json:"acr_values,omitempty"`
 	CreatedAt  time.Time `json:"created_at"`
+	// Account: the flow signs in to the account page, or adds a factor on
+	// it, instead of answering an authorization request.
+	Account bool `json:"account,omitempty"`
+	// Nickname is the name the user gives the factor being added.
+	Nickname string `json:"nickname,omitempty"`
 
 	// What is proven so far.
 	UserID   string    `json:"user_id,omitempty"`
@@ -66,6 +70,8 @@ type flowDisplay struct {
 	URI    string `json:"uri,omitempty"`
 	QRPNG  []byte `json:"qr_png,omitempty"`
 	Masked string `json:"masked,omitempty"`
+	// SentAt is when the code was sent.
+	SentAt time.Time `json:"sent_at,omitzero"`
 }
 
 func flowAAD(id string) []byte { return seal.AAD("oauth-login-flow", id) }
@@ -123,6 +129,20 @@ var errFlowGone = errors.New("login flow not found")
 // loadFlow loads the flow the request names and checks that it belongs to
 // this browser and, for a form post, that the CSRF token is the browser's.
 func (p *Provider) loadFlow(r *http.Request) (*loginFlow, error) {
+	fl, err := p.loadBoundFlow(r)
+	if err != nil {
+		return nil, err
+	}
+	c, _ := r.Cookie(bindCookieName)
+	if r.Method == http.MethodPost && !auth.CheckCSRF(c.Value, r.PostFormValue("csrf")) {
+		return nil, auth.ErrBadCSRF
+	}
+	return fl, nil
+}
+
+// loadBoundFlow loads the flow the request names and checks that it belongs
+// to this browser; the caller checks the CSRF token of a post.
+func (p *Provider) loadBoundFlow(r *http.Request) (*loginFlow, error) {
 	id := r.FormValue("flow")
 	if id == "" || len(id) > 64 {
 		return nil, errFlowGone
@@ -152,9 +172,6 @@ func (p *Provider) loadFlow(r *http.Request) (*loginFlow, error) {
 	fl.ID, fl.Version = sf.ID, sf.Version
 	if subtle.ConstantTimeCompare(fl.Bind, hashToken(c.Value)) != 1 {
 		return nil, errFlowGone
-	}
-	if r.Method == http.MethodPost && !auth.CheckCSRF(c.Value, r.PostFormValue("csrf")) {
-		return nil, auth.ErrBadCSRF
 	}
 	return &fl, nil
 }
@@ -312,8 +329,12 @@ func (p *Provider) advance(ctx context.Context, r *http.Request, fl *loginFlow) 
 
 // enterVerify makes f the factor to verify; a factor that sends its code
 // (SMS) sends it now. A failed send keeps the step, so the user can resend.
+// A failed resend keeps where the last code went.
 func (p *Provider) enterVerify(ctx context.Context, r *http.Request, fl *loginFlow, f factorChoice) error {
-	fl.Step, fl.Factor, fl.Display = stepVerify, f.Factor, nil
+	if fl.Step != stepVerify || fl.Factor != f.Factor || !f.Challenge {
+		fl.Display = nil
+	}
+	fl.Step, fl.Factor = stepVerify, f.Factor
 	if !f.Challenge {
 		return nil
 	}
@@ -321,7 +342,7 @@ func (p *Provider) enterVerify(ctx context.Context, r *http.Request, fl *loginFl
 	if err != nil {
 		return err
 	}
-	fl.Display = &flowDisplay{Masked: ch.Display.MaskedDestination}
+	fl.Display = &flowDisplay{Masked: ch.Display.MaskedDestination, SentAt: p.now()}
 	return nil
 }
 
@@ -357,10 +378,18 @@ type pageData struct {
 	Backup     bool
 	// Enroll and confirm steps.
 	Options []enrollOption
-	Secret  string
-	URI     string
-	QR      template.URL
-	Codes   []string
+	// ResendAt is when a new code may be sent, while that is ahead;
+	// ResendIn says how long that is.
+	ResendAt clockTime
+	ResendIn string
+	Secret   string
+	URI      string
+	QR       template.URL
+	Codes    []string
+	// Posted is what the enrolment form sent, shown again after an error.
+	Posted enrollPosted
+	// Wide lays the page out for more than a form (the account page).
+	Wide bool
 }
 
 // loginPage renders the flow's current step.
@@ -368,6 +397,10 @@ func (p *Provider) loginPage(w http.ResponseWriter, r *http.Request) {
 	fl, err := p.loadFlow(r)
 	if err != nil {
 		p.flowError(w, r, err)
+		return
+	}
+	if fl.Step == stepAccountConfirm {
+		http.Redirect(w, r, p.url(pathAccount)+"/add?flow="+url.QueryEscape(fl.ID), http.StatusSeeOther)
 		return
 	}
 	p.renderStep(w, r, fl, http.StatusOK, "", nil)
@@ -401,12 +434,17 @@ func (p *Provider) renderStep(w http.ResponseWriter, r *http.Request, fl *loginF
 		d.Backup = fl.Factor == p.d.BackupCodes
 		if fl.Display != nil {
 			d.Masked = fl.Display.Masked
+			d.ResendAt, d.ResendIn = p.resendAt(fl.Display.SentAt)
 		}
-		if factors, err := p.activeFactors(ctx, fl.UserID); err == nil && len(factors) > 1 {
-			d.Factors = factors
+		if factors, err := p.activeFactors(ctx, fl.UserID); err == nil {
+			// The other methods: the one asked for is on the page already.
+			d.Factors = slices.DeleteFunc(factors, func(f factorChoice) bool { return f.Factor == fl.Factor })
 		}
 	case stepEnroll:
 		d.Title, d.Options = "Set up a second factor", p.enrollOptions()
+		if r.Method == http.MethodPost {
+			d.Posted = postedEnrollment(r)
+		}
 	case stepConfirm:
 		d.Title, d.FactorName = "Confirm your new factor", fl.Factor
 		if desc, ok := p.instances()[fl.Factor]; ok {
@@ -414,9 +452,7 @@ func (p *Provider) renderStep(w http.ResponseWriter, r *http.Request, fl *loginF
 		}
 		if fl.Display != nil {
 			d.Secret, d.URI, d.Masked = fl.Display.Secret, fl.Display.URI, fl.Display.Masked
-			if len(fl.Display.QRPNG) > 0 {
-				d.QR = template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(fl.Display.QRPNG))
-			}
+			d.QR = qrURL(fl.Display.QRPNG)
 		}
 	case stepCodes:
 		d.Title = "Save your backup codes"

@@ -269,6 +269,10 @@ func (p *Provider) finish(w http.ResponseWriter, r *http.Request, fl *loginFlow)
 	}
 	http.SetCookie(w, auth.Cookie(sessionCookieName, se.Secret, "/", p.secure, p.d.SessionMaxAge))
 	p.signin.Finished(ctx, p.signInMeta(r, fl.ClientID, "login"), user, fl.AMR)
+	if fl.Account {
+		http.Redirect(w, r, p.url(pathAccount), http.StatusSeeOther)
+		return
+	}
 	p.resumeAuthorization(w, r, fl, user)
 }
 
@@ -303,6 +307,9 @@ func (p *Provider) mfaMessage(w http.ResponseWriter, r *http.Request, err error)
 		d, _ := mfa.RetryAfter(err)
 		return http.StatusTooManyRequests, fmt.Sprintf("Too many failed attempts. Try again in %s.", d)
 	case errors.Is(err, mfa.ErrThrottled):
+		if d, ok := mfa.RetryAfter(err); ok {
+			return http.StatusTooManyRequests, fmt.Sprintf("You can ask for another code in %s.", inWords(d))
+		}
 		return http.StatusTooManyRequests, "Please wait a moment before asking for another code."
 	case errors.Is(err, mfa.ErrInvalidParams):
 		if reason := mfa.Reason(err); reason != "" {

@@ -18,7 +18,7 @@ import (
 )
 
 var (
-	shownSecret = regexp.MustCompile(`class="secret">([A-Z2-7]+)<`)
+	shownSecret = regexp.MustCompile(`class="secret">([A-Z2-7 ]+)<`)
 	shownQR     = regexp.MustCompile(`src="(data:image/png;base64,[^"]+)"`)
 	shownCode   = regexp.MustCompile(`<li>([^<]+)</li>`)
 )
@@ -40,14 +40,14 @@ func TestEnrollmentAtLogin(t *testing.T) {
 			t.Fatalf("enrollment choice: %d %s", p.status, p.body)
 		}
 		p = b.submit(p, "/login/enroll", url.Values{"factor": {"totp"}})
-		secretText := p.field(shownSecret)
+		secretText := shownKey(p)
 		if secretText == "" || p.field(shownQR) == "" {
 			t.Fatalf("confirm page lacks the secret or the QR code: %s", p.body)
 		}
 
 		// A wrong first code keeps the enrollment pending.
 		p = b.submit(p, "/login/enroll/confirm", url.Values{"code": {"000000"}})
-		if p.status != http.StatusUnauthorized || !p.contains("That code is not right") || p.field(shownSecret) != secretText {
+		if p.status != http.StatusUnauthorized || !p.contains("That code is not right") || shownKey(p) != secretText {
 			t.Fatalf("wrong confirmation code: %d %s", p.status, p.body)
 		}
 		code, err := totp.GenerateCodeCustom(secretText, h.mfaClock.Now(), totp.ValidateOpts{Period: 30, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1})
@@ -295,3 +295,7 @@ func TestChooseFactor(t *testing.T) {
 		t.Fatalf("a finished flow: %d", p.status)
 	}
 }
+
+// shownKey is the authenticator key a page shows, without the spaces that
+// group it.
+func shownKey(p page) string { return strings.ReplaceAll(p.field(shownSecret), " ", "") }

@@ -37,6 +37,8 @@ type Store interface {
 	CreateOAuthClient(ctx context.Context, c store.OAuthClient) (store.OAuthClient, error)
 	store.OAuthKeyStore
 	store.LoginFlowStore
+	store.AccountStore
+	ListAudit(ctx context.Context, userID string, limit int) ([]store.AuditEvent, error)
 }
 
 // Sealer encrypts keys and login flows at rest (*seal.Sealer).
@@ -53,12 +55,14 @@ type MFA interface {
 	Challenge(ctx context.Context, m mfa.Meta, req mfa.ChallengeRequest) (mfa.Challenge, error)
 	Verify(ctx context.Context, m mfa.Meta, req mfa.VerifyRequest) (mfa.Verified, error)
 	ListCredentials(ctx context.Context, userID string) ([]mfa.CredentialInfo, error)
+	RemoveCredential(ctx context.Context, m mfa.Meta, userID, credentialID string) (mfa.Removed, error)
 }
 
 // Sessions keeps browser login sessions (*auth.Sessions).
 type Sessions interface {
 	Create(ctx context.Context, user store.User, amr []string, authTime time.Time) (auth.Session, error)
 	Authenticate(ctx context.Context, secret string) (auth.Session, error)
+	AddMethods(ctx context.Context, se *auth.Session, t time.Time, amr ...string) error
 	Destroy(ctx context.Context, se auth.Session) error
 }
 
@@ -95,6 +99,10 @@ type Deps struct {
 	// signin.Deps); zero values take the defaults.
 	SignInThrottle signin.ThrottleOptions
 	NameCeiling    int
+	// ResendInterval is the MFA service's shortest time between two codes
+	// sent for one user and factor (mfa.SendLimits.ResendInterval), which
+	// the pages name when they offer to send a new code.
+	ResendInterval time.Duration
 	// TrustedProxies are the proxies whose X-Forwarded-For is believed.
 	TrustedProxies []netip.Prefix
 	// MaxBodyBytes limits request bodies (default 64 KiB).
@@ -166,6 +174,7 @@ func (d Deps) withDefaults() (Deps, error) {
 		}
 	}
 	set(&d.SessionMaxAge, defaultSessionMaxAge)
+	set(&d.ResendInterval, mfa.DefaultSendLimits.ResendInterval)
 	set(&d.AccessTokenLifespan, defaultAccessTokenLifespan)
 	set(&d.RefreshTokenLifespan, defaultRefreshTokenLifespan)
 	set(&d.IDTokenLifespan, defaultIDTokenLifespan)
@@ -343,6 +352,7 @@ func (p *Provider) Register(mux *http.ServeMux) {
 	handle("POST "+pathLogin+"/enroll", p.loginEnroll)
 	handle("POST "+pathLogin+"/enroll/confirm", p.loginConfirm)
 	handle("POST "+pathLogin+"/continue", p.loginContinue)
+	p.registerAccount(handle)
 	handle("POST "+pathMFAAssociate, p.mfaAssociate)
 	handle("POST "+pathMFAChallenge, p.mfaChallenge)
 	handle("GET "+pathMFAAuthList, p.mfaAuthenticators)

@@ -107,7 +107,7 @@ func TestStepUp(t *testing.T) {
 		t.Fatalf("step-up should ask for a second factor only: %s", p.body)
 	}
 	p = b.submit(p, "/login/enroll", url.Values{"factor": {"totp"}})
-	enrolledSecret := p.field(shownSecret)
+	enrolledSecret := shownKey(p)
 	code, err := totp.GenerateCodeCustom(enrolledSecret, h.mfaClock.Now(), totp.ValidateOpts{Period: 30, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1})
 	if err != nil {
 		t.Fatal(err)

@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"errors"
+	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -18,6 +20,7 @@ func TestAccount(t *testing.T) {
 			for _, tc := range []storeTest{
 				{"SignOutEverywhere", testSignOutEverywhere},
 				{"AuditUserAgent", testAuditUserAgent},
+				{"CredentialNicknames", testCredentialNicknames},
 			} {
 				t.Run(tc.name, func(t *testing.T) {
 					t.Parallel()
@@ -96,5 +99,51 @@ func testAuditUserAgent(t *testing.T, e *testEnv) {
 		if len(list) != 1 || list[0].ID != got.ID || list[0].UserAgent != ua || list[0].RemoteAddr != "192.0.2.7" {
 			t.Fatalf("ListAudit = %+v, want the event with user agent %q", list, ua)
 		}
+	}
+}
+
+// testCredentialNicknames: a user names their own credentials only.
+func testCredentialNicknames(t *testing.T, e *testEnv) {
+	ctx := context.Background()
+	s := e.s
+	mustUser(t, s, "u1")
+	mustUser(t, s, "u2")
+	for _, c := range []Credential{{ID: "c1", UserID: "u1", Factor: "sms"}, {ID: "c2", UserID: "u1", Factor: "totp"}, {ID: "c3", UserID: "u2", Factor: "sms"}} {
+		c.State, c.CreatedAt, c.ExpiresAt = []byte("state"), t0, t0.Add(time.Hour)
+		_, err := s.PutPendingCredential(ctx, c)
+		noErr(t, err)
+	}
+	for _, tc := range []struct {
+		name, user, cred, nickname string
+		want                       error
+		ok                         bool
+	}{
+		{"own credential", "u1", "c1", "Work phone ☎", nil, true},
+		{"cleared", "u1", "c2", "", nil, true},
+		{"another user's", "u1", "c3", "mine now", ErrNotFound, false},
+		{"unknown", "u1", "nope", "x", ErrNotFound, false},
+		{"too long", "u1", "c1", strings.Repeat("é", MaxNicknameLength+1), nil, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := s.SetCredentialNickname(ctx, tc.user, tc.cred, tc.nickname)
+			switch {
+			case tc.ok && err != nil:
+				t.Fatalf("SetCredentialNickname: %v", err)
+			case !tc.ok && err == nil:
+				t.Fatal("SetCredentialNickname succeeded")
+			case tc.want != nil && !errors.Is(err, tc.want):
+				t.Fatalf("error = %v, want %v", err, tc.want)
+			}
+		})
+	}
+	got, err := s.CredentialNicknames(ctx, "u1")
+	noErr(t, err)
+	if want := map[string]string{"c1": "Work phone ☎"}; !reflect.DeepEqual(got, want) {
+		t.Fatalf("CredentialNicknames(u1) = %v, want %v", got, want)
+	}
+	got, err = s.CredentialNicknames(ctx, "u2")
+	noErr(t, err)
+	if len(got) != 0 {
+		t.Fatalf("CredentialNicknames(u2) = %v, want none", got)
 	}
 }
