@@ -16,6 +16,7 @@
 //	POST /oauth2/revoke, /oauth/revoke       RFC 7009
 //	GET  /userinfo                           OpenID Connect UserInfo
 //	GET  /login, POST /login/...             the login pages
+//	GET  /account, POST /account/...         the account page (see below)
 //	POST /mfa/associate, /mfa/challenge      Auth0's MFA API; GET /mfa/authenticators
 //
 // There is no implicit, hybrid or password grant.
@@ -37,6 +38,20 @@
 // stepped up without asking for the password again. Password attempts count
 // against the same per-user lockout as second factors, and only a completed
 // login resets it.
+//
+// # Account page
+//
+// /account is the user's own page, behind the login session (a visit
+// without one signs in first and comes back): their factors, with the name
+// they gave each, when it was added and last used; adding one (the login's
+// enrolment steps and choices); removing one and getting new backup codes;
+// their last 20 security events with the client address and browser; signing
+// out, and signing out everywhere, which ends every session of the user and
+// revokes every code and token issued to them. Removing a factor, new backup
+// codes, and adding a factor when the user has one need a second factor
+// proven in the last 5 minutes: the session's auth_time once it holds "mfa",
+// since only second factors are added to a session after it starts. When it
+// is older, the page asks for one first and then carries the action out.
 //
 // # Claims
 //
