@@ -106,7 +106,7 @@ func containsFactor(factors []factorChoice, name string) bool {
 }
 
 // renderStepUp asks for a second factor: want, or the first of the user's
-// factors that is not the backup codes. A factor that sends its code sends
+// factors (backup codes only when they have nothing else). A factor that sends its code sends
 // it now.
 func (p *Provider) renderStepUp(w http.ResponseWriter, r *http.Request, se auth.Session, act stepUpAction, want string, status int, msg string) {
 	d, ok := p.stepUpPage(w, r, se, act, want)
@@ -151,19 +151,11 @@ func (p *Provider) stepUpPage(w http.ResponseWriter, r *http.Request, se auth.Se
 		p.renderAccount(w, r, se, http.StatusForbidden, "", "Add a second factor first: this change needs one to be proven.")
 		return accountData{}, false
 	}
+	// Backup codes come last: the fallback, unless the user asks for them.
 	up := stepUpData{stepUpAction: act, Chosen: factors[0], Purpose: p.stepUpPurpose(r, se, act)}
 	for _, f := range factors {
 		if f.Factor == want {
 			up.Chosen = f
-		}
-	}
-	if want == "" && up.Chosen.Backup {
-		// Backup codes are the fallback: another factor first.
-		for _, f := range factors {
-			if !f.Backup {
-				up.Chosen = f
-				break
-			}
 		}
 	}
 	for _, f := range factors {

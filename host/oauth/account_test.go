@@ -360,3 +360,29 @@ func TestUnregisteredRedirectURI(t *testing.T) {
 		})
 	}
 }
+
+// TestAccountStepUpWithSentCode: the step-up page offers the user's other
+// methods; choosing the text message sends a code, which proves the step.
+func TestAccountStepUpWithSentCode(t *testing.T) {
+	h := sqliteHost(t, hostOptions{})
+	const phone = "+61412345678"
+	bob := h.user("bob")
+	secret, _ := h.enrollTOTP(bob)
+	h.enrollSMS(bob, phone)
+	b, p := h.signInToAccount(t, "bob", secret)
+	h.clock.Add(10 * time.Minute)
+	p = b.submit(p, "/account/remove", url.Values{"credential": {h.credentialID(t, bob, "totp")}})
+	if !p.contains("To remove Authenticator app") || !p.contains("Use another method") || !p.contains(`value="sms"`) {
+		t.Fatalf("step-up page: %d %s", p.status, p.body)
+	}
+	sent := h.sms.count()
+	form := withFields(p, "factor", "sms", "send", "1")
+	p = b.submit(p, "/account/verify", form)
+	if h.sms.count() != sent+1 || !p.contains("We sent a code to") || strings.Contains(p.body, phone) {
+		t.Fatalf("after choosing SMS: %d sent, page %s", h.sms.count()-sent, p.body)
+	}
+	p = b.submit(p, "/account/verify", withFields(p, "code", h.sms.lastCode(t, phone)))
+	if !p.contains("The factor was removed.") || p.contains("<h3>Authenticator app</h3>") {
+		t.Fatalf("after the step-up: %d %s", p.status, p.body)
+	}
+}
