@@ -21,6 +21,7 @@ import (
 	"github.com/factorgate/factorgate/host/dialects/scanner"
 	"github.com/factorgate/factorgate/host/dialects/slugbase"
 	"github.com/factorgate/factorgate/host/dialects/zitadel"
+	"github.com/factorgate/factorgate/host/internal/reqlog"
 	"github.com/factorgate/factorgate/host/oauth"
 	"github.com/factorgate/factorgate/host/signin"
 )
@@ -67,7 +68,7 @@ func (c *cli) serve(ctx context.Context, demo bool) error {
 	if err != nil {
 		return err
 	}
-	srv := newHTTPServer(cfg, handler)
+	srv := newHTTPServer(cfg, reqlog.Handler(handler, reqlog.Options{Logger: log, Observer: a.metrics}))
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Listen, err)
@@ -76,7 +77,7 @@ func (c *cli) serve(ctx context.Context, demo bool) error {
 	go func() { served <- srv.Serve(ln) }()
 	go a.janitor(ctx, provider)
 	log.Info("factorgate serving", "listen", ln.Addr().String(), "public_url", cfg.PublicURL, "database", a.store.Dialect())
-	adminSrv, err := c.startAdmin(cfg, log, served)
+	adminSrv, err := c.startAdmin(cfg, log, a.metrics.Handler(), served)
 	if err != nil {
 		return err
 	}
@@ -105,7 +106,7 @@ func (c *cli) serve(ctx context.Context, demo bool) error {
 
 // startAdmin serves the admin listener when admin_listen is set; a failure
 // to serve it ends the host like the main listener's would.
-func (c *cli) startAdmin(cfg *config.Config, log *slog.Logger, served chan<- error) (*http.Server, error) {
+func (c *cli) startAdmin(cfg *config.Config, log *slog.Logger, metrics http.Handler, served chan<- error) (*http.Server, error) {
 	if cfg.AdminListen == "" {
 		return nil, nil
 	}
@@ -114,9 +115,9 @@ func (c *cli) startAdmin(cfg *config.Config, log *slog.Logger, served chan<- err
 		return nil, fmt.Errorf("admin listener on %s: %w", cfg.AdminListen, err)
 	}
 	if ap, err := netip.ParseAddrPort(ln.Addr().String()); err == nil && !ap.Addr().IsLoopback() && !ap.Addr().IsPrivate() {
-		log.Warn("the admin listener is on a public address: anyone who reaches it can read the host's profiles", "admin_listen", ln.Addr().String())
+		log.Warn("the admin listener is on a public address: anyone who reaches it can read the host's profiles and metrics", "admin_listen", ln.Addr().String())
 	}
-	srv := &http.Server{Handler: admin.Handler(), ReadHeaderTimeout: 5 * time.Second}
+	srv := &http.Server{Handler: admin.Handler(metrics), ReadHeaderTimeout: 5 * time.Second}
 	go func() { served <- srv.Serve(ln) }()
 	log.Info("admin listener serving", "listen", ln.Addr().String())
 	// Before the main listener's line, which scripts wait for.
@@ -132,7 +133,7 @@ func (a *app) handler(ctx context.Context) (http.Handler, *oauth.Provider, error
 	provider, err := oauth.New(ctx, oauth.Deps{
 		Store: a.store, Sealer: a.sealer, MFA: a.mfa, Sessions: sessions, Factors: a.plugins,
 		PublicURL: cfg.PublicURL, Logger: a.log, SessionMaxAge: sessionMaxAge,
-		Lockout: a.lockout,
+		Lockout: a.lockout, Observer: a.metrics,
 		SignInThrottle: signin.ThrottleOptions{
 			PerAddressBurst: cfg.SignIn.PerAddressBurst, PerAddressMinute: float64(cfg.SignIn.PerAddressPerMinute),
 			PerNameBurst: cfg.SignIn.PerNameBurst, PerNameMinute: float64(cfg.SignIn.PerNamePerMinute),

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/factorgate/factorgate/host/internal/reqlog"
 	"github.com/factorgate/factorgate/host/store"
 )
 
@@ -154,8 +155,10 @@ func randomString(n int) string {
 
 type principalKey struct{}
 
-// WithPrincipal returns ctx carrying p.
+// WithPrincipal returns ctx carrying p, and names its user in the request's
+// access log line.
 func WithPrincipal(ctx context.Context, p Principal) context.Context {
+	reqlog.SetUser(ctx, p.User.ID)
 	return context.WithValue(ctx, principalKey{}, p)
 }
 

@@ -118,7 +118,20 @@ type Deps struct {
 	MFATokenLifespan time.Duration
 	// LoginFlowLifespan is how long a browser login may take (default 15m).
 	LoginFlowLifespan time.Duration
+	// Observer hears of every token response issued (nil: none).
+	Observer Observer
 }
+
+// Observer hears of what the provider does, for metrics (*metrics.Metrics).
+type Observer interface {
+	// TokenIssued reports a token response of grant (a grant_type value).
+	TokenIssued(grant string)
+}
+
+// nopObserver is the Observer of a provider without one.
+type nopObserver struct{}
+
+func (nopObserver) TokenIssued(string) {}
 
 // Defaults of Deps.
 const (
@@ -150,6 +163,9 @@ func (d Deps) withDefaults() (Deps, error) {
 	}
 	if d.Now == nil {
 		d.Now = time.Now
+	}
+	if d.Observer == nil {
+		d.Observer = nopObserver{}
 	}
 	if d.MaxBodyBytes <= 0 {
 		d.MaxBodyBytes = 64 << 10

@@ -48,6 +48,7 @@ func (p *Provider) token(w http.ResponseWriter, r *http.Request) {
 		p.writeTokenError(ctx, w, ar, err)
 		return
 	}
+	p.d.Observer.TokenIssued(strings.Join(ar.GetGrantTypes(), " "))
 	p.fosite.WriteAccessResponse(ctx, w, ar, resp)
 }
 
@@ -68,6 +69,10 @@ func (p *Provider) writeTokenError(ctx context.Context, w http.ResponseWriter, a
 	if errors.As(err, &wait) {
 		w.Header().Set("Retry-After", httpx.RetryAfter(wait.after))
 		err = wait.rfc
+	}
+	if errors.Is(err, fosite.ErrInactiveToken) && ar != nil && ar.GetGrantTypes().ExactOne("refresh_token") && ar.GetClient() != nil {
+		// fosite revoked every token of the grant: someone holds a copy.
+		p.log.WarnContext(ctx, "oauth: a refresh token was used again; every token of its grant is revoked", "client", ar.GetClient().GetID())
 	}
 	var rfc *fosite.RFC6749Error
 	if errors.As(err, &rfc) && rfc.CodeField >= http.StatusInternalServerError && rfc.CodeField != http.StatusServiceUnavailable {

@@ -61,6 +61,8 @@ func (s *Service) checkPassword(ctx context.Context, m Meta, username, password 
 	if errors.Is(err, store.ErrNotFound) || (err == nil && user.PasswordHash == "") {
 		s.d.ComparePassword(timingHash, password)
 		s.audit(ctx, m, store.User{}, ActionPassword, "unknown_user", nil)
+		// The name is not logged: people type their password there too.
+		s.log.WarnContext(ctx, "signin: password attempt for an unknown user", "via", m.Via, "remote_addr", m.RemoteAddr)
 		return store.User{}, ErrBadCredentials
 	}
 	if err != nil {
@@ -68,6 +70,7 @@ func (s *Service) checkPassword(ctx context.Context, m Meta, username, password 
 	}
 	if !s.d.ComparePassword(user.PasswordHash, password) {
 		s.audit(ctx, m, user, ActionPassword, "invalid", nil)
+		s.log.WarnContext(ctx, "signin: wrong password", "user", user.ID, "via", m.Via, "remote_addr", m.RemoteAddr)
 		return store.User{}, ErrBadCredentials
 	}
 	s.audit(ctx, m, user, ActionPassword, "ok", nil)
