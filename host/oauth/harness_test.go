@@ -251,6 +251,7 @@ type clientSpec struct {
 	firstParty bool
 	grants     []string
 	scopes     []string
+	logouts    []string // post-logout redirect URIs
 }
 
 func (h *host) client(c clientSpec) (id, secret string) {
@@ -259,6 +260,7 @@ func (h *host) client(c clientSpec) (id, secret string) {
 		ID: c.id, Name: "App " + c.id, Public: c.public, RedirectURIs: c.redirects,
 		GrantTypes: c.grants, ResponseTypes: []string{"code"}, Scopes: c.scopes,
 		RequireMFA: c.requireMFA, JWTAccessTokens: c.jwt, FirstParty: c.firstParty,
+		PostLogoutRedirectURIs: c.logouts,
 	}
 	if oc.RedirectURIs == nil {
 		oc.RedirectURIs = []string{redirectURI}

@@ -362,6 +362,8 @@ func (p *Provider) Register(mux *http.ServeMux) {
 	handle("POST "+pathMFAAssociate, p.mfaAssociate)
 	handle("POST "+pathMFAChallenge, p.mfaChallenge)
 	handle("GET "+pathMFAAuthList, p.mfaAuthenticators)
+	handle("GET "+pathEndSession, p.endSession)
+	handle("POST "+pathEndSession, p.endSession)
 }
 
 func (p *Provider) limitBody(h http.HandlerFunc) http.Handler {
