@@ -36,7 +36,7 @@ func (c *cli) clientsCommand() *cobra.Command {
 // clientsCreateCommand registers a client.
 func (c *cli) clientsCreateCommand() *cobra.Command {
 	var (
-		id, name                            string
+		id, name                                     string
 		redirects, logouts, scopes, grants, audience []string
 		public, requireMFA, jwt, first               bool
 	)

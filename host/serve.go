@@ -151,7 +151,7 @@ func (a *app) handler(ctx context.Context) (http.Handler, *oauth.Provider, error
 	mux := http.NewServeMux()
 	mux.Handle("/", api.New(api.Deps{
 		MFA: a.mfa, Users: a.store, Auth: bearer, Factors: a.plugins, Ready: a.readyChecks(),
-		Passwords: api.PasswordHasherFunc(auth.HashPassword), Logger: a.log,
+		Passwords: api.PasswordHasherFunc(auth.HashPassword), Operator: a.operator(), Logger: a.log,
 		MaxBodyBytes: int64(cfg.HTTP.MaxBodyBytes), TrustedProxies: cfg.HTTP.TrustedProxyPrefixes(),
 	}))
 	registerDialects(mux, dialects.Deps{

@@ -112,7 +112,7 @@ func (t *Tokens) Authenticate(ctx context.Context, secret string) (Principal, er
 		return Principal{}, ErrBadToken
 	}
 	user, err := t.store.GetUser(ctx, tok.UserID)
-	if errors.Is(err, store.ErrNotFound) {
+	if errors.Is(err, store.ErrNotFound) || (err == nil && user.Disabled()) {
 		return Principal{}, ErrBadToken
 	}
 	if err != nil {

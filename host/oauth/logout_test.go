@@ -92,3 +92,30 @@ func TestLogoutRefusals(t *testing.T) {
 		})
 	}
 }
+
+// TestDisabledUser: disabling a user ends their browser session and their
+// refresh tokens, and their password no longer signs in.
+func TestDisabledUser(t *testing.T) {
+	h := sqliteHost(t, hostOptions{})
+	b, c, _ := signedInRP(t, h)
+	a := c.authorization()
+	p := b.get(a.url)
+	if p.callback == nil {
+		t.Fatalf("not signed in: %d", p.status)
+	}
+	tok, _ := c.exchange(t, a, codeFrom(t, p, a.state))
+	if err := h.st.SetUserDisabled(context.Background(), "id-alice", h.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	a = c.authorization()
+	p = b.get(a.url)
+	if p.callback != nil || !p.contains(`name="password"`) {
+		t.Fatalf("a disabled user's session still signs in: %d %v", p.status, p.callback)
+	}
+	if p = b.signIn(p, "alice"); p.callback != nil || p.contains("Enter the code") {
+		t.Fatalf("a disabled user's password signed in: %d %v", p.status, p.callback)
+	}
+	if _, err := c.refresh(tok.RefreshToken); oauthError(err) != "invalid_grant" {
+		t.Fatalf("a disabled user's refresh token: %v, want invalid_grant", err)
+	}
+}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/factorgate/factorgate/host/internal/httpx"
 	"github.com/factorgate/factorgate/host/mfa"
+	"github.com/factorgate/factorgate/host/store"
 )
 
 // token is the token endpoint (also served at Auth0's /oauth/token). Auth0
@@ -30,6 +31,10 @@ func (p *Provider) token(w http.ResponseWriter, r *http.Request) {
 	sess := newSession()
 	ar, err := p.fosite.NewAccessRequest(ctx, r, sess)
 	if err != nil {
+		p.writeTokenError(ctx, w, ar, err)
+		return
+	}
+	if err := p.checkSubject(ctx, ar); err != nil {
 		p.writeTokenError(ctx, w, ar, err)
 		return
 	}
@@ -50,6 +55,23 @@ func (p *Provider) token(w http.ResponseWriter, r *http.Request) {
 	}
 	p.d.Observer.TokenIssued(strings.Join(ar.GetGrantTypes(), " "))
 	p.fosite.WriteAccessResponse(ctx, w, ar, resp)
+}
+
+// checkSubject refuses a grant (a code, a refresh token, an MFA grant) whose
+// user has been disabled or deleted since the login it comes from.
+func (p *Provider) checkSubject(ctx context.Context, ar fosite.AccessRequester) error {
+	sub := ar.GetSession().GetSubject()
+	if sub == "" {
+		return nil
+	}
+	user, err := p.d.Store.GetUser(ctx, sub)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && user.Disabled()) {
+		return fosite.ErrInvalidGrant.WithHint("The user is disabled or no longer exists.")
+	}
+	if err != nil {
+		return fosite.ErrServerError.WithWrap(err).WithDebug(err.Error())
+	}
+	return nil
 }
 
 // writeTokenError writes a token endpoint error: fosite's, or the 403
