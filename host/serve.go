@@ -8,6 +8,9 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"os"
+	"os/signal"
+	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -21,6 +24,7 @@ import (
 	"github.com/factorgate/factorgate/host/dialects/scanner"
 	"github.com/factorgate/factorgate/host/dialects/slugbase"
 	"github.com/factorgate/factorgate/host/dialects/zitadel"
+	"github.com/factorgate/factorgate/host/internal/certreload"
 	"github.com/factorgate/factorgate/host/internal/reqlog"
 	"github.com/factorgate/factorgate/host/oauth"
 	"github.com/factorgate/factorgate/host/signin"
@@ -69,19 +73,18 @@ func (c *cli) serve(ctx context.Context, demo bool) error {
 		return err
 	}
 	srv := newHTTPServer(cfg, reqlog.Handler(handler, reqlog.Options{Logger: log, Observer: a.metrics}))
-	ln, err := net.Listen("tcp", cfg.Listen)
+	served := make(chan error, 2)
+	addr, err := startMain(ctx, cfg, log, srv, served)
 	if err != nil {
-		return fmt.Errorf("listen on %s: %w", cfg.Listen, err)
+		return err
 	}
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
 	go a.janitor(ctx, provider)
-	log.Info("factorgate serving", "listen", ln.Addr().String(), "public_url", cfg.PublicURL, "database", a.store.Dialect())
+	log.Info("factorgate serving", "listen", addr.String(), "tls", cfg.TLS(), "public_url", cfg.PublicURL, "database", a.store.Dialect())
 	adminSrv, err := c.startAdmin(cfg, log, a.metrics.Handler(), served)
 	if err != nil {
 		return err
 	}
-	c.announce(a, ln.Addr())
+	c.announce(a, addr)
 	if demo {
 		if err := bootstrapDemo(ctx, a, c.stdout); err != nil {
 			return err
@@ -102,6 +105,54 @@ func (c *cli) serve(ctx context.Context, demo bool) error {
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	return nil
+}
+
+// startMain serves the front doors on listen: HTTPS when the configuration
+// names a certificate, which SIGHUP reads again without closing the
+// listener, plain HTTP otherwise.
+func startMain(ctx context.Context, cfg *config.Config, log *slog.Logger, srv *http.Server, served chan<- error) (net.Addr, error) {
+	var certs *certreload.Reloader
+	if cfg.TLS() {
+		var err error
+		if certs, err = certreload.New(cfg.TLSCertFile, cfg.TLSKeyFile); err != nil {
+			return nil, err
+		}
+		srv.TLSConfig = certs.TLSConfig()
+	}
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s: %w", cfg.Listen, err)
+	}
+	if certs == nil {
+		go func() { served <- srv.Serve(ln) }()
+		return ln.Addr(), nil
+	}
+	go certs.Watch(ctx, hangups(ctx), log, nil)
+	go func() { served <- srv.ServeTLS(ln, "", "") }()
+	return ln.Addr(), nil
+}
+
+// hangups delivers every SIGHUP the process receives until ctx ends.
+func hangups(ctx context.Context) <-chan struct{} {
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGHUP)
+	out := make(chan struct{})
+	go func() {
+		defer signal.Stop(sig)
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-sig:
+				select {
+				case out <- struct{}{}:
+				case <-ctx.Done():
+					return
+				}
+			}
+		}
+	}()
+	return out
 }
 
 // startAdmin serves the admin listener when admin_listen is set; a failure
@@ -185,7 +236,11 @@ func newHTTPServer(cfg *config.Config, h http.Handler) *http.Server {
 // announce tells the operator where the server listens and which factors it
 // serves.
 func (c *cli) announce(a *app, addr net.Addr) {
-	fmt.Fprintf(c.stdout, "Factorgate is listening on http://%s (public URL %s)\n", addr, a.cfg.PublicURL)
+	scheme := "http"
+	if a.cfg.TLS() {
+		scheme = "https"
+	}
+	fmt.Fprintf(c.stdout, "Factorgate is listening on %s://%s (public URL %s)\n", scheme, addr, a.cfg.PublicURL)
 	fmt.Fprintf(c.stdout, "  API description: %s/v1/openapi.json\n", a.cfg.PublicURL)
 	for _, in := range a.plugins.Instances() {
 		fmt.Fprintf(c.stdout, "  factor %-14s %s %s (%s)\n", in.Name, in.Description.DisplayName, in.Description.Version, in.Health)
