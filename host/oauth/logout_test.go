@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 )
 
 // signedInRP signs alice in through the authorization code flow of a
@@ -64,6 +65,17 @@ func TestLogoutRefusals(t *testing.T) {
 	h := sqliteHost(t, hostOptions{})
 	b, _, idToken := signedInRP(t, h)
 	forged := idToken[:strings.LastIndex(idToken, ".")+1] + "AAAA"
+	sign := func(iss string, exp time.Time) string {
+		tok, err := h.provider.SignForTest(context.Background(), map[string]any{
+			"iss": iss, "sub": "id-alice", "aud": []string{"web"}, "iat": exp.Add(-time.Hour).Unix(), "exp": exp.Unix(),
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tok
+	}
+	expired := sign(h.url, time.Now().Add(-24*time.Hour))
+	otherIssuer := sign("https://other.example", time.Now().Add(time.Hour))
 	for _, tc := range []struct {
 		name   string
 		q      url.Values
@@ -75,6 +87,8 @@ func TestLogoutRefusals(t *testing.T) {
 		{"redirect without client", url.Values{"post_logout_redirect_uri": {redirectURI + "/signed-out"}}, 400, "needs an id_token_hint or a client_id"},
 		{"client mismatch", url.Values{"id_token_hint": {idToken}, "client_id": {"other"}}, 400, "does not match"},
 		{"forged hint", url.Values{"id_token_hint": {forged}, "post_logout_redirect_uri": {redirectURI + "/signed-out"}}, 400, "not an ID token this provider issued"},
+		{"hint of another issuer", url.Values{"id_token_hint": {otherIssuer}, "post_logout_redirect_uri": {redirectURI + "/signed-out"}}, 400, "not an ID token this provider issued"},
+		{"expired hint accepted", url.Values{"id_token_hint": {expired}, "post_logout_redirect_uri": {redirectURI + "/signed-out"}, "state": {"s"}}, 302, ""},
 		{"client_id and registered redirect", url.Values{"client_id": {"web"}, "post_logout_redirect_uri": {redirectURI + "/signed-out"}}, 302, ""},
 		{"no redirect", url.Values{}, 200, "You are signed out"},
 	} {
