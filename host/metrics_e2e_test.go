@@ -55,6 +55,16 @@ func TestMetricsAndLogs(t *testing.T) {
 			t.Errorf("/metrics lacks %s", want)
 		}
 	}
+	// Without TLS, SIGHUP reloads nothing and does not end the host.
+	if err := h.cmd.Process.Signal(syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	if !d.logs.waitFor("SIGHUP: no TLS certificate to reload", 20*time.Second) {
+		t.Fatal("SIGHUP was not handled")
+	}
+	if status, _, _ := call(t, "GET", h.base+"/healthz", "", nil); status != 200 {
+		t.Fatalf("after SIGHUP: %d", status)
+	}
 	h.stop(syscall.SIGTERM)
 	lines := jsonLines(t, d.logs.String())
 	if !hasLine(lines, func(l map[string]any) bool {

@@ -124,6 +124,13 @@ func startMain(ctx context.Context, cfg *config.Config, log *slog.Logger, srv *h
 		return nil, fmt.Errorf("listen on %s: %w", cfg.Listen, err)
 	}
 	if certs == nil {
+		// SIGHUP reloads nothing here, but must not end the host either
+		// (systemctl reload sends it).
+		go func() {
+			for range hangups(ctx) {
+				log.InfoContext(ctx, "SIGHUP: no TLS certificate to reload")
+			}
+		}()
 		go func() { served <- srv.Serve(ln) }()
 		return ln.Addr(), nil
 	}
@@ -132,12 +139,14 @@ func startMain(ctx context.Context, cfg *config.Config, log *slog.Logger, srv *h
 	return ln.Addr(), nil
 }
 
-// hangups delivers every SIGHUP the process receives until ctx ends.
+// hangups delivers every SIGHUP the process receives until ctx ends, when
+// it is closed.
 func hangups(ctx context.Context) <-chan struct{} {
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, syscall.SIGHUP)
 	out := make(chan struct{})
 	go func() {
+		defer close(out)
 		defer signal.Stop(sig)
 		for {
 			select {

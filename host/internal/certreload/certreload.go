@@ -53,14 +53,18 @@ func (r *Reloader) TLSConfig() *tls.Config {
 	}
 }
 
-// Watch reloads on every value from signals until ctx ends, logging each
-// outcome; reloaded (when not nil) hears the outcome of each reload.
+// Watch reloads on every value from signals until ctx ends or signals is
+// closed, logging each outcome; reloaded (when not nil) hears the outcome of
+// each reload.
 func (r *Reloader) Watch(ctx context.Context, signals <-chan struct{}, log *slog.Logger, reloaded chan<- error) {
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case <-signals:
+		case _, ok := <-signals:
+			if !ok {
+				return
+			}
 			err := r.Reload()
 			if err != nil {
 				log.ErrorContext(ctx, "TLS certificate not reloaded; the previous one stays in use", "error", err)
