@@ -105,7 +105,10 @@ func TestActionsAreAudited(t *testing.T) {
 func TestUnlockClearsEveryCounter(t *testing.T) {
 	ctx := context.Background()
 	s, st, _ := newService(t)
-	lock := func(l store.Lockout) store.Lockout { l.Failures, l.LockedUntil = 9, time.Now().Add(time.Hour); return l }
+	lock := func(l store.Lockout) store.Lockout {
+		l.Failures, l.LockedUntil = 9, time.Now().Add(time.Hour)
+		return l
+	}
 	for _, key := range []string{"u-1", "password:alice", "password:alice|198.51.100.7", "password:bob"} {
 		if _, err := st.UpdateLockout(ctx, key, time.Now(), lock); err != nil {
 			t.Fatal(err)
