@@ -49,39 +49,8 @@ func TestOperatorToolkit(t *testing.T) {
 			return status
 		}
 
-		// A token lives 90 days unless --ttl says otherwise; --ttl 0 warns.
-		tok := adminCall(t, "GET", h.base+"/v1/tokens?user=alice", admin, nil, 200)["tokens"].([]any)[0].(map[string]any)
-		created, _ := time.Parse(time.RFC3339Nano, tok["created_at"].(string))
-		expires, _ := time.Parse(time.RFC3339Nano, tok["expires_at"].(string))
-		if expires.Sub(created) != 90*24*time.Hour {
-			t.Fatalf("token lifetime %s, want 90 days: %v", expires.Sub(created), tok)
-		}
-		forever := d.run("", "tokens", "create", "alice", "--ttl", "0")
-		if !strings.Contains(d.logs.String(), "warning: --ttl 0 makes a token that never expires") {
-			t.Fatal("no warning for --ttl 0")
-		}
-		if list := d.run("", "tokens", "list", "--user", "alice"); strings.Count(list, "\n") != 2 || !strings.Contains(list, "never") {
-			t.Fatalf("tokens list:\n%s", list)
-		}
-
-		// Listing and showing.
-		users := adminCall(t, "GET", h.base+"/v1/users?search=ALI", admin, nil, 200)["users"].([]any)
-		if len(users) != 1 || users[0].(map[string]any)["name"] != "alice" {
-			t.Fatalf("search: %v", users)
-		}
-		page := adminCall(t, "GET", h.base+"/v1/users?limit=2", admin, nil, 200)
-		if page["next"] != "bob" || len(page["users"].([]any)) != 2 {
-			t.Fatalf("first page: %v", page)
-		}
-		if out := d.run("", "users", "list", "--after", "bob"); !strings.Contains(out, "carol") || strings.Contains(out, "alice") {
-			t.Fatalf("users list --after bob:\n%s", out)
-		}
-		if out := d.run("", "users", "show", "alice"); !strings.Contains(out, "status:") || !strings.Contains(out, "enabled") {
-			t.Fatalf("users show:\n%s", out)
-		}
-		if status, _, _ := call(t, "GET", h.base+"/v1/users", alice, nil); status != http.StatusForbidden {
-			t.Fatalf("a user's token lists users: %d", status)
-		}
+		forever := testTokenLifetime(t, d, h.base, admin)
+		testListing(t, d, h.base, admin, alice)
 
 		// Disable and enable, through both: a disabled user's tokens are refused.
 		for _, via := range []string{"cli", "api"} {
@@ -128,6 +97,51 @@ func TestOperatorToolkit(t *testing.T) {
 		}
 		checkOperatorAudit(t, d, h.base, admin)
 	})
+}
+
+// testTokenLifetime: a token lives 90 days unless --ttl says otherwise, and
+// --ttl 0 warns. It returns the token made with --ttl 0.
+func testTokenLifetime(t *testing.T, d *deployment, base, admin string) string {
+	t.Helper()
+	// A token lives 90 days unless --ttl says otherwise; --ttl 0 warns.
+	tok := adminCall(t, "GET", base+"/v1/tokens?user=alice", admin, nil, 200)["tokens"].([]any)[0].(map[string]any)
+	created, _ := time.Parse(time.RFC3339Nano, tok["created_at"].(string))
+	expires, _ := time.Parse(time.RFC3339Nano, tok["expires_at"].(string))
+	if expires.Sub(created) != 90*24*time.Hour {
+		t.Fatalf("token lifetime %s, want 90 days: %v", expires.Sub(created), tok)
+	}
+	forever := d.run("", "tokens", "create", "alice", "--ttl", "0")
+	if !strings.Contains(d.logs.String(), "warning: --ttl 0 makes a token that never expires") {
+		t.Fatal("no warning for --ttl 0")
+	}
+	if list := d.run("", "tokens", "list", "--user", "alice"); strings.Count(list, "\n") != 2 || !strings.Contains(list, "never") {
+		t.Fatalf("tokens list:\n%s", list)
+	}
+	return forever
+}
+
+// testListing lists, searches, pages and shows users through both, and
+// refuses a user's token.
+func testListing(t *testing.T, d *deployment, base, admin, alice string) {
+	t.Helper()
+	// Listing and showing.
+	users := adminCall(t, "GET", base+"/v1/users?search=ALI", admin, nil, 200)["users"].([]any)
+	if len(users) != 1 || users[0].(map[string]any)["name"] != "alice" {
+		t.Fatalf("search: %v", users)
+	}
+	page := adminCall(t, "GET", base+"/v1/users?limit=2", admin, nil, 200)
+	if page["next"] != "bob" || len(page["users"].([]any)) != 2 {
+		t.Fatalf("first page: %v", page)
+	}
+	if out := d.run("", "users", "list", "--after", "bob"); !strings.Contains(out, "carol") || strings.Contains(out, "alice") {
+		t.Fatalf("users list --after bob:\n%s", out)
+	}
+	if out := d.run("", "users", "show", "alice"); !strings.Contains(out, "status:") || !strings.Contains(out, "enabled") {
+		t.Fatalf("users show:\n%s", out)
+	}
+	if status, _, _ := call(t, "GET", base+"/v1/users", alice, nil); status != http.StatusForbidden {
+		t.Fatalf("a user's token lists users: %d", status)
+	}
 }
 
 // testUnlockAndRemoveFactor locks alice's second factors and lifts the lock
