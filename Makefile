@@ -56,7 +56,10 @@ node-plugins:
 
 # Starts the host on the embedded SQLite database under ./data with a demo
 # user, API token and OAuth2 client, and prints what to open.
-run: build
+run:
+	@echo "make run: building the host and the factor plugins into $(BIN) (the first build downloads modules and takes a minute)..."
+	@$(MAKE) --no-print-directory build
+	@echo "make run: starting the host with a demo user, API token and OAuth client (data in ./data; Ctrl-C stops it)..."
 	FACTORGATE_PLUGIN_DIR=$(PLUGINDIR) $(BIN)/factorgate serve --demo
 
 test:

@@ -13,6 +13,7 @@ import (
 
 	"github.com/factorgate/factorgate/host/auth"
 	"github.com/factorgate/factorgate/host/config"
+	"github.com/factorgate/factorgate/host/metrics"
 	"github.com/factorgate/factorgate/host/mfa"
 	"github.com/factorgate/factorgate/host/plugins"
 	"github.com/factorgate/factorgate/host/seal"
@@ -33,6 +34,8 @@ type app struct {
 	// lockout is the policy second factors (mfa) and passwords (oauth) share.
 	lockout mfa.LockoutPolicy
 	tokens  *auth.Tokens
+	// metrics is the app's registry; every part reports to it.
+	metrics *metrics.Metrics
 }
 
 type appOptions struct {
@@ -51,7 +54,7 @@ type appOptions struct {
 const destinationKeyLabel = "factorgate destination names v1"
 
 func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger, opts appOptions) (_ *app, err error) {
-	a := &app{cfg: cfg, log: log}
+	a := &app{cfg: cfg, log: log, metrics: metrics.New()}
 	defer func() {
 		if err != nil {
 			a.Close()
@@ -70,7 +73,7 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger, opts appO
 	if err != nil {
 		return nil, err
 	}
-	a.plugins = plugins.New(plugins.Options{Logger: log, DestinationKey: destKey})
+	a.plugins = plugins.New(plugins.Options{Logger: log, DestinationKey: destKey, Observer: a.metrics})
 	if opts.plugins {
 		if err := loadPlugins(ctx, cfg, log, a.plugins, opts.demo); err != nil {
 			return nil, err
@@ -79,6 +82,7 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger, opts appO
 	// One policy, built once, for second factors here and passwords in the
 	// provider, so both count against the same per-user lock alike.
 	a.lockout = mfa.LockoutPolicy{MaxFailures: cfg.Lockout.MaxFailures, BaseDelay: cfg.Lockout.BaseDelay, MaxDelay: cfg.Lockout.MaxDelay}.WithDefaults()
+	a.lockout.Observer = lockWarnings{log: log, metrics: a.metrics}
 	if err := a.lockout.Validate(); err != nil {
 		return nil, fmt.Errorf("lockout: %w", err)
 	}
@@ -90,6 +94,7 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger, opts appO
 		return in, true
 	}), a.sealer, mfa.Options{
 		Logger:        log,
+		Observer:      a.metrics,
 		Lockout:       a.lockout,
 		EnrollmentTTL: cfg.Enrollment.TTL,
 		ChallengeTTL:  cfg.Challenge.TTL,

@@ -36,9 +36,9 @@ func (c *cli) clientsCommand() *cobra.Command {
 // clientsCreateCommand registers a client.
 func (c *cli) clientsCreateCommand() *cobra.Command {
 	var (
-		id, name                            string
-		redirects, scopes, grants, audience []string
-		public, requireMFA, jwt, first      bool
+		id, name                                     string
+		redirects, logouts, scopes, grants, audience []string
+		public, requireMFA, jwt, first               bool
 	)
 	create := &cobra.Command{
 		Use:   "create NAME",
@@ -50,6 +50,9 @@ func (c *cli) clientsCreateCommand() *cobra.Command {
 				id = uuid.NewString()
 			}
 			cl, err := newClient(id, name, redirects, scopes, grants, audience, public, requireMFA, jwt, first)
+			if err == nil {
+				cl.PostLogoutRedirectURIs, err = checkRedirects("--post-logout-redirect-uri", logouts)
+			}
 			if err != nil {
 				return err
 			}
@@ -77,6 +80,7 @@ func (c *cli) clientsCreateCommand() *cobra.Command {
 	f := create.Flags()
 	f.StringVar(&id, "id", "", "client id (default: a random UUID)")
 	f.StringSliceVar(&redirects, "redirect-uri", nil, "allowed redirect URI (repeat or comma-separate); https, a loopback http URI or an app's own scheme")
+	f.StringSliceVar(&logouts, "post-logout-redirect-uri", nil, "where logout may send the browser back to (repeat or comma-separate; compared exactly)")
 	f.StringSliceVar(&scopes, "scope", []string{"openid", "offline_access", "profile", "email"}, "scopes the client may request")
 	f.StringSliceVar(&grants, "grant-type", []string{"authorization_code", "refresh_token"}, "grant types: "+strings.Join(clientGrants, ", "))
 	f.StringSliceVar(&audience, "audience", nil, "audiences (resource servers) the client may request tokens for")
@@ -189,14 +193,8 @@ func newClient(id, name string, redirects, scopes, grants, audience []string, pu
 	if slices.Contains(grants, "authorization_code") && len(redirects) == 0 {
 		return store.OAuthClient{}, errors.New("the authorization_code grant needs at least one --redirect-uri")
 	}
-	for _, r := range redirects {
-		u, err := url.Parse(r)
-		switch {
-		case err != nil || u.Scheme == "" || u.Fragment != "" || (u.Scheme == "https" || u.Scheme == "http") && u.Host == "":
-			return store.OAuthClient{}, fmt.Errorf("--redirect-uri %q is not an absolute URI without a fragment", r)
-		case u.Scheme == "http" && !isLoopback(u.Hostname()):
-			return store.OAuthClient{}, fmt.Errorf("--redirect-uri %q: plain http is allowed only for loopback addresses", r)
-		}
+	if _, err := checkRedirects("--redirect-uri", redirects); err != nil {
+		return store.OAuthClient{}, err
 	}
 	for _, s := range scopes {
 		if s == "" || strings.ContainsAny(s, " \"\\") {
@@ -211,6 +209,21 @@ func newClient(id, name string, redirects, scopes, grants, audience []string, pu
 		ID: id, Name: name, Public: public, RedirectURIs: redirects, GrantTypes: grants, ResponseTypes: responses,
 		Scopes: scopes, Audience: audience, RequireMFA: requireMFA, JWTAccessTokens: jwt, FirstParty: firstParty,
 	}, nil
+}
+
+// checkRedirects checks the URIs of a redirect flag: absolute, without a
+// fragment, and https unless on a loopback address (or an app's own scheme).
+func checkRedirects(flag string, uris []string) ([]string, error) {
+	for _, r := range uris {
+		u, err := url.Parse(r)
+		switch {
+		case err != nil || u.Scheme == "" || u.Fragment != "" || (u.Scheme == "https" || u.Scheme == "http") && u.Host == "":
+			return nil, fmt.Errorf("%s %q is not an absolute URI without a fragment", flag, r)
+		case u.Scheme == "http" && !isLoopback(u.Hostname()):
+			return nil, fmt.Errorf("%s %q: plain http is allowed only for loopback addresses", flag, r)
+		}
+	}
+	return uris, nil
 }
 
 func isLoopback(host string) bool {

@@ -61,7 +61,7 @@ func TestClientsCommand(t *testing.T) {
 	}
 
 	out, stderr, err := runClients(t, env, "create", "Web shop", "--id", "web", "--redirect-uri", "https://shop.example/callback,http://127.0.0.1/cb",
-		"--require-mfa", "--jwt-access-tokens")
+		"--require-mfa", "--jwt-access-tokens", "--post-logout-redirect-uri", "https://shop.example/signed-out")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,7 +75,8 @@ func TestClientsCommand(t *testing.T) {
 	}
 	if bcrypt.CompareHashAndPassword(cl.SecretHash, []byte(secret)) != nil || strings.Contains(string(cl.SecretHash), secret) ||
 		!cl.RequireMFA || !cl.JWTAccessTokens || cl.FirstParty || cl.Public || cl.Name != "Web shop" ||
-		len(cl.RedirectURIs) != 2 || strings.Join(cl.ResponseTypes, " ") != "code" || strings.Join(cl.GrantTypes, " ") != "authorization_code refresh_token" {
+		len(cl.RedirectURIs) != 2 || strings.Join(cl.PostLogoutRedirectURIs, " ") != "https://shop.example/signed-out" ||
+		strings.Join(cl.ResponseTypes, " ") != "code" || strings.Join(cl.GrantTypes, " ") != "authorization_code refresh_token" {
 		t.Fatalf("stored client %+v", cl)
 	}
 
@@ -97,6 +98,7 @@ func TestClientsCommand(t *testing.T) {
 		{"no redirect uri", []string{"create", "NoRedirect"}, "redirect-uri"},
 		{"http redirect", []string{"create", "Plain", "--redirect-uri", "http://shop.example/cb"}, "loopback"},
 		{"fragment", []string{"create", "Frag", "--redirect-uri", "https://shop.example/cb#x"}, "fragment"},
+		{"http post-logout redirect", []string{"create", "Out", "--redirect-uri", "https://x.example/cb", "--post-logout-redirect-uri", "http://x.example/out"}, "post-logout-redirect-uri"},
 		{"unknown grant", []string{"create", "Implicit", "--grant-type", "implicit", "--redirect-uri", "https://x.example/cb"}, "implicit"},
 		{"public client credentials", []string{"create", "Svc", "--public", "--grant-type", "client_credentials"}, "public client"},
 		{"bad id", []string{"create", "Bad", "--id", "a b", "--redirect-uri", "https://x.example/cb"}, "client id"},

@@ -108,6 +108,7 @@ func (c *cli) usersCommand() *cobra.Command {
 	create.Flags().StringVar(&email, "email", "", "email address")
 	create.Flags().BoolVar(&admin, "admin", false, "the user administers other users")
 	users.AddCommand(create)
+	users.AddCommand(c.usersAdminCommands()...)
 	return users
 }
 
@@ -124,6 +125,10 @@ func readSecretLine(r io.Reader) (string, error) {
 	return line, nil
 }
 
+// defaultTokenTTL is the lifetime of a personal API token unless --ttl says
+// otherwise.
+const defaultTokenTTL = 90 * 24 * time.Hour
+
 func (c *cli) tokensCommand() *cobra.Command {
 	tokens := &cobra.Command{Use: "tokens", Short: "Manage personal API tokens"}
 	var admin bool
@@ -136,6 +141,9 @@ func (c *cli) tokensCommand() *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if ttl < 0 {
 				return errors.New("--ttl must not be negative")
+			}
+			if ttl == 0 {
+				fmt.Fprintln(c.stderr, "warning: --ttl 0 makes a token that never expires; revoke it with `factorgate tokens revoke` when it is no longer needed")
 			}
 			return c.withApp(cmd.Context(), func(a *app) error {
 				u, err := a.store.GetUserByName(cmd.Context(), args[0])
@@ -159,8 +167,8 @@ func (c *cli) tokensCommand() *cobra.Command {
 	}
 	create.Flags().BoolVar(&admin, "admin", false, "the token may act on other users")
 	create.Flags().StringVar(&name, "name", "cli", "a label for the token")
-	create.Flags().DurationVar(&ttl, "ttl", 0, "lifetime of the token (0: no expiry)")
-	tokens.AddCommand(create)
+	create.Flags().DurationVar(&ttl, "ttl", defaultTokenTTL, "lifetime of the token (0: no expiry, with a warning)")
+	tokens.AddCommand(create, c.tokensListCommand(), c.tokensRevokeCommand())
 	return tokens
 }
 

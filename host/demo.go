@@ -45,7 +45,7 @@ func bootstrapDemo(ctx context.Context, a *app, out io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("create demo user: %w", err)
 	}
-	token, _, err := a.tokens.Create(ctx, user.ID, "demo", false, 0)
+	token, _, err := a.tokens.Create(ctx, user.ID, "demo", false, defaultTokenTTL)
 	if err != nil {
 		return err
 	}

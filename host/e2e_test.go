@@ -75,12 +75,40 @@ func binaries(t *testing.T) (string, string) {
 type syncBuffer struct {
 	mu  sync.Mutex
 	buf bytes.Buffer
+	// wrote is closed, and replaced, at every write.
+	wrote chan struct{}
 }
 
 func (b *syncBuffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	if b.wrote != nil {
+		close(b.wrote)
+		b.wrote = nil
+	}
 	return b.buf.Write(p)
+}
+
+// waitFor waits until the output contains s, at most timeout.
+func (b *syncBuffer) waitFor(s string, timeout time.Duration) bool {
+	deadline := time.After(timeout)
+	for {
+		b.mu.Lock()
+		if strings.Contains(b.buf.String(), s) {
+			b.mu.Unlock()
+			return true
+		}
+		if b.wrote == nil {
+			b.wrote = make(chan struct{})
+		}
+		wrote := b.wrote
+		b.mu.Unlock()
+		select {
+		case <-wrote:
+		case <-deadline:
+			return false
+		}
+	}
 }
 
 func (b *syncBuffer) String() string {
@@ -153,7 +181,7 @@ type hostProcess struct {
 	done chan struct{}
 }
 
-var listening = regexp.MustCompile(`listening on (http://\S+)`)
+var listening = regexp.MustCompile(`listening on (https?://\S+)`)
 
 // start runs `factorgate serve` with args and waits until it listens.
 func (d *deployment) start(args ...string) *hostProcess {

@@ -56,6 +56,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		c.keysCommand(),
 		c.apikeysCommand(),
 		c.clientsCommand(),
+		c.auditCommand(),
 	)
 	if err := root.ExecuteContext(ctx); err != nil {
 		fmt.Fprintln(stderr, "factorgate:", err)

@@ -8,6 +8,9 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"os"
+	"os/signal"
+	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -21,6 +24,8 @@ import (
 	"github.com/factorgate/factorgate/host/dialects/scanner"
 	"github.com/factorgate/factorgate/host/dialects/slugbase"
 	"github.com/factorgate/factorgate/host/dialects/zitadel"
+	"github.com/factorgate/factorgate/host/internal/certreload"
+	"github.com/factorgate/factorgate/host/internal/reqlog"
 	"github.com/factorgate/factorgate/host/oauth"
 	"github.com/factorgate/factorgate/host/signin"
 )
@@ -67,20 +72,19 @@ func (c *cli) serve(ctx context.Context, demo bool) error {
 	if err != nil {
 		return err
 	}
-	srv := newHTTPServer(cfg, handler)
-	ln, err := net.Listen("tcp", cfg.Listen)
-	if err != nil {
-		return fmt.Errorf("listen on %s: %w", cfg.Listen, err)
-	}
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
-	go a.janitor(ctx, provider)
-	log.Info("factorgate serving", "listen", ln.Addr().String(), "public_url", cfg.PublicURL, "database", a.store.Dialect())
-	adminSrv, err := c.startAdmin(cfg, log, served)
+	srv := newHTTPServer(cfg, reqlog.Handler(handler, reqlog.Options{Logger: log, Observer: a.metrics}))
+	served := make(chan error, 2)
+	addr, err := startMain(ctx, cfg, log, srv, served)
 	if err != nil {
 		return err
 	}
-	c.announce(a, ln.Addr())
+	go a.janitor(ctx, provider)
+	log.Info("factorgate serving", "listen", addr.String(), "tls", cfg.TLS(), "public_url", cfg.PublicURL, "database", a.store.Dialect())
+	adminSrv, err := c.startAdmin(cfg, log, a.metrics.Handler(), served)
+	if err != nil {
+		return err
+	}
+	c.announce(a, addr)
 	if demo {
 		if err := bootstrapDemo(ctx, a, c.stdout); err != nil {
 			return err
@@ -103,9 +107,66 @@ func (c *cli) serve(ctx context.Context, demo bool) error {
 	return nil
 }
 
+// startMain serves the front doors on listen: HTTPS when the configuration
+// names a certificate, which SIGHUP reads again without closing the
+// listener, plain HTTP otherwise.
+func startMain(ctx context.Context, cfg *config.Config, log *slog.Logger, srv *http.Server, served chan<- error) (net.Addr, error) {
+	var certs *certreload.Reloader
+	if cfg.TLS() {
+		var err error
+		if certs, err = certreload.New(cfg.TLSCertFile, cfg.TLSKeyFile); err != nil {
+			return nil, err
+		}
+		srv.TLSConfig = certs.TLSConfig()
+	}
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s: %w", cfg.Listen, err)
+	}
+	if certs == nil {
+		// SIGHUP reloads nothing here, but must not end the host either
+		// (systemctl reload sends it).
+		go func() {
+			for range hangups(ctx) {
+				log.InfoContext(ctx, "SIGHUP: no TLS certificate to reload")
+			}
+		}()
+		go func() { served <- srv.Serve(ln) }()
+		return ln.Addr(), nil
+	}
+	go certs.Watch(ctx, hangups(ctx), log, nil)
+	go func() { served <- srv.ServeTLS(ln, "", "") }()
+	return ln.Addr(), nil
+}
+
+// hangups delivers every SIGHUP the process receives until ctx ends, when
+// it is closed.
+func hangups(ctx context.Context) <-chan struct{} {
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGHUP)
+	out := make(chan struct{})
+	go func() {
+		defer close(out)
+		defer signal.Stop(sig)
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-sig:
+				select {
+				case out <- struct{}{}:
+				case <-ctx.Done():
+					return
+				}
+			}
+		}
+	}()
+	return out
+}
+
 // startAdmin serves the admin listener when admin_listen is set; a failure
 // to serve it ends the host like the main listener's would.
-func (c *cli) startAdmin(cfg *config.Config, log *slog.Logger, served chan<- error) (*http.Server, error) {
+func (c *cli) startAdmin(cfg *config.Config, log *slog.Logger, metrics http.Handler, served chan<- error) (*http.Server, error) {
 	if cfg.AdminListen == "" {
 		return nil, nil
 	}
@@ -114,9 +175,9 @@ func (c *cli) startAdmin(cfg *config.Config, log *slog.Logger, served chan<- err
 		return nil, fmt.Errorf("admin listener on %s: %w", cfg.AdminListen, err)
 	}
 	if ap, err := netip.ParseAddrPort(ln.Addr().String()); err == nil && !ap.Addr().IsLoopback() && !ap.Addr().IsPrivate() {
-		log.Warn("the admin listener is on a public address: anyone who reaches it can read the host's profiles", "admin_listen", ln.Addr().String())
+		log.Warn("the admin listener is on a public address: anyone who reaches it can read the host's profiles and metrics", "admin_listen", ln.Addr().String())
 	}
-	srv := &http.Server{Handler: admin.Handler(), ReadHeaderTimeout: 5 * time.Second}
+	srv := &http.Server{Handler: admin.Handler(metrics), ReadHeaderTimeout: 5 * time.Second}
 	go func() { served <- srv.Serve(ln) }()
 	log.Info("admin listener serving", "listen", ln.Addr().String())
 	// Before the main listener's line, which scripts wait for.
@@ -132,7 +193,7 @@ func (a *app) handler(ctx context.Context) (http.Handler, *oauth.Provider, error
 	provider, err := oauth.New(ctx, oauth.Deps{
 		Store: a.store, Sealer: a.sealer, MFA: a.mfa, Sessions: sessions, Factors: a.plugins,
 		PublicURL: cfg.PublicURL, Logger: a.log, SessionMaxAge: sessionMaxAge,
-		Lockout: a.lockout,
+		Lockout: a.lockout, Observer: a.metrics,
 		SignInThrottle: signin.ThrottleOptions{
 			PerAddressBurst: cfg.SignIn.PerAddressBurst, PerAddressMinute: float64(cfg.SignIn.PerAddressPerMinute),
 			PerNameBurst: cfg.SignIn.PerNameBurst, PerNameMinute: float64(cfg.SignIn.PerNamePerMinute),
@@ -151,7 +212,7 @@ func (a *app) handler(ctx context.Context) (http.Handler, *oauth.Provider, error
 	mux := http.NewServeMux()
 	mux.Handle("/", api.New(api.Deps{
 		MFA: a.mfa, Users: a.store, Auth: bearer, Factors: a.plugins, Ready: a.readyChecks(),
-		Passwords: api.PasswordHasherFunc(auth.HashPassword), Logger: a.log,
+		Passwords: api.PasswordHasherFunc(auth.HashPassword), Operator: a.operator(), Logger: a.log,
 		MaxBodyBytes: int64(cfg.HTTP.MaxBodyBytes), TrustedProxies: cfg.HTTP.TrustedProxyPrefixes(),
 	}))
 	registerDialects(mux, dialects.Deps{
@@ -185,7 +246,11 @@ func newHTTPServer(cfg *config.Config, h http.Handler) *http.Server {
 // announce tells the operator where the server listens and which factors it
 // serves.
 func (c *cli) announce(a *app, addr net.Addr) {
-	fmt.Fprintf(c.stdout, "Factorgate is listening on http://%s (public URL %s)\n", addr, a.cfg.PublicURL)
+	scheme := "http"
+	if a.cfg.TLS() {
+		scheme = "https"
+	}
+	fmt.Fprintf(c.stdout, "Factorgate is listening on %s://%s (public URL %s)\n", scheme, addr, a.cfg.PublicURL)
 	fmt.Fprintf(c.stdout, "  API description: %s/v1/openapi.json\n", a.cfg.PublicURL)
 	for _, in := range a.plugins.Instances() {
 		fmt.Fprintf(c.stdout, "  factor %-14s %s %s (%s)\n", in.Name, in.Description.DisplayName, in.Description.Version, in.Health)

@@ -1,7 +1,7 @@
 // Package admin serves the host's admin listener: what an operator needs to
-// look inside a running host (today Go's profiles under /debug/pprof). It is
-// off by default and belongs on a loopback or private address, never on the
-// listener clients reach.
+// look inside a running host (Prometheus metrics at /metrics, Go's profiles
+// under /debug/pprof). It is off by default and belongs on a loopback or
+// private address, never on the listener clients reach.
 package admin
 
 import (
@@ -9,9 +9,12 @@ import (
 	"net/http/pprof"
 )
 
-// Handler serves the admin endpoints.
-func Handler() http.Handler {
+// Handler serves the admin endpoints; metrics serves /metrics (nil: none).
+func Handler(metrics http.Handler) http.Handler {
 	mux := http.NewServeMux()
+	if metrics != nil {
+		mux.Handle("GET /metrics", metrics)
+	}
 	mux.HandleFunc("GET /debug/pprof/", pprof.Index)
 	mux.HandleFunc("GET /debug/pprof/cmdline", pprof.Cmdline)
 	mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)

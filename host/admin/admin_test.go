@@ -9,7 +9,8 @@ import (
 )
 
 func TestHandler(t *testing.T) {
-	srv := httptest.NewServer(Handler())
+	metrics := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("factorgate_up 1\n")) })
+	srv := httptest.NewServer(Handler(metrics))
 	defer srv.Close()
 	for _, tc := range []struct {
 		method, path string
@@ -20,6 +21,8 @@ func TestHandler(t *testing.T) {
 		{"GET", "/debug/pprof/goroutine?debug=1", 200, "goroutine profile"},
 		{"GET", "/debug/pprof/heap?debug=1", 200, "heap profile"},
 		{"GET", "/debug/pprof/cmdline", 200, ""},
+		{"GET", "/metrics", 200, "factorgate_up 1"},
+		{"POST", "/metrics", 405, ""},
 		{"DELETE", "/debug/pprof/", 405, ""},
 		{"GET", "/", 404, ""},
 	} {

@@ -1,7 +1,10 @@
 // Package api is the host's native HTTP API under /v1: enroll, confirm,
 // challenge and verify second factors, list and remove a user's credentials,
-// create users and list factor instances, plus liveness and readiness probes
-// and the OpenAPI document (openapi.json) that describes every route.
+// create users and list factor instances, the operator's routes for admin
+// tokens (list, show, disable, enable, delete, set the password of and
+// unlock users; list and revoke API tokens; read the audit log), plus
+// liveness and readiness probes and the OpenAPI document (openapi.json) that
+// describes every route.
 //
 // Callers authenticate with a personal API token as `Authorization: Bearer`
 // on everything under /v1 except the OpenAPI document. In a path, "me" is the
@@ -18,7 +21,7 @@
 //	400 invalid-request, invalid-params, unsupported
 //	401 unauthorized (with WWW-Authenticate: Bearer)
 //	403 forbidden
-//	404 not-found, user-not-found, unknown-factor, not-enrolled, no-enrollment, credential-not-found
+//	404 not-found, user-not-found, unknown-factor, not-enrolled, no-enrollment, credential-not-found, token-not-found
 //	405 method-not-allowed (with Allow)
 //	409 already-enrolled, no-challenge, busy, user-exists
 //	413 body-too-large
@@ -110,6 +113,9 @@ type Deps struct {
 	// Passwords hashes the password of a new user; nil means the API refuses
 	// to set passwords.
 	Passwords PasswordHasher
+	// Operator serves the admin routes (users, tokens, audit); nil answers
+	// them with 404.
+	Operator Operator
 	// Logger receives one debug line per request and the causes of 5xx
 	// responses (default: discard).
 	Logger *slog.Logger
@@ -168,6 +174,18 @@ func (s *server) routes() []route {
 
 		{method: http.MethodGet, path: "/v1/users/me", handle: s.me},
 		{method: http.MethodPost, path: "/v1/users", handle: s.createUser},
+
+		// The operator's routes (admin tokens only).
+		{method: http.MethodGet, path: "/v1/users", handle: s.listUsers},
+		{method: http.MethodGet, path: "/v1/users/{user}", handle: s.showUser},
+		{method: http.MethodDelete, path: "/v1/users/{user}", handle: s.deleteUser},
+		{method: http.MethodPost, path: "/v1/users/{user}/disable", handle: s.disableUser},
+		{method: http.MethodPost, path: "/v1/users/{user}/enable", handle: s.enableUser},
+		{method: http.MethodPost, path: "/v1/users/{user}/unlock", handle: s.unlockUser},
+		{method: http.MethodPut, path: "/v1/users/{user}/password", handle: s.setPassword},
+		{method: http.MethodGet, path: "/v1/tokens", handle: s.listTokens},
+		{method: http.MethodDelete, path: "/v1/tokens/{token}", handle: s.revokeToken},
+		{method: http.MethodGet, path: "/v1/audit", handle: s.readAudit},
 
 		{method: http.MethodGet, path: "/v1/users/{user}/factors", handle: s.listCredentials},
 		{method: http.MethodDelete, path: "/v1/users/{user}/factors/{credential}", handle: s.removeCredential},

@@ -600,7 +600,7 @@ func TestRoutingProblems(t *testing.T) {
 		{name: "unknown path", req: req{method: "GET", path: "/v1/nope", token: userToken}, status: 404, code: "not_found"},
 		{name: "unknown path without token", req: req{method: "GET", path: "/v2/users/me"}, status: 404, code: "not_found"},
 		{name: "trailing slash", req: req{method: "GET", path: "/v1/users/me/factors/", token: userToken}, status: 404, code: "not_found"},
-		{name: "wrong method", req: req{method: "PUT", path: "/v1/users/me", token: userToken}, status: 405, code: "method_not_allowed", allow: "GET, HEAD"},
+		{name: "wrong method", req: req{method: "PUT", path: "/v1/users/me", token: userToken}, status: 405, code: "method_not_allowed", allow: "DELETE, GET, HEAD"},
 		{name: "wrong method on verify", req: req{method: "GET", path: totpBase + "/verify", token: userToken}, status: 405, code: "method_not_allowed", allow: "POST"},
 		{name: "wrong method on pending", req: req{method: "GET", path: totpBase + "/enrollments/pending", token: userToken}, status: 405, code: "method_not_allowed", allow: "DELETE"},
 	}

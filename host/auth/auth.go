@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/factorgate/factorgate/host/internal/reqlog"
 	"github.com/factorgate/factorgate/host/store"
 )
 
@@ -111,7 +112,7 @@ func (t *Tokens) Authenticate(ctx context.Context, secret string) (Principal, er
 		return Principal{}, ErrBadToken
 	}
 	user, err := t.store.GetUser(ctx, tok.UserID)
-	if errors.Is(err, store.ErrNotFound) {
+	if errors.Is(err, store.ErrNotFound) || (err == nil && user.Disabled()) {
 		return Principal{}, ErrBadToken
 	}
 	if err != nil {
@@ -154,8 +155,10 @@ func randomString(n int) string {
 
 type principalKey struct{}
 
-// WithPrincipal returns ctx carrying p.
+// WithPrincipal returns ctx carrying p, and names its user in the request's
+// access log line.
 func WithPrincipal(ctx context.Context, p Principal) context.Context {
+	reqlog.SetUser(ctx, p.User.ID)
 	return context.WithValue(ctx, principalKey{}, p)
 }
 

@@ -113,7 +113,7 @@ func (s *Sessions) Authenticate(ctx context.Context, secret string) (Session, er
 		return Session{}, ErrBadSession
 	}
 	user, err := s.store.GetUser(ctx, se.UserID)
-	if errors.Is(err, store.ErrNotFound) {
+	if errors.Is(err, store.ErrNotFound) || (err == nil && user.Disabled()) {
 		return Session{}, ErrBadSession
 	}
 	if err != nil {

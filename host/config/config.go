@@ -64,9 +64,14 @@ const sqliteFileName = "factorgate.db"
 type Config struct {
 	// Listen is the host:port the HTTP server binds.
 	Listen string `yaml:"listen"`
-	// AdminListen is the host:port of the admin listener (profiles under
-	// /debug/pprof); empty, the default, serves none.
+	// AdminListen is the host:port of the admin listener (metrics at
+	// /metrics, profiles under /debug/pprof); empty, the default, serves none.
 	AdminListen string `yaml:"admin_listen"`
+	// TLSCertFile and TLSKeyFile, set together, make listen serve HTTPS with
+	// this PEM certificate chain and key, read again on SIGHUP; for
+	// deployments without a reverse proxy that terminates TLS.
+	TLSCertFile string `yaml:"tls_cert_file"`
+	TLSKeyFile  string `yaml:"tls_key_file"`
 	// PublicURL is the absolute URL clients reach the server at, without a
 	// trailing slash. Derived from Listen when not configured.
 	PublicURL string `yaml:"public_url"`
@@ -279,7 +284,7 @@ func defaults() *Config {
 // on 127.0.0.1:8080.
 func Default() *Config {
 	c := defaults()
-	c.PublicURL = derivePublicURL(c.Listen)
+	c.PublicURL = derivePublicURL(c.Listen, false)
 	return c
 }
 
@@ -336,6 +341,9 @@ func Load(path string, env func(string) (string, bool)) (*Config, error) {
 // looks for factorgate-factor-* binaries in PluginDir (development only) and
 // checks Factors and Routes against the plugins it finds.
 func (c *Config) DiscoverPlugins() bool { return len(c.Plugins) == 0 }
+
+// TLS reports whether listen serves HTTPS itself.
+func (c *Config) TLS() bool { return c.TLSCertFile != "" && c.TLSKeyFile != "" }
 
 // ResolvePluginPath returns the binary of p: p.Path itself when absolute,
 // otherwise p.Path inside PluginDir.

@@ -401,6 +401,7 @@ func TestValidationErrors(t *testing.T) {
 		{"per_minute negative", "send_limits:\n  per_minute: -1\n", `line 2: send_limits.per_minute: must be between 1 and 1000000, got -1`},
 		{"max_failures high", "lockout:\n  max_failures: 1001\n", `line 2: lockout.max_failures: must be between 1 and 1000, got 1001`},
 		{"admin listener address", "admin_listen: nowhere\n", `line 1: admin_listen:`},
+		{"certificate without key", "tls_cert_file: /etc/factorgate/cert.pem\n", `line 1: tls_cert_file: tls_cert_file and tls_key_file are set together or not at all`},
 		{"no sign-in burst", "signin:\n  per_address_burst: 0\n", `line 2: signin.per_address_burst: must be between 1 and 10000, got 0`},
 		{"no hashes at all", "signin:\n  concurrent_hashes: 0\n", `line 2: signin.concurrent_hashes: must be between 1 and 256, got 0`},
 		{"base_delay", "lockout:\n  base_delay: 0s\n", `line 2: lockout.base_delay: must be positive, got 0s`},

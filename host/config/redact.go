@@ -151,6 +151,8 @@ func (c *Config) LogValue() slog.Value {
 	return slog.GroupValue(
 		slog.String("listen", c.Listen),
 		slog.String("admin_listen", c.AdminListen),
+		slog.String("tls_cert_file", c.TLSCertFile),
+		slog.String("tls_key_file", c.TLSKeyFile),
 		slog.String("public_url", c.PublicURL),
 		slog.String("data_dir", c.DataDir),
 		slog.String("database_url", DSN(c.DatabaseURL()).Redacted()),

@@ -93,9 +93,12 @@ func (v *validator) places(c *Config) {
 			v.add("admin_listen", "must differ from listen: the admin endpoints are not for clients")
 		}
 	}
+	if (c.TLSCertFile == "") != (c.TLSKeyFile == "") {
+		v.add("tls_cert_file", "tls_cert_file and tls_key_file are set together or not at all")
+	}
 	if c.PublicURL == "" {
 		if listenOK {
-			c.PublicURL = derivePublicURL(c.Listen)
+			c.PublicURL = derivePublicURL(c.Listen, c.TLS())
 		}
 	} else if msg := checkPublicURL(c.PublicURL); msg != "" {
 		v.add("public_url", "%s", msg)
@@ -365,7 +368,7 @@ func validHost(h string) bool {
 
 // derivePublicURL turns a valid listen address into the URL a local client
 // would use: unspecified hosts become localhost.
-func derivePublicURL(listen string) string {
+func derivePublicURL(listen string, tls bool) string {
 	host, port, err := net.SplitHostPort(listen)
 	if err != nil {
 		return ""
@@ -374,6 +377,9 @@ func derivePublicURL(listen string) string {
 		host = "localhost"
 	}
 	u := url.URL{Scheme: "http", Host: net.JoinHostPort(host, port)}
+	if tls {
+		u.Scheme = "https"
+	}
 	return u.String()
 }
 

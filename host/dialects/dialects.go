@@ -24,6 +24,7 @@ import (
 
 	"github.com/factorgate/factorgate/host/auth"
 	"github.com/factorgate/factorgate/host/internal/httpx"
+	"github.com/factorgate/factorgate/host/internal/reqlog"
 	"github.com/factorgate/factorgate/host/mfa"
 	"github.com/factorgate/factorgate/host/signin"
 	"github.com/factorgate/factorgate/host/store"
@@ -149,7 +150,9 @@ func (d Deps) SignInMeta(r *http.Request, via string) signin.Meta {
 	return signin.Meta{RemoteAddr: httpx.ClientIP(r, d.TrustedProxies), Via: via, UserAgent: httpx.UserAgentSummary(r)}
 }
 
-// Meta is the audit record's who and where for a request through a dialect.
+// Meta is the audit record's who and where for a request through a
+// dialect; it also names the user in the request's access log line.
 func (d Deps) Meta(r *http.Request, p auth.Principal, via string) mfa.Meta {
+	reqlog.SetUser(r.Context(), p.User.ID)
 	return mfa.Meta{Actor: p.Actor(), RemoteAddr: httpx.ClientIP(r, d.TrustedProxies), Via: via, UserAgent: httpx.UserAgentSummary(r)}
 }

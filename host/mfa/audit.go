@@ -77,6 +77,7 @@ func (s *Service) commit(ctx context.Context, m Meta, e auditEntry, change func(
 
 // appendAudit writes an event, inside the caller's transaction when there is one.
 func (s *Service) appendAudit(ctx context.Context, m Meta, e auditEntry) (Event, error) {
+	s.observe(m, e)
 	stored, err := s.store.AppendAudit(ctx, s.auditEvent(m, e))
 	if err != nil {
 		return Event{}, fmt.Errorf("audit %s: %w", e.action, err)
@@ -89,8 +90,17 @@ func (s *Service) appendAudit(ctx context.Context, m Meta, e auditEntry) (Event,
 // and where from. A failed write is logged; a success writes its event in the
 // transaction of its change instead (see commit).
 func (s *Service) audit(ctx context.Context, m Meta, e auditEntry) {
+	s.observe(m, e)
 	if _, err := s.store.AppendAudit(ctx, s.auditEvent(m, e)); err != nil {
 		s.log.ErrorContext(ctx, "audit write failed", "action", e.action, "user", e.user.ID, "error", err)
+	}
+}
+
+// observe reports an audited outcome to the observer: every verification's
+// result passes through here exactly once, as its audit event does.
+func (s *Service) observe(m Meta, e auditEntry) {
+	if e.action == actionVerify {
+		s.opts.Observer.Verification(e.factor, m.Via, outcome(e.err))
 	}
 }
 

@@ -90,6 +90,9 @@ func (s *Service) sendChallenge(ctx context.Context, f guardedFactor, req sdk.Ch
 	if err != nil && sent != nil {
 		s.refundSend(ctx, *sent)
 	}
+	if err == nil && sent != nil {
+		s.opts.Observer.TextSent(f.name)
+	}
 	return resp, err
 }
 

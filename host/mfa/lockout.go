@@ -26,6 +26,15 @@ type LockoutPolicy struct {
 	MaxFailures int
 	BaseDelay   time.Duration
 	MaxDelay    time.Duration
+	// Observer hears of every counter the policy locks (nil: none).
+	Observer LockObserver
+}
+
+// LockObserver hears of a counter that just locked: the attempt that went
+// over the limit, once per lock. It runs after the counter is stored and must
+// not block.
+type LockObserver interface {
+	Locked(ctx context.Context, key string, until time.Time)
 }
 
 // DefaultLockoutPolicy is 5 failures, then 30s doubling up to 1h.
@@ -86,13 +95,18 @@ func (p LockoutPolicy) Reserve(ctx context.Context, c LockoutCounter, key string
 	if err := p.Validate(); err != nil {
 		return fmt.Errorf("count attempt: %w", err)
 	}
-	allowed := false
+	allowed, locked := false, false
 	l, err := c.UpdateLockout(ctx, key, now, func(l store.Lockout) store.Lockout {
+		wasLocked := l.LockedUntil.After(now)
 		l, allowed = p.count(l, now)
+		locked = !allowed && !wasLocked
 		return l
 	})
 	if err != nil {
 		return fmt.Errorf("count attempt: %w", err)
+	}
+	if locked && p.Observer != nil {
+		p.Observer.Locked(ctx, key, l.LockedUntil)
 	}
 	if !allowed {
 		wait := max(l.LockedUntil.Sub(now), time.Second)

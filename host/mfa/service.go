@@ -92,7 +92,26 @@ type Options struct {
 	// MaxCommitRetries bounds how often a verification that lost a
 	// compare-and-swap is tried again on fresh state (default 8).
 	MaxCommitRetries int
+	// Observer hears of verifications and sent codes (default: none).
+	Observer Observer
 }
+
+// Observer hears of what the lifecycle did, for metrics (*metrics.Metrics).
+// Its methods must be cheap and must not block: they run on the
+// verification path.
+type Observer interface {
+	// Verification reports the result of one verification of factor at
+	// door (Meta.Via).
+	Verification(factor, door, result string)
+	// TextSent reports a code a factor that sends sent.
+	TextSent(factor string)
+}
+
+// nopObserver is the Observer of a service without one.
+type nopObserver struct{}
+
+func (nopObserver) Verification(string, string, string) {}
+func (nopObserver) TextSent(string)                     {}
 
 // Service is the MFA lifecycle.
 type Service struct {
@@ -124,6 +143,9 @@ func New(st Store, factors Factors, sealer Sealer, opts Options) *Service {
 	opts.SendLimits = opts.SendLimits.WithDefaults()
 	if opts.MaxCommitRetries <= 0 {
 		opts.MaxCommitRetries = 8
+	}
+	if opts.Observer == nil {
+		opts.Observer = nopObserver{}
 	}
 	return &Service{store: st, factors: factors, sealer: sealer, opts: opts, log: opts.Logger}
 }

@@ -47,7 +47,7 @@ func (p *Provider) AuthenticateAccessToken(ctx context.Context, token string) (a
 		return auth.Principal{}, auth.ErrBadToken
 	}
 	user, err := p.d.Store.GetUser(ctx, sub)
-	if errors.Is(err, store.ErrNotFound) {
+	if errors.Is(err, store.ErrNotFound) || (err == nil && user.Disabled()) {
 		return auth.Principal{}, auth.ErrBadToken
 	}
 	if err != nil {

@@ -36,6 +36,7 @@ func (p *Provider) discovery(w http.ResponseWriter, _ *http.Request) {
 		"jwks_uri":                                      p.url(pathJWKS),
 		"introspection_endpoint":                        p.url(pathIntrospect),
 		"revocation_endpoint":                           p.url(pathRevoke),
+		"end_session_endpoint":                          p.url(pathEndSession),
 		"mfa_challenge_endpoint":                        p.url(pathMFAChallenge),
 		"mfa_associate_endpoint":                        p.url(pathMFAAssociate),
 		"scopes_supported":                              scopesSupported,

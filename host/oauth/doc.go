@@ -17,6 +17,8 @@
 //	GET  /userinfo                           OpenID Connect UserInfo
 //	GET  /login, POST /login/...             the login pages
 //	GET  /account, POST /account/...         the account page (see below)
+//	GET, POST /oauth2/logout                 RP-Initiated Logout 1.0 (end_session_endpoint): ends the
+//	                                         login session; post_logout_redirect_uri registered, exact
 //	POST /mfa/associate, /mfa/challenge      Auth0's MFA API; GET /mfa/authenticators
 //
 // There is no implicit, hybrid or password grant.

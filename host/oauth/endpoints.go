@@ -62,8 +62,8 @@ func (p *Provider) userinfo(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	user, err := p.d.Store.GetUser(ctx, sub)
-	if errors.Is(err, store.ErrNotFound) {
-		unauthorized("The user no longer exists.")
+	if errors.Is(err, store.ErrNotFound) || (err == nil && user.Disabled()) {
+		unauthorized("The user no longer exists or is disabled.")
 		return
 	}
 	if err != nil {

@@ -143,6 +143,9 @@ type hostOptions struct {
 	// mail, when set, adds the email example factor (a third party's,
 	// built on the SDK alone) as the instance "email", sending to mail.
 	mail *testsignin.Mailbox
+	// logs, when set, receives the provider's warnings as JSON lines
+	// instead of the test's log.
+	logs io.Writer
 }
 
 func newHost(t testing.TB, databaseURL string, opts hostOptions) *host {
@@ -201,7 +204,7 @@ func newHost(t testing.TB, databaseURL string, opts hostOptions) *host {
 	h.provider, err = oauth.New(ctx, oauth.Deps{
 		Store: st, Sealer: sealer, MFA: h.mfa, Factors: h.plugins,
 		Sessions:  auth.NewSessions(st, time.Hour, 12*time.Hour, nil),
-		PublicURL: h.url, Now: h.clock.Now, Lockout: opts.lockout, Logger: testLogger(t),
+		PublicURL: h.url, Now: h.clock.Now, Lockout: opts.lockout, Logger: testLogger(t, opts.logs),
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -211,8 +214,12 @@ func newHost(t testing.TB, databaseURL string, opts hostOptions) *host {
 	return h
 }
 
-// testLogger sends the provider's log to the test's log.
-func testLogger(t testing.TB) *slog.Logger {
+// testLogger sends the provider's warnings to logs as JSON, or to the
+// test's log when logs is nil.
+func testLogger(t testing.TB, logs io.Writer) *slog.Logger {
+	if logs != nil {
+		return slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	}
 	return slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
 }
 
@@ -251,6 +258,7 @@ type clientSpec struct {
 	firstParty bool
 	grants     []string
 	scopes     []string
+	logouts    []string // post-logout redirect URIs
 }
 
 func (h *host) client(c clientSpec) (id, secret string) {
@@ -259,6 +267,7 @@ func (h *host) client(c clientSpec) (id, secret string) {
 		ID: c.id, Name: "App " + c.id, Public: c.public, RedirectURIs: c.redirects,
 		GrantTypes: c.grants, ResponseTypes: []string{"code"}, Scopes: c.scopes,
 		RequireMFA: c.requireMFA, JWTAccessTokens: c.jwt, FirstParty: c.firstParty,
+		PostLogoutRedirectURIs: c.logouts,
 	}
 	if oc.RedirectURIs == nil {
 		oc.RedirectURIs = []string{redirectURI}

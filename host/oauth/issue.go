@@ -66,6 +66,7 @@ func (p *Provider) IssueTokens(ctx context.Context, c signin.Client, user store.
 	if err := p.storeTokens(ctx, req, &out); err != nil {
 		return signin.Tokens{}, err
 	}
+	p.d.Observer.TokenIssued(GrantPassword)
 	return signin.Tokens{
 		AccessToken: out.access, RefreshToken: out.refresh, Scopes: req.GetGrantedScopes(),
 		ExpiresIn: time.Until(sess.GetExpiresAt(fosite.AccessToken)).Round(time.Second),

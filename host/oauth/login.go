@@ -15,6 +15,7 @@ import (
 
 	"github.com/factorgate/factorgate/host/auth"
 	"github.com/factorgate/factorgate/host/internal/httpx"
+	"github.com/factorgate/factorgate/host/internal/reqlog"
 	"github.com/factorgate/factorgate/host/mfa"
 	"github.com/factorgate/factorgate/host/seal"
 	"github.com/factorgate/factorgate/host/store"
@@ -356,8 +357,10 @@ func (p *Provider) backupCompanion() string {
 	return ""
 }
 
-// meta is the audit record's who and where for a request.
+// meta is the audit record's who and where for a request; it also names
+// the user in the request's access log line.
 func (p *Provider) meta(r *http.Request, userID string) mfa.Meta {
+	reqlog.SetUser(r.Context(), userID)
 	return mfa.Meta{Actor: userID, RemoteAddr: httpx.ClientIP(r, p.d.TrustedProxies), Via: "oauth", UserAgent: httpx.UserAgentSummary(r)}
 }
 

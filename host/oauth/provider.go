@@ -126,7 +126,20 @@ type Deps struct {
 	MFATokenLifespan time.Duration
 	// LoginFlowLifespan is how long a browser login may take (default 15m).
 	LoginFlowLifespan time.Duration
+	// Observer hears of every token response issued (nil: none).
+	Observer Observer
 }
+
+// Observer hears of what the provider does, for metrics (*metrics.Metrics).
+type Observer interface {
+	// TokenIssued reports a token response of grant (a grant_type value).
+	TokenIssued(grant string)
+}
+
+// nopObserver is the Observer of a provider without one.
+type nopObserver struct{}
+
+func (nopObserver) TokenIssued(string) {}
 
 // Defaults of Deps.
 const (
@@ -158,6 +171,9 @@ func (d Deps) withDefaults() (Deps, error) {
 	}
 	if d.Now == nil {
 		d.Now = time.Now
+	}
+	if d.Observer == nil {
+		d.Observer = nopObserver{}
 	}
 	if d.MaxBodyBytes <= 0 {
 		d.MaxBodyBytes = 64 << 10
@@ -356,6 +372,8 @@ func (p *Provider) Register(mux *http.ServeMux) {
 	handle("POST "+pathMFAAssociate, p.mfaAssociate)
 	handle("POST "+pathMFAChallenge, p.mfaChallenge)
 	handle("GET "+pathMFAAuthList, p.mfaAuthenticators)
+	handle("GET "+pathEndSession, p.endSession)
+	handle("POST "+pathEndSession, p.endSession)
 }
 
 func (p *Provider) limitBody(h http.HandlerFunc) http.Handler {

@@ -17,6 +17,7 @@ import (
 
 	"github.com/factorgate/factorgate/host/internal/httpx"
 	"github.com/factorgate/factorgate/host/mfa"
+	"github.com/factorgate/factorgate/host/store"
 )
 
 // token is the token endpoint (also served at Auth0's /oauth/token). Auth0
@@ -30,6 +31,10 @@ func (p *Provider) token(w http.ResponseWriter, r *http.Request) {
 	sess := newSession()
 	ar, err := p.fosite.NewAccessRequest(ctx, r, sess)
 	if err != nil {
+		p.writeTokenError(ctx, w, ar, err)
+		return
+	}
+	if err := p.checkSubject(ctx, ar); err != nil {
 		p.writeTokenError(ctx, w, ar, err)
 		return
 	}
@@ -48,7 +53,25 @@ func (p *Provider) token(w http.ResponseWriter, r *http.Request) {
 		p.writeTokenError(ctx, w, ar, err)
 		return
 	}
+	p.d.Observer.TokenIssued(strings.Join(ar.GetGrantTypes(), " "))
 	p.fosite.WriteAccessResponse(ctx, w, ar, resp)
+}
+
+// checkSubject refuses a grant (a code, a refresh token, an MFA grant) whose
+// user has been disabled or deleted since the login it comes from.
+func (p *Provider) checkSubject(ctx context.Context, ar fosite.AccessRequester) error {
+	sub := ar.GetSession().GetSubject()
+	if sub == "" {
+		return nil
+	}
+	user, err := p.d.Store.GetUser(ctx, sub)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && user.Disabled()) {
+		return fosite.ErrInvalidGrant.WithHint("The user is disabled or no longer exists.")
+	}
+	if err != nil {
+		return fosite.ErrServerError.WithWrap(err).WithDebug(err.Error())
+	}
+	return nil
 }
 
 // writeTokenError writes a token endpoint error: fosite's, or the 403
@@ -68,6 +91,10 @@ func (p *Provider) writeTokenError(ctx context.Context, w http.ResponseWriter, a
 	if errors.As(err, &wait) {
 		w.Header().Set("Retry-After", httpx.RetryAfter(wait.after))
 		err = wait.rfc
+	}
+	if errors.Is(err, fosite.ErrInactiveToken) && ar != nil && ar.GetGrantTypes().ExactOne("refresh_token") && ar.GetClient() != nil {
+		// fosite revoked every token of the grant: someone holds a copy.
+		p.log.WarnContext(ctx, "oauth: a refresh token was used again; every token of its grant is revoked", "client", ar.GetClient().GetID())
 	}
 	var rfc *fosite.RFC6749Error
 	if errors.As(err, &rfc) && rfc.CodeField >= http.StatusInternalServerError && rfc.CodeField != http.StatusServiceUnavailable {

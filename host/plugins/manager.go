@@ -84,7 +84,26 @@ type Options struct {
 	// plugin that recovers serves again within about a second.
 	BackoffBase time.Duration
 	BackoffMax  time.Duration
+	// Observer hears of every call and every replacement process (nil: none).
+	Observer Observer
 }
+
+// Observer hears of what the plugins do, for metrics (*metrics.Metrics). Its
+// methods must be cheap and must not block: they run on every call.
+type Observer interface {
+	// PluginCall reports one call of method on plugin: its outcome ("ok",
+	// "refused", "failed", "timeout", "transport", "unavailable",
+	// "canceled") and how long it took, retry included.
+	PluginCall(plugin, method, outcome string, d time.Duration)
+	// PluginRestart reports a process started to replace one that died.
+	PluginRestart(plugin string)
+}
+
+// nopObserver is the Observer of a manager without one.
+type nopObserver struct{}
+
+func (nopObserver) PluginCall(string, string, string, time.Duration) {}
+func (nopObserver) PluginRestart(string)                             {}
 
 func (o Options) withDefaults() Options {
 	set := func(d *time.Duration, v time.Duration) {
@@ -94,6 +113,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Observer == nil {
+		o.Observer = nopObserver{}
 	}
 	if o.Processes <= 0 {
 		o.Processes = 2

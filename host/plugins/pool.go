@@ -144,6 +144,34 @@ func (p *pool) isClosed() bool {
 // worst the user receives one duplicate of a message the budget allowed
 // (side effects are at-least-once), and only the retry's challenge is kept.
 func (p *pool) call(ctx context.Context, method string, fn func(context.Context, factorv1.FactorServiceClient) error) error {
+	start := time.Now()
+	err := p.callRetrying(ctx, method, fn)
+	p.opts.Observer.PluginCall(p.bin.Name, method, callOutcome(ctx, err), time.Since(start))
+	return err
+}
+
+// callOutcome names how a call ended, for the observer.
+func callOutcome(ctx context.Context, err error) string {
+	switch {
+	case err == nil:
+		return "ok"
+	case ctx.Err() != nil:
+		return "canceled"
+	case errors.Is(err, ErrUnavailable), errors.Is(err, ErrClosed):
+		return "unavailable"
+	case errors.Is(err, sdk.ErrTimeout):
+		return "timeout"
+	case errors.Is(err, sdk.ErrTransport):
+		return "transport"
+	case errors.Is(err, sdk.ErrFactorFailed):
+		return "failed"
+	default:
+		return "refused"
+	}
+}
+
+// callRetrying is call without the observer.
+func (p *pool) callRetrying(ctx context.Context, method string, fn func(context.Context, factorv1.FactorServiceClient) error) error {
 	m, err := p.pick(ctx, nil)
 	if err != nil {
 		return err

@@ -89,6 +89,7 @@ func (p *pool) launchSlot(slot int, replacement bool) (*member, error) {
 		p.mu.Lock()
 		p.restarts++
 		p.mu.Unlock()
+		p.opts.Observer.PluginRestart(p.bin.Name)
 	}
 	m, err := p.launch(p.ctx, slot)
 	if err != nil {

@@ -30,7 +30,7 @@ func (s *Service) Complete(ctx context.Context, c Client, m Meta, state string, 
 		return SignedIn{}, err
 	}
 	user, err := s.d.Store.GetUser(ctx, tok.UserID)
-	if errors.Is(err, store.ErrNotFound) {
+	if errors.Is(err, store.ErrNotFound) || (err == nil && user.Disabled()) {
 		return SignedIn{}, ErrStepInvalid
 	}
 	if err != nil {

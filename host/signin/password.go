@@ -61,13 +61,22 @@ func (s *Service) checkPassword(ctx context.Context, m Meta, username, password 
 	if errors.Is(err, store.ErrNotFound) || (err == nil && user.PasswordHash == "") {
 		s.d.ComparePassword(timingHash, password)
 		s.audit(ctx, m, store.User{}, ActionPassword, "unknown_user", nil)
+		// The name is not logged: people type their password there too.
+		s.log.WarnContext(ctx, "signin: password attempt for an unknown user", "via", m.Via, "remote_addr", m.RemoteAddr)
 		return store.User{}, ErrBadCredentials
 	}
 	if err != nil {
 		return store.User{}, fmt.Errorf("signin: look up user: %w", err)
 	}
+	if user.Disabled() {
+		s.d.ComparePassword(timingHash, password)
+		s.audit(ctx, m, user, ActionPassword, "disabled", nil)
+		s.log.WarnContext(ctx, "signin: a disabled user tried to sign in", "user", user.ID, "via", m.Via, "remote_addr", m.RemoteAddr)
+		return store.User{}, ErrBadCredentials
+	}
 	if !s.d.ComparePassword(user.PasswordHash, password) {
 		s.audit(ctx, m, user, ActionPassword, "invalid", nil)
+		s.log.WarnContext(ctx, "signin: wrong password", "user", user.ID, "via", m.Via, "remote_addr", m.RemoteAddr)
 		return store.User{}, ErrBadCredentials
 	}
 	s.audit(ctx, m, user, ActionPassword, "ok", nil)
@@ -80,6 +89,13 @@ func addressKey(username, addr string) string {
 	return "password:" + strings.ToLower(username) + "|" + addr
 }
 func nameKey(username string) string { return "password:" + strings.ToLower(username) }
+
+// PasswordCounterKeys names the password failure counters of a user, for an
+// operator who unlocks them: the per-name counter, and the prefix of the
+// per-address ones.
+func PasswordCounterKeys(username string) (keys []string, prefix string) {
+	return []string{nameKey(username)}, addressKey(username, "")
+}
 
 // reserveAttempt counts one password attempt at username from addr, on
 // both counters; a locked one answers an *mfa.Error of kind mfa.ErrLocked.

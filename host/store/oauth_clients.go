@@ -14,15 +14,18 @@ import (
 // only the bcrypt hash of its secret; a public client (a browser or native
 // app) has none and must use PKCE. It implements fosite.Client.
 type OAuthClient struct {
-	ID            string
-	Name          string
-	SecretHash    []byte
-	Public        bool
-	RedirectURIs  []string
-	GrantTypes    []string
-	ResponseTypes []string
-	Scopes        []string
-	Audience      []string
+	ID           string
+	Name         string
+	SecretHash   []byte
+	Public       bool
+	RedirectURIs []string
+	// PostLogoutRedirectURIs are where RP-initiated logout may send the
+	// browser back to, compared exactly.
+	PostLogoutRedirectURIs []string
+	GrantTypes             []string
+	ResponseTypes          []string
+	Scopes                 []string
+	Audience               []string
 	// RequireMFA makes every login for this client prove a second factor.
 	RequireMFA bool
 	// JWTAccessTokens issues RFC 9068 JWT access tokens instead of opaque ones.
@@ -76,22 +79,22 @@ type OAuthClientStore interface {
 var _ OAuthClientStore = (*SQLStore)(nil)
 
 const oauthClientColumns = `id, name, secret_hash, public, redirect_uris, grant_types, response_types, scopes, audience,
-	require_mfa, jwt_access_tokens, first_party, created_at, updated_at`
+	require_mfa, jwt_access_tokens, first_party, created_at, updated_at, post_logout_redirect_uris`
 
 func scanOAuthClient(row interface{ Scan(...any) error }) (OAuthClient, error) {
 	var (
-		c                                        OAuthClient
-		redirects, grants, responses, scopes, au string
-		created, updated                         int64
+		c                                                 OAuthClient
+		redirects, grants, responses, scopes, au, logouts string
+		created, updated                                  int64
 	)
 	if err := row.Scan(&c.ID, &c.Name, &c.SecretHash, &c.Public, &redirects, &grants, &responses, &scopes, &au,
-		&c.RequireMFA, &c.JWTAccessTokens, &c.FirstParty, &created, &updated); err != nil {
+		&c.RequireMFA, &c.JWTAccessTokens, &c.FirstParty, &created, &updated, &logouts); err != nil {
 		return OAuthClient{}, err
 	}
 	for _, f := range []struct {
 		dst *[]string
 		src string
-	}{{&c.RedirectURIs, redirects}, {&c.GrantTypes, grants}, {&c.ResponseTypes, responses}, {&c.Scopes, scopes}, {&c.Audience, au}} {
+	}{{&c.RedirectURIs, redirects}, {&c.GrantTypes, grants}, {&c.ResponseTypes, responses}, {&c.Scopes, scopes}, {&c.Audience, au}, {&c.PostLogoutRedirectURIs, logouts}} {
 		if err := decodeList(f.src, f.dst); err != nil {
 			return OAuthClient{}, fmt.Errorf("decode client %q: %w", c.ID, err)
 		}
@@ -142,10 +145,10 @@ func (s *SQLStore) CreateOAuthClient(ctx context.Context, c OAuthClient) (OAuthC
 	}
 	c.CreatedAt, c.UpdatedAt = normTime(c.CreatedAt), normTime(c.UpdatedAt)
 	c.SecretHash = nonNilBytes(c.SecretHash)
-	_, err := s.exec(ctx, `INSERT INTO oauth_clients (`+oauthClientColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	_, err := s.exec(ctx, `INSERT INTO oauth_clients (`+oauthClientColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		c.ID, c.Name, c.SecretHash, c.Public, jsonList(c.RedirectURIs), jsonList(c.GrantTypes), jsonList(c.ResponseTypes),
 		jsonList(c.Scopes), jsonList(c.Audience), c.RequireMFA, c.JWTAccessTokens, c.FirstParty,
-		toMicros(c.CreatedAt), toMicros(c.UpdatedAt))
+		toMicros(c.CreatedAt), toMicros(c.UpdatedAt), jsonList(c.PostLogoutRedirectURIs))
 	if err != nil {
 		return OAuthClient{}, wrapErr("create oauth client", err)
 	}

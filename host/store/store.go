@@ -80,7 +80,13 @@ type User struct {
 	Admin        bool
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
+	// DisabledAt is when an operator disabled the user (zero: enabled). A
+	// disabled user signs in nowhere and their tokens are refused.
+	DisabledAt time.Time
 }
+
+// Disabled reports whether the user is disabled.
+func (u User) Disabled() bool { return !u.DisabledAt.IsZero() }
 
 // CredentialStatus is the lifecycle state of a [Credential].
 type CredentialStatus string

@@ -7,18 +7,20 @@ import (
 	"fmt"
 )
 
-const userColumns = `id, org_id, name, password_hash, email, admin, created_at, updated_at`
+const userColumns = `id, org_id, name, password_hash, email, admin, created_at, updated_at, disabled_at`
 
 func scanUser(row interface{ Scan(...any) error }) (User, error) {
 	var (
 		u                User
 		created, updated int64
+		disabled         sql.NullInt64
 	)
-	if err := row.Scan(&u.ID, &u.OrgID, &u.Name, &u.PasswordHash, &u.Email, &u.Admin, &created, &updated); err != nil {
+	if err := row.Scan(&u.ID, &u.OrgID, &u.Name, &u.PasswordHash, &u.Email, &u.Admin, &created, &updated, &disabled); err != nil {
 		return User{}, err
 	}
 	u.CreatedAt = fromMicros(created)
 	u.UpdatedAt = fromMicros(updated)
+	u.DisabledAt = fromNullMicros(disabled)
 	return u, nil
 }
 
@@ -35,8 +37,9 @@ func (s *SQLStore) CreateUser(ctx context.Context, u User) (User, error) {
 		u.UpdatedAt = u.CreatedAt
 	}
 	u.CreatedAt, u.UpdatedAt = normTime(u.CreatedAt), normTime(u.UpdatedAt)
-	_, err := s.exec(ctx, `INSERT INTO users (`+userColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		u.ID, u.OrgID, u.Name, u.PasswordHash, u.Email, u.Admin, toMicros(u.CreatedAt), toMicros(u.UpdatedAt))
+	u.DisabledAt = normTime(u.DisabledAt)
+	_, err := s.exec(ctx, `INSERT INTO users (`+userColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		u.ID, u.OrgID, u.Name, u.PasswordHash, u.Email, u.Admin, toMicros(u.CreatedAt), toMicros(u.UpdatedAt), nullMicros(u.DisabledAt))
 	if err != nil {
 		return User{}, wrapErr("create user", err)
 	}
@@ -76,21 +79,26 @@ func (s *SQLStore) ListUsers(ctx context.Context, afterID string, limit int) ([]
 	return users, nil
 }
 
-// UpdateUser overwrites the mutable fields of user u.ID.
+// UpdateUser overwrites the mutable fields of user u.ID; whether the user
+// is disabled changes only through SetUserDisabled.
 func (s *SQLStore) UpdateUser(ctx context.Context, u User) (User, error) {
 	if u.UpdatedAt.IsZero() {
 		u.UpdatedAt = s.now()
 	}
 	u.UpdatedAt = normTime(u.UpdatedAt)
-	var created int64
+	var (
+		created  int64
+		disabled sql.NullInt64
+	)
 	err := s.queryRow(ctx, `UPDATE users
 		SET org_id = ?, name = ?, password_hash = ?, email = ?, admin = ?, updated_at = ?
-		WHERE id = ? RETURNING created_at`,
-		u.OrgID, u.Name, u.PasswordHash, u.Email, u.Admin, toMicros(u.UpdatedAt), u.ID).Scan(&created)
+		WHERE id = ? RETURNING created_at, disabled_at`,
+		u.OrgID, u.Name, u.PasswordHash, u.Email, u.Admin, toMicros(u.UpdatedAt), u.ID).Scan(&created, &disabled)
 	if err != nil {
 		return User{}, wrapErr("update user", err)
 	}
 	u.CreatedAt = fromMicros(created)
+	u.DisabledAt = fromNullMicros(disabled)
 	return u, nil
 }
 

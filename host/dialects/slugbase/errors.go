@@ -9,7 +9,8 @@ import (
 )
 
 // statusError is a failure as SlugBase reports it: the status, the
-// machine reason carried in "details" and a message for people.
+// machine reason (carried in "details" except on a 400, whose details name
+// the field at fault) and a message for people.
 type statusError struct {
 	status  int
 	reason  string
@@ -68,12 +69,48 @@ var lifecycleFailures = []struct {
 	{mfa.ErrBusy, &statusError{http.StatusConflict, "MFA_BUSY", "The request conflicts with a concurrent change, please try again."}},
 }
 
-// errorBody is SlugBase's documented error shape.
+// errorBody is SlugBase's documented error shape. Details is, as in the
+// document's samples, a list of fieldErrors on a 400 and the machine reason
+// (a string) otherwise.
 type errorBody struct {
 	Error   string `json:"error"`
 	Message string `json:"message"`
 	Code    int    `json:"code"`
-	Details string `json:"details,omitempty"`
+	Details any    `json:"details,omitempty"`
+}
+
+// fieldError is one entry of a 400's details: the request field at fault
+// (absent when the request as a whole is, as with no enrollment in
+// progress) and what is wrong with it.
+type fieldError struct {
+	Field   string `json:"field,omitempty"`
+	Message string `json:"message"`
+}
+
+// details returns the details of f's body.
+func (f *statusError) details() any {
+	switch {
+	case f.status == http.StatusBadRequest:
+		return []fieldError{{Field: fieldOf(f.reason), Message: f.message}}
+	case f.reason == "":
+		return nil
+	}
+	return f.reason
+}
+
+// fieldOf names the request field a 400's reason is about, or "".
+func fieldOf(reason string) string {
+	switch reason {
+	case "CODE_REQUIRED", "INVALID_CODE":
+		return "code"
+	case "INVALID_JSON", "INVALID_CONTENT_TYPE", "INVALID_BODY", "UNKNOWN_FIELD":
+		return "body"
+	case "VALIDATION_ERROR":
+		return "email"
+	case "INVALID_PARAMETERS":
+		return "params"
+	}
+	return ""
 }
 
 // writeError answers with the SlugBase failure err maps to. Server failures
@@ -85,7 +122,7 @@ func (s *slugBase) writeError(w http.ResponseWriter, r *http.Request, err error)
 			w.Header().Set("Retry-After", httpx.RetryAfter(d))
 		}
 	}
-	s.writeJSON(w, r, f.status, errorBody{Error: http.StatusText(f.status), Message: f.message, Code: f.status, Details: f.reason})
+	s.writeJSON(w, r, f.status, errorBody{Error: http.StatusText(f.status), Message: f.message, Code: f.status, Details: f.details()})
 }
 
 // failure maps err to its SlugBase failure.

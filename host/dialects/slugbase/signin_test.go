@@ -133,11 +133,11 @@ func testSlugBaseSignIn(t *testing.T, e *testsignin.Env) {
 		{"unknown user", loginPath, `{"email":"nobody","password":"nope"}`, nil, http.StatusUnauthorized,
 			`{"error":"Unauthorized","message":"Invalid email or password","code":401,"details":"INVALID_CREDENTIALS"}`},
 		{"missing password", loginPath, `{"email":"alice"}`, nil, http.StatusBadRequest,
-			`{"error":"Bad Request","message":"Email and password are required","code":400,"details":"VALIDATION_ERROR"}`},
+			`{"error":"Bad Request","message":"Email and password are required","code":400,"details":[{"field":"email","message":"Email and password are required"}]}`},
 		{"no pending cookie", mfaVerifyPath, `{"code":"123456"}`, nil, http.StatusUnauthorized, pendingInvalid},
 		{"unknown pending cookie", mfaVerifyPath, `{"code":"123456"}`, &http.Cookie{Name: MFAPendingCookie, Value: "fgsis_nope"}, http.StatusUnauthorized, pendingInvalid},
 		{"missing code", mfaVerifyPath, `{}`, &http.Cookie{Name: MFAPendingCookie, Value: "fgsis_nope"}, http.StatusBadRequest,
-			`{"error":"Bad Request","message":"Code is required","code":400,"details":"CODE_REQUIRED"}`},
+			`{"error":"Bad Request","message":"Code is required","code":400,"details":[{"field":"code","message":"Code is required"}]}`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var cookies []*http.Cookie

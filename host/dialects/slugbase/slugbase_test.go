@@ -952,7 +952,7 @@ func testSlugBaseSamples(t *testing.T, e *slugBaseEnv) {
 			name: "Python requests", file: "confirm.py", tool: "python3", body: `{"code": "example_string"}`,
 			run: func(ctx context.Context, path string) *exec.Cmd { return exec.CommandContext(ctx, "python3", path) },
 			want: func(t *testing.T, out string) {
-				if want := "{'error': 'Bad Request', 'message': 'Invalid code', 'code': 400, 'details': 'INVALID_CODE'}\n"; out != want {
+				if want := "{'error': 'Bad Request', 'message': 'Invalid code', 'code': 400, 'details': [{'field': 'code', 'message': 'Invalid code'}]}\n"; out != want {
 					t.Errorf("output %q, want %q", out, want)
 				}
 			},
@@ -963,7 +963,7 @@ func testSlugBaseSamples(t *testing.T, e *slugBaseEnv) {
 			want: func(t *testing.T, out string) {
 				// Node prints the object literally; only its line breaking varies.
 				got := strings.Join(strings.Fields(out), "")
-				if want := "{error:'BadRequest',message:'Invalidcode',code:400,details:'INVALID_CODE'}"; got != want {
+				if want := "{error:'BadRequest',message:'Invalidcode',code:400,details:[{field:'code',message:'Invalidcode'}]}"; got != want {
 					t.Errorf("output %q, want the object %s", out, want)
 				}
 			},
@@ -1085,8 +1085,17 @@ func TestSlugBaseDocumentedShapes(t *testing.T) {
 				if err := json.Unmarshal(ours, &body); err != nil {
 					t.Fatal(err)
 				}
-				if body.Error != docBody["error"] || float64(body.Code) != docBody["code"] || body.Details == "" || body.Message == "" {
+				if body.Error != docBody["error"] || float64(body.Code) != docBody["code"] || body.Details == nil || body.Message == "" ||
+					fmt.Sprintf("%T", body.Details) != fmt.Sprintf("%T", docBody["details"]) {
 					t.Errorf("%s: %s does not fit the documented %s", name, ours, doc)
+				}
+				// A 400's details are {field, message} objects, as documented.
+				entries, _ := body.Details.([]any)
+				for _, e := range entries {
+					entry, _ := e.(map[string]any)
+					if msg, _ := entry["message"].(string); msg == "" || len(entry) > 2 || (len(entry) == 2 && entry["field"] == nil) {
+						t.Errorf("%s: details entry %v is not {field, message}", name, e)
+					}
 				}
 			}
 		})

@@ -99,6 +99,7 @@ func Register(mux *http.ServeMux, d dialects.Deps) {
 	limit := int(min(d.MaxBodyBytes, math.MaxInt32))
 	path, h := zitadelpbconnect.NewUserServiceHandler(z, connect.WithReadMaxBytes(limit))
 	mux.Handle(path, h)
+	registerReflection(mux)
 }
 
 // The operations, shared by REST and the RPC protocols. r carries what says
