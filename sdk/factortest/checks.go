@@ -57,7 +57,7 @@ var amrValues = map[string]bool{
 	"user": true, "vbm": true, "wia": true,
 }
 
-var knownCapabilities = []sdk.Capability{sdk.CapabilityEnroll, sdk.CapabilityChallenge, sdk.CapabilityConfigure, sdk.CapabilityDestination}
+var knownCapabilities = []sdk.Capability{sdk.CapabilityEnroll, sdk.CapabilityChallenge, sdk.CapabilityConfigure, sdk.CapabilityDestination, sdk.CapabilityCredentialKey}
 
 // checkDescribe checks the description and that the capabilities it lists
 // are the steps the factor answers.
