@@ -142,6 +142,9 @@ func (s *Service) activateConfirmed(ctx context.Context, m Meta, c *confirmation
 	if len(resp.CredentialState) == 0 {
 		return Confirmed{}, true, &Error{Kind: ErrCredentialBroken, cause: errors.New("factor confirmed an enrollment without credential state")}
 	}
+	if c.f.Description().MultipleCredentials && resp.CredentialKey == "" {
+		return Confirmed{}, true, &Error{Kind: ErrCredentialBroken, cause: errors.New("factor with several credentials confirmed an enrollment without a credential key")}
+	}
 	sealed, err := s.sealCredential(c.cred, resp.CredentialState)
 	if err != nil {
 		return Confirmed{}, true, err
@@ -153,7 +156,7 @@ func (s *Service) activateConfirmed(ctx context.Context, m Meta, c *confirmation
 	}
 	var out Confirmed
 	err = s.store.InTx(ctx, func(ctx context.Context) error {
-		if _, err := s.store.ActivateCredential(ctx, c.cred.ID, c.cred.Version, sealed, c.now, c.req.Replace); err != nil {
+		if err := s.activate(ctx, c, sealed, resp.CredentialKey); err != nil {
 			return err
 		}
 		if err := s.store.ResetAttempts(ctx, c.user.ID); err != nil {
@@ -171,6 +174,9 @@ func (s *Service) activateConfirmed(ctx context.Context, m Meta, c *confirmation
 		return s.activationFailed(ctx, c, err)
 	}
 	c.cred.Status = store.CredentialActive
+	if c.f.Description().MultipleCredentials {
+		c.cred.Key = resp.CredentialKey
+	}
 	out.Credential, out.Display = s.info(c.cred), resp.Display
 	if c.also != nil {
 		c.also.cred.Status = store.CredentialActive
@@ -192,6 +198,8 @@ func (s *Service) activationFailed(ctx context.Context, c *confirmation, err err
 			return Confirmed{}, true, err
 		}
 		return Confirmed{}, false, nil
+	case errors.Is(err, store.ErrAlreadyExists) && c.f.Description().MultipleCredentials:
+		return Confirmed{}, true, failure(ErrAlreadyEnrolled, "this security key or passkey is registered already")
 	case errors.Is(err, store.ErrAlreadyExists):
 		return Confirmed{}, true, &Error{Kind: ErrAlreadyEnrolled}
 	case errors.Is(err, store.ErrNotFound):
