@@ -143,7 +143,13 @@ type hostOptions struct {
 	// mail, when set, adds the email example factor (a third party's,
 	// built on the SDK alone) as the instance "email", sending to mail.
 	mail *testsignin.Mailbox
+	// webauthn adds the WebAuthn factor as the instance "webauthn", for
+	// the RP ID example.com at the origin webauthnOrigin.
+	webauthn bool
 }
+
+// webauthnOrigin is the origin the test's software authenticators claim.
+const webauthnOrigin = "https://login.example.com"
 
 func newHost(t testing.TB, databaseURL string, opts hostOptions) *host {
 	t.Helper()
@@ -178,6 +184,11 @@ func newHost(t testing.TB, databaseURL string, opts hostOptions) *host {
 	if opts.mail != nil {
 		binaries = append(binaries, bins["emailotp"])
 		instances = append(instances, plugins.InstanceConfig{Name: "email", Plugin: "emailotp", Settings: opts.mail.Settings()})
+	}
+	if opts.webauthn {
+		binaries = append(binaries, bins["webauthn"])
+		instances = append(instances, plugins.InstanceConfig{Name: "webauthn", Plugin: "webauthn",
+			Settings: json.RawMessage(`{"rp_id":"example.com","origins":["` + webauthnOrigin + `"],"resident_key":"preferred"}`)})
 	}
 	if err := h.plugins.Load(ctx, binaries, instances); err != nil {
 		t.Fatal(err)

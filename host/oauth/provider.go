@@ -53,6 +53,8 @@ type MFA interface {
 	Challenge(ctx context.Context, m mfa.Meta, req mfa.ChallengeRequest) (mfa.Challenge, error)
 	Verify(ctx context.Context, m mfa.Meta, req mfa.VerifyRequest) (mfa.Verified, error)
 	ListCredentials(ctx context.Context, userID string) ([]mfa.CredentialInfo, error)
+	BeginDiscoverable(ctx context.Context, factor string) (mfa.Challenge, error)
+	VerifyDiscoverable(ctx context.Context, m mfa.Meta, req mfa.DiscoverableRequest) (mfa.Verified, error)
 }
 
 // Sessions keeps browser login sessions (*auth.Sessions).
@@ -343,6 +345,9 @@ func (p *Provider) Register(mux *http.ServeMux) {
 	handle("POST "+pathLogin+"/enroll", p.loginEnroll)
 	handle("POST "+pathLogin+"/enroll/confirm", p.loginConfirm)
 	handle("POST "+pathLogin+"/continue", p.loginContinue)
+	handle("POST "+pathLogin+"/passkey", p.loginPasskey)
+	handle("POST "+pathLogin+"/passkey/verify", p.loginPasskeyVerify)
+	handle("GET "+pathLogin+"/webauthn.js", p.webauthnScript)
 	handle("POST "+pathMFAAssociate, p.mfaAssociate)
 	handle("POST "+pathMFAChallenge, p.mfaChallenge)
 	handle("GET "+pathMFAAuthList, p.mfaAuthenticators)
