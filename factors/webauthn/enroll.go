@@ -25,8 +25,12 @@ func (f *Factor) BeginEnrollment(_ context.Context, req sdk.BeginEnrollmentReque
 	if err != nil {
 		return sdk.BeginEnrollmentResponse{}, err
 	}
+	opts, err := f.registrationOptions(req.Params)
+	if err != nil {
+		return sdk.BeginEnrollmentResponse{}, err
+	}
 	user := rpUser{handle: []byte(req.User.ID), name: userLabel(req.User)}
-	creation, session, err := f.rp.BeginRegistration(user, gowebauthn.WithExclusions(exclude))
+	creation, session, err := f.rp.BeginRegistration(user, append(opts, gowebauthn.WithExclusions(exclude))...)
 	if err != nil {
 		return sdk.BeginEnrollmentResponse{}, fmt.Errorf("webauthn: begin registration: %w", err)
 	}
@@ -44,6 +48,33 @@ func (f *Factor) BeginEnrollment(_ context.Context, req sdk.BeginEnrollmentReque
 		OptionsJSON: options, ExpiresAt: expires,
 		Message: "Touch your security key or confirm with your passkey to register it.",
 	}}, nil
+}
+
+// Enrollment parameters a caller (a dialect) may give besides the name.
+const (
+	// ParamAttachment asks for a "platform" or "cross-platform"
+	// authenticator for this registration.
+	ParamAttachment = "authenticator_attachment"
+	// ParamRPID names the RP ID the caller expects; it must be the
+	// instance's rp_id.
+	ParamRPID = "rp_id"
+)
+
+// registrationOptions applies the parameters of one registration.
+func (f *Factor) registrationOptions(params map[string]string) ([]gowebauthn.RegistrationOption, error) {
+	if id := params[ParamRPID]; id != "" && id != f.settings.RPID {
+		return nil, fmt.Errorf("webauthn: %w: this factor registers for %s, not %s", sdk.ErrInvalidParams, f.settings.RPID, id)
+	}
+	a := params[ParamAttachment]
+	switch a {
+	case "":
+		return nil, nil
+	case string(protocol.Platform), string(protocol.CrossPlatform):
+		sel := f.rp.Config.AuthenticatorSelection
+		sel.AuthenticatorAttachment = protocol.AuthenticatorAttachment(a)
+		return []gowebauthn.RegistrationOption{gowebauthn.WithAuthenticatorSelection(sel)}, nil
+	}
+	return nil, fmt.Errorf("webauthn: %w: authenticator_attachment must be platform or cross-platform", sdk.ErrInvalidParams)
 }
 
 // userLabel is the name an authenticator shows for the account.

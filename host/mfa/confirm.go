@@ -19,6 +19,10 @@ type ConfirmRequest struct {
 	Proof        sdk.Proof
 	// Replace lets the confirmed credential replace an active one (see BeginRequest.Replace).
 	Replace bool
+	// Name, for a factor whose users hold several credentials, names the
+	// credential (a security key) in place of the name given when the
+	// enrollment began; empty keeps that one.
+	Name string
 	// AlsoEnroll names a factor instance that needs no proof to confirm
 	// (backup codes) to enroll in the same commit, replacing the user's active
 	// credential of it. A documented endpoint that answers a confirmed TOTP
@@ -176,6 +180,9 @@ func (s *Service) activateConfirmed(ctx context.Context, m Meta, c *confirmation
 	c.cred.Status = store.CredentialActive
 	if c.f.Description().MultipleCredentials {
 		c.cred.Key = resp.CredentialKey
+		if name := credentialName(c.f.Description(), map[string]string{"name": c.req.Name}); name != "" {
+			c.cred.Name = name
+		}
 	}
 	out.Credential, out.Display = s.info(c.cred), resp.Display
 	if c.also != nil {

@@ -40,7 +40,7 @@ type Store interface {
 
 	// For factors whose users hold several credentials (several.go,
 	// discoverable.go).
-	ActivateKeyedCredential(ctx context.Context, id string, expectedVersion int64, state []byte, key string, now time.Time) (int64, error)
+	ActivateKeyedCredential(ctx context.Context, id string, expectedVersion int64, state []byte, key, name string, now time.Time) (int64, error)
 	ListActiveCredentials(ctx context.Context, userID, factor string) ([]store.Credential, error)
 	FindCredentialByKey(ctx context.Context, factor, key string) (store.Credential, error)
 	FindFactorChallenge(ctx context.Context, userID, factor string) (store.Challenge, error)

@@ -63,7 +63,8 @@ func (s *Service) openActive(ctx context.Context, userID, factor string) ([]stor
 func (s *Service) activate(ctx context.Context, c *confirmation, sealed []byte, key string) error {
 	var err error
 	if c.f.Description().MultipleCredentials {
-		_, err = s.store.ActivateKeyedCredential(ctx, c.cred.ID, c.cred.Version, sealed, key, c.now)
+		name := credentialName(c.f.Description(), map[string]string{"name": c.req.Name})
+		_, err = s.store.ActivateKeyedCredential(ctx, c.cred.ID, c.cred.Version, sealed, key, name, c.now)
 	} else {
 		_, err = s.store.ActivateCredential(ctx, c.cred.ID, c.cred.Version, sealed, c.now, c.req.Replace)
 	}

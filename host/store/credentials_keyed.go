@@ -8,8 +8,9 @@ import (
 )
 
 // ActivateKeyedCredential turns the pending credential id into one more
-// active credential of its user and factor, keyed by key.
-func (s *SQLStore) ActivateKeyedCredential(ctx context.Context, id string, expectedVersion int64, state []byte, key string, now time.Time) (int64, error) {
+// active credential of its user and factor, keyed by key; a non-empty name
+// replaces the name it was enrolled under.
+func (s *SQLStore) ActivateKeyedCredential(ctx context.Context, id string, expectedVersion int64, state []byte, key, name string, now time.Time) (int64, error) {
 	if key == "" {
 		return 0, errors.New("store: activate keyed credential: a key is required")
 	}
@@ -29,10 +30,13 @@ func (s *SQLStore) ActivateKeyedCredential(ctx context.Context, id string, expec
 		case !c.ExpiresAt.IsZero() && !c.ExpiresAt.After(now):
 			return fmt.Errorf("%q: pending credential expired: %w", id, ErrNotFound)
 		}
+		if name == "" {
+			name = c.Name
+		}
 		res, err := s.exec(ctx, `UPDATE credentials
-			SET status = ?, state = ?, version = version + 1, updated_at = ?, expires_at = NULL, credential_key = ?
+			SET status = ?, state = ?, version = version + 1, updated_at = ?, expires_at = NULL, credential_key = ?, name = ?
 			WHERE id = ? AND version = ?`,
-			string(CredentialActive), nonNilBytes(state), toMicros(now), key, id, expectedVersion)
+			string(CredentialActive), nonNilBytes(state), toMicros(now), key, name, id, expectedVersion)
 		if err != nil {
 			return err
 		}

@@ -32,7 +32,7 @@ func testKeyedCredentials(t *testing.T, e *testEnv) {
 	}
 	for _, st := range steps {
 		c := pendingKeyed(t, e.s, st.id, st.user, st.name)
-		_, err := e.s.ActivateKeyedCredential(ctx, c.ID, c.Version, []byte("active"), st.key, now)
+		_, err := e.s.ActivateKeyedCredential(ctx, c.ID, c.Version, []byte("active"), st.key, "", now)
 		if st.want == nil {
 			noErr(t, err)
 		} else {

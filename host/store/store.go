@@ -259,9 +259,10 @@ type Store interface {
 	ActivateCredential(ctx context.Context, id string, expectedVersion int64, state []byte, now time.Time, replaceActive bool) (int64, error)
 	// ActivateKeyedCredential turns the pending credential id into one more
 	// active credential of its user and factor, with compare-and-swap on
-	// expectedVersion, storing state and key. ErrAlreadyExists when another
-	// credential of the factor has the key; otherwise as ActivateCredential.
-	ActivateKeyedCredential(ctx context.Context, id string, expectedVersion int64, state []byte, key string, now time.Time) (int64, error)
+	// expectedVersion, storing state and key (and name, unless empty).
+	// ErrAlreadyExists when another credential of the factor has the key;
+	// otherwise as ActivateCredential.
+	ActivateKeyedCredential(ctx context.Context, id string, expectedVersion int64, state []byte, key, name string, now time.Time) (int64, error)
 	// ListActiveCredentials returns the user's active credentials of
 	// factor, oldest first.
 	ListActiveCredentials(ctx context.Context, userID, factor string) ([]Credential, error)
