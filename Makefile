@@ -16,7 +16,7 @@ STATICCHECK_VERSION        := v0.8.2
 FACTORGATE_TEST_POSTGRES_DSN ?=
 export FACTORGATE_TEST_POSTGRES_DSN
 
-.PHONY: all build plugins go-plugins node-plugins host run test test-short bench chaos proto lint fuzz clean tools
+.PHONY: all build plugins go-plugins node-plugins host run test test-short test-browser browser-deps bench chaos proto lint fuzz clean tools
 
 all: build
 
@@ -64,6 +64,19 @@ test:
 
 test-short:
 	$(GO) test -count=1 -short ./...
+
+# Browser tests (every test named TestBrowser...): Debian's Chromium driven by
+# playwright-core through host/internal/browser. The driver's npm packages come
+# from its committed lockfile; Chromium is Debian's package (apt-get install
+# chromium; .ci/run installs it). In `make test` these tests skip.
+BROWSER_DRIVER := host/internal/browser/driver
+browser-deps:
+	@command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || \
+	  { echo "browser tests need node and npm (apt-get install nodejs npm)"; exit 1; }
+	cd $(BROWSER_DRIVER) && $(NPM) ci --no-audit --no-fund --loglevel=error
+
+test-browser: browser-deps
+	FACTORGATE_BROWSER_TESTS=1 $(GO) test -count=1 -timeout 20m -run 'Browser' ./host/...
 
 # Benchmarks print their figures, then the ratios between the in-process and
 # plugin paths of the same benchmark.
