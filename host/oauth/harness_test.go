@@ -8,6 +8,7 @@ import (
 	"html"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -146,6 +147,10 @@ type hostOptions struct {
 	// webauthn adds the WebAuthn factor as the instance "webauthn", for
 	// the RP ID example.com at the origin webauthnOrigin.
 	webauthn bool
+	// localhost serves the host at http://localhost:<port> (a name a real
+	// browser's WebAuthn accepts as RP ID) and makes the WebAuthn factor's
+	// RP ID localhost with that origin.
+	localhost bool
 }
 
 // webauthnOrigin is the origin the test's software authenticators claim.
@@ -172,6 +177,16 @@ func newHost(t testing.TB, databaseURL string, opts hostOptions) *host {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The issuer is the server's URL, so the provider is built between
+	// listening and serving.
+	h.srv = httptest.NewUnstartedServer(nil)
+	t.Cleanup(h.srv.Close)
+	h.url = "http://" + h.srv.Listener.Addr().String()
+	rpID, origin := "example.com", webauthnOrigin
+	if opts.localhost {
+		h.url = "http://localhost:" + portOf(t, h.srv.Listener.Addr().String())
+		rpID, origin = "localhost", h.url
+	}
 	h.plugins = plugins.New(plugins.Options{})
 	t.Cleanup(func() { h.plugins.Close() })
 	smsSettings := fmt.Sprintf(`{"sender":{"type":"webhook","url":%q,"allow_insecure_http":true,"max_retries":0},"resend_interval":"10s"}`, h.sms.srv.URL+"/sms")
@@ -188,7 +203,7 @@ func newHost(t testing.TB, databaseURL string, opts hostOptions) *host {
 	if opts.webauthn {
 		binaries = append(binaries, bins["webauthn"])
 		instances = append(instances, plugins.InstanceConfig{Name: "webauthn", Plugin: "webauthn",
-			Settings: json.RawMessage(`{"rp_id":"example.com","origins":["` + webauthnOrigin + `"],"resident_key":"preferred"}`)})
+			Settings: json.RawMessage(`{"rp_id":"` + rpID + `","origins":["` + origin + `"],"resident_key":"preferred"}`)})
 	}
 	if err := h.plugins.Load(ctx, binaries, instances); err != nil {
 		t.Fatal(err)
@@ -204,11 +219,6 @@ func newHost(t testing.TB, databaseURL string, opts hostOptions) *host {
 		return in, true
 	}), sealer, mfa.Options{Now: h.mfaClock.Now, Lockout: opts.lockout})
 
-	// The issuer is the server's URL, so the provider is built between
-	// listening and serving.
-	h.srv = httptest.NewUnstartedServer(nil)
-	t.Cleanup(h.srv.Close)
-	h.url = "http://" + h.srv.Listener.Addr().String()
 	h.provider, err = oauth.New(ctx, oauth.Deps{
 		Store: st, Sealer: sealer, MFA: h.mfa, Factors: h.plugins,
 		Sessions:  auth.NewSessions(st, time.Hour, 12*time.Hour, nil),
@@ -220,6 +230,16 @@ func newHost(t testing.TB, databaseURL string, opts hostOptions) *host {
 	h.srv.Config.Handler = h.provider.Handler()
 	h.srv.Start()
 	return h
+}
+
+// portOf is the port of a listener's address.
+func portOf(t testing.TB, addr string) string {
+	t.Helper()
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return port
 }
 
 // testLogger sends the provider's log to the test's log.
