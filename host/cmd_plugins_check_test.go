@@ -133,6 +133,8 @@ func TestPluginsCheck(t *testing.T) {
 			0, []string{"pass  verify", "pass  code-attempts", "pass  superseded-challenge", "pass  expired-code", "0 failed, 0 skipped"}},
 		{"email without its required setting", []string{email},
 			1, []string{"FAIL  start", `"webhook_url" must be an http or https URL`, "does not pass the factor contract"}},
+		{"webauthn with a software authenticator", []string{built["webauthn"].Path, "--prover", filepath.Join(dir, "softkey-prover")},
+			0, []string{"pass  enroll", "pass  verify", "pass  concurrency", "pass  garbage-state", "10 passed, 0 failed"}},
 		{"a prover that fails", []string{built["totp"].Path, "--prover", "echo no >&2; exit 1"},
 			1, []string{"FAIL  enroll", "no"}},
 		{"not a plugin", []string{"/bin/true"}, 1, []string{"FAIL  start"}},

@@ -2,7 +2,6 @@ package webauthn_test
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"testing"
 	"time"
@@ -109,22 +108,9 @@ func verify(t testing.TB, f sdk.Factor, user sdk.User, creds []sdk.Credential, c
 // challenge: a valid-looking answer to a ceremony never begun.
 func wrongChallenge(t testing.TB, payload []byte) []byte {
 	t.Helper()
-	var cred map[string]any
-	if err := json.Unmarshal(payload, &cred); err != nil {
-		t.Fatal(err)
-	}
-	resp := cred["response"].(map[string]any)
-	cd, err := base64.RawURLEncoding.DecodeString(resp["clientDataJSON"].(string))
+	out, err := softkey.WithOtherChallenge(payload)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var client map[string]any
-	if err := json.Unmarshal(cd, &client); err != nil {
-		t.Fatal(err)
-	}
-	client["challenge"] = base64.RawURLEncoding.EncodeToString([]byte("a challenge never issued here"))
-	cd, _ = json.Marshal(client)
-	resp["clientDataJSON"] = base64.RawURLEncoding.EncodeToString(cd)
-	out, _ := json.Marshal(cred)
 	return out
 }

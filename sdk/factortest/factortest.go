@@ -74,6 +74,16 @@ type Prover interface {
 	VerificationProof(t testing.TB, enrolled Enrollment, challenge sdk.ChallengeResponse, now time.Time) sdk.Proof
 }
 
+// WrongProver is implemented by a Prover that also makes wrong proofs, for
+// factors whose proofs are not typed codes (a WebAuthn credential, which the
+// kit cannot alter into a well-formed wrong one). The kit uses it when no
+// WithWrongProof is given and a valid proof carries no code.
+type WrongProver interface {
+	// WrongProof returns a well-formed proof that the factor must refuse,
+	// made from the valid proof valid.
+	WrongProof(t testing.TB, valid sdk.Proof) sdk.Proof
+}
+
 // Enrollment is a confirmed enrollment as the user saw it: what the factor
 // showed when it began (a TOTP secret) and when it finished (backup codes).
 type Enrollment struct {

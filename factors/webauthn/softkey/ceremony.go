@@ -229,3 +229,32 @@ func sign(priv *ecdsa.PrivateKey, authData, clientDataJSON []byte) ([]byte, erro
 	}
 	return sig, nil
 }
+
+// WithOtherChallenge returns credentialJSON with its client data naming
+// another challenge: a well-formed answer to a ceremony that never began,
+// which a relying party must refuse.
+func WithOtherChallenge(credentialJSON []byte) ([]byte, error) {
+	var cred map[string]any
+	if err := json.Unmarshal(credentialJSON, &cred); err != nil {
+		return nil, fmt.Errorf("softkey: credential: %w", err)
+	}
+	resp, ok := cred["response"].(map[string]any)
+	if !ok {
+		return nil, errors.New("softkey: credential without a response")
+	}
+	encoded, _ := resp["clientDataJSON"].(string)
+	cd, err := b64.DecodeString(encoded)
+	if err != nil {
+		return nil, fmt.Errorf("softkey: client data: %w", err)
+	}
+	var client map[string]any
+	if err := json.Unmarshal(cd, &client); err != nil {
+		return nil, fmt.Errorf("softkey: client data: %w", err)
+	}
+	client["challenge"] = b64.EncodeToString([]byte("a challenge never issued here"))
+	if cd, err = json.Marshal(client); err != nil {
+		return nil, fmt.Errorf("softkey: client data: %w", err)
+	}
+	resp["clientDataJSON"] = b64.EncodeToString(cd)
+	return json.Marshal(cred)
+}
