@@ -193,11 +193,15 @@ func (a *Authenticator) authData(rpID string, flags byte, counter uint32, k *key
 }
 
 func coseKey(pub *ecdsa.PublicKey) ([]byte, error) {
+	raw, err := pub.Bytes() // 0x04 | X | Y
+	if err != nil || len(raw) != 65 {
+		return nil, fmt.Errorf("softkey: public key: %w", err)
+	}
 	return webauthncbor.Marshal(webauthncose.EC2PublicKeyData{
 		PublicKeyData: webauthncose.PublicKeyData{KeyType: int64(webauthncose.EllipticKey), Algorithm: int64(webauthncose.AlgES256)},
 		Curve:         1,
-		XCoord:        pub.X.FillBytes(make([]byte, 32)),
-		YCoord:        pub.Y.FillBytes(make([]byte, 32)),
+		XCoord:        raw[1:33],
+		YCoord:        raw[33:],
 	})
 }
 

@@ -84,13 +84,14 @@ func (a *Authenticator) credentialKey(rpID string, userHandle []byte) (key, erro
 	if len(userHandle) == 0 || len(userHandle) > 64 {
 		return key{}, fmt.Errorf("softkey: a user handle of %d bytes", len(userHandle))
 	}
-	curve := elliptic.P256()
+	// A scalar in [1, n-1] from the MAC.
 	d := new(big.Int).SetBytes(a.mac("key", rpID, userHandle))
-	d.Mod(d, new(big.Int).Sub(curve.Params().N, big.NewInt(1)))
+	d.Mod(d, new(big.Int).Sub(elliptic.P256().Params().N, big.NewInt(1)))
 	d.Add(d, big.NewInt(1))
-	priv := &ecdsa.PrivateKey{D: d}
-	priv.Curve = curve
-	priv.X, priv.Y = curve.ScalarBaseMult(d.FillBytes(make([]byte, 32)))
+	priv, err := ecdsa.ParseRawPrivateKey(elliptic.P256(), d.FillBytes(make([]byte, 32)))
+	if err != nil {
+		return key{}, fmt.Errorf("softkey: derive key: %w", err)
+	}
 	id := append([]byte{byte(len(userHandle))}, userHandle...)
 	id = append(id, a.mac("id", rpID, userHandle)[:16]...)
 	return key{priv: priv, id: id}, nil
