@@ -38,6 +38,7 @@ var checks = []check{
 	{name: "garbage-state", run: checkGarbageState, needsProver: true},
 	{name: "concurrency", run: checkConcurrency, needsProver: true},
 	{name: "destination", run: checkDestination, needsProver: true},
+	{name: "credentials", run: checkCredentials, needsProver: true},
 }
 
 var (

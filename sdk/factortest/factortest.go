@@ -28,7 +28,10 @@
 // bit-flipped states are refused without a panic; 32 users enrolling and
 // verifying at once; and, for a factor that names destinations, that the
 // name is stable for one destination, from the enrollment parameters and
-// from the enrolled credential alike. Over gRPC it also checks that every state and displayed
+// from the enrolled credential alike; and, for a factor whose users hold
+// several credentials, that an enrollment returns a credential key,
+// Challenge and Verify work from the list of credentials, Verify names the
+// credential used, and CredentialKey names it from the proof alone. Over gRPC it also checks that every state and displayed
 // value crosses the wire byte for byte, with absent optional states staying
 // absent.
 //
