@@ -122,7 +122,7 @@ func TestPluginsCheck(t *testing.T) {
 		want     []string
 	}{
 		{"totp without a prover", []string{built["totp"].Path},
-			0, []string{"pass  describe", "pass  unreadable-state", "skip  verify", "needs valid proofs", "3 passed, 0 failed, 10 skipped"}},
+			0, []string{"pass  describe", "pass  unreadable-state", "skip  verify", "needs valid proofs", "3 passed, 0 failed, 11 skipped"}},
 		{"totp with a prover", []string{built["totp"].Path, "--prover", checkProverEnv + "=totp " + self},
 			0, []string{"pass  verify", "pass  concurrency", "skip  code-attempts", "0 failed"}},
 		{"sms with the log sender allowed", []string{built["sms"].Path, "--param", "phone=+61412345678", "--settings", `{"allow_log_sender":true}`},
@@ -130,9 +130,11 @@ func TestPluginsCheck(t *testing.T) {
 		{"sms with the log sender not allowed", []string{built["sms"].Path, "--param", "phone=+61412345678"},
 			1, []string{"FAIL  start", `"allow_log_sender": true`}},
 		{"email through the gateway", []string{email, "--gateway", "--settings", `{"webhook_url":"{{gateway}}","webhook_token":"check"}`, "--prover", checkProverEnv + "=inbox " + self},
-			0, []string{"pass  verify", "pass  code-attempts", "pass  superseded-challenge", "pass  expired-code", "0 failed, 0 skipped"}},
+			0, []string{"pass  verify", "pass  code-attempts", "pass  superseded-challenge", "pass  expired-code", "skip  credentials", "0 failed, 1 skipped"}},
 		{"email without its required setting", []string{email},
 			1, []string{"FAIL  start", `"webhook_url" must be an http or https URL`, "does not pass the factor contract"}},
+		{"webauthn with a software authenticator", []string{built["webauthn"].Path, "--prover", filepath.Join(dir, "softkey-prover")},
+			0, []string{"pass  enroll", "pass  verify", "pass  concurrency", "pass  garbage-state", "pass  credentials", "11 passed, 0 failed"}},
 		{"a prover that fails", []string{built["totp"].Path, "--prover", "echo no >&2; exit 1"},
 			1, []string{"FAIL  enroll", "no"}},
 		{"not a plugin", []string{"/bin/true"}, 1, []string{"FAIL  start"}},

@@ -22,6 +22,7 @@ type Client interface {
 	Challenge(ctx context.Context, req ChallengeRequest) (ChallengeResponse, error)
 	Verify(ctx context.Context, req VerifyRequest) (VerifyResponse, error)
 	Destination(ctx context.Context, req DestinationRequest) (DestinationResponse, error)
+	CredentialKey(ctx context.Context, proof Proof) (string, error)
 }
 
 var (
@@ -124,6 +125,8 @@ func (r *RPC) BeginEnrollment(ctx context.Context, req BeginEnrollmentRequest) (
 		User:     userToPB(req.User),
 		Params:   req.Params,
 		Now:      nowToPB(req.Now),
+
+		Credentials: credentialsToPB(req.Credentials),
 	})
 	if err != nil {
 		return BeginEnrollmentResponse{}, fmt.Errorf("begin enrollment %s: %w", r.instance, fromStatus(ctx, err))
@@ -150,6 +153,7 @@ func (r *RPC) FinishEnrollment(ctx context.Context, req FinishEnrollmentRequest)
 		Display:         displayFromPB(resp.GetDisplay()),
 		Reason:          resp.GetReason(),
 		RetryAfter:      durationFromPB(resp.GetRetryAfter()),
+		CredentialKey:   resp.GetCredentialKey(),
 	}, nil
 }
 
@@ -161,6 +165,7 @@ func (r *RPC) Challenge(ctx context.Context, req ChallengeRequest) (ChallengeRes
 		CredentialState: req.CredentialState,
 		Params:          req.Params,
 		Now:             nowToPB(req.Now),
+		Credentials:     credentialsToPB(req.Credentials),
 	})
 	if err != nil {
 		return ChallengeResponse{}, fmt.Errorf("challenge %s: %w", r.instance, fromStatus(ctx, err))
@@ -184,6 +189,7 @@ func (r *RPC) Verify(ctx context.Context, req VerifyRequest) (VerifyResponse, er
 		ChallengeState:  req.ChallengeState,
 		Proof:           proofToPB(req.Proof),
 		Now:             nowToPB(req.Now),
+		Credentials:     credentialsToPB(req.Credentials),
 	})
 	if err != nil {
 		return VerifyResponse{}, fmt.Errorf("verify %s: %w", r.instance, fromStatus(ctx, err))
@@ -195,6 +201,9 @@ func (r *RPC) Verify(ctx context.Context, req VerifyRequest) (VerifyResponse, er
 		Display:         displayFromPB(resp.GetDisplay()),
 		Reason:          resp.GetReason(),
 		RetryAfter:      durationFromPB(resp.GetRetryAfter()),
+		CredentialKey:   resp.GetCredentialKey(),
+		AMR:             resp.GetAmr(),
+		UserVerified:    resp.GetUserVerified(),
 	}, nil
 }
 

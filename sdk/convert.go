@@ -92,6 +92,8 @@ var capabilityToPB = map[Capability]factorv1.Capability{
 	CapabilityChallenge:   factorv1.Capability_CAPABILITY_CHALLENGE,
 	CapabilityConfigure:   factorv1.Capability_CAPABILITY_CONFIGURE,
 	CapabilityDestination: factorv1.Capability_CAPABILITY_DESTINATION,
+
+	CapabilityCredentialKey: factorv1.Capability_CAPABILITY_CREDENTIAL_KEY,
 }
 
 var proofKindToPB = map[ProofKind]factorv1.ProofKind{
@@ -119,6 +121,7 @@ func descriptionToPB(d Description) *factorv1.DescribeResponse {
 
 		ConfirmsWithoutProof: d.ConfirmsWithoutProof,
 		ProofKind:            proofKindToPB[d.ProofKind],
+		MultipleCredentials:  d.MultipleCredentials,
 	}
 	for _, p := range d.EnrollParams {
 		out.EnrollParams = append(out.EnrollParams, &factorv1.EnrollParam{Name: p.Name, Label: p.Label, InputType: p.InputType, Optional: p.Optional})
@@ -141,6 +144,7 @@ func descriptionFromPB(d *factorv1.DescribeResponse) Description {
 
 		ConfirmsWithoutProof: d.GetConfirmsWithoutProof(),
 		ProofKind:            proofKindFromPB(d.GetProofKind()),
+		MultipleCredentials:  d.GetMultipleCredentials(),
 	}
 	for _, p := range d.GetEnrollParams() {
 		out.EnrollParams = append(out.EnrollParams, EnrollParam{Name: p.GetName(), Label: p.GetLabel(), InputType: p.GetInputType(), Optional: p.GetOptional()})

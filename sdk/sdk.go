@@ -65,6 +65,9 @@ const (
 	CapabilityConfigure Capability = "configure"
 	// CapabilityDestination: the factor names where it sends (DestinationNamer).
 	CapabilityDestination Capability = "destination"
+	// CapabilityCredentialKey: the factor names the credential a proof
+	// refers to (CredentialKeyer), for passwordless sign-in.
+	CapabilityCredentialKey Capability = "credential_key"
 )
 
 // ProofKind is how a user proves a factor. The host's doors decide what to
@@ -113,6 +116,11 @@ type Description struct {
 	// EnrollParams are what an enrollment asks the user for, in form order;
 	// they arrive in BeginEnrollmentRequest.Params under their names.
 	EnrollParams []EnrollParam
+	// MultipleCredentials says a user may hold several active credentials
+	// of the factor (a phone passkey and two security keys): FinishEnrollment
+	// returns a CredentialKey, and Challenge and Verify get every active
+	// credential in Credentials (see the .proto for the whole contract).
+	MultipleCredentials bool
 }
 
 // EnrollParam is one value an enrollment asks the user for.
@@ -165,6 +173,9 @@ func CapabilitiesOf(f Factor) []Capability {
 	}
 	if _, ok := f.(DestinationNamer); ok {
 		caps = append(caps, CapabilityDestination)
+	}
+	if _, ok := f.(CredentialKeyer); ok {
+		caps = append(caps, CapabilityCredentialKey)
 	}
 	return caps
 }

@@ -121,6 +121,8 @@ func (s *server) BeginEnrollment(ctx context.Context, req *factorv1.BeginEnrollm
 		User:   userFromPB(req.GetUser()),
 		Params: req.GetParams(),
 		Now:    timeFromPB(req.GetNow()),
+
+		Credentials: credentialsFromPB(req.GetCredentials()),
 	})
 	if err != nil {
 		return nil, toStatus(err)
@@ -154,6 +156,7 @@ func (s *server) FinishEnrollment(ctx context.Context, req *factorv1.FinishEnrol
 		Display:         displayToPB(out.Display),
 		Reason:          out.Reason,
 		RetryAfter:      durationToPB(out.RetryAfter),
+		CredentialKey:   out.CredentialKey,
 	}, nil
 }
 
@@ -172,6 +175,7 @@ func (s *server) Challenge(ctx context.Context, req *factorv1.ChallengeRequest) 
 		CredentialState: req.GetCredentialState(),
 		Params:          req.GetParams(),
 		Now:             timeFromPB(req.GetNow()),
+		Credentials:     credentialsFromPB(req.GetCredentials()),
 	})
 	if err != nil {
 		return nil, toStatus(err)
@@ -198,6 +202,7 @@ func (s *server) Verify(ctx context.Context, req *factorv1.VerifyRequest) (resp 
 		ChallengeState:  req.GetChallengeState(),
 		Proof:           proofFromPB(req.GetProof()),
 		Now:             timeFromPB(req.GetNow()),
+		Credentials:     credentialsFromPB(req.GetCredentials()),
 	})
 	if err != nil {
 		return nil, toStatus(err)
@@ -209,6 +214,9 @@ func (s *server) Verify(ctx context.Context, req *factorv1.VerifyRequest) (resp 
 		Display:         displayToPB(out.Display),
 		Reason:          out.Reason,
 		RetryAfter:      durationToPB(out.RetryAfter),
+		CredentialKey:   out.CredentialKey,
+		Amr:             out.AMR,
+		UserVerified:    out.UserVerified,
 	}, nil
 }
 

@@ -79,6 +79,10 @@ type BeginEnrollmentRequest struct {
 	// Params are enrollment parameters from the user ("phone" for SMS).
 	Params map[string]string
 	Now    time.Time
+	// Credentials are the user's active credentials, for a factor with
+	// Description.MultipleCredentials (to exclude an authenticator that is
+	// registered already).
+	Credentials []Credential
 }
 
 // BeginEnrollmentResponse carries the pending state the host keeps until the
@@ -107,14 +111,22 @@ type FinishEnrollmentResponse struct {
 	// Reason is a short, user-safe explanation of a result other than ResultOK.
 	Reason     string
 	RetryAfter time.Duration
+	// CredentialKey is the new credential's public key, required with
+	// ResultOK from a factor with Description.MultipleCredentials.
+	CredentialKey string
 }
 
 // ChallengeRequest starts a verification for a factor that needs one.
 type ChallengeRequest struct {
+	// User is empty (no ID) for a discoverable challenge: the user is not
+	// known yet (passwordless sign-in).
 	User            User
 	CredentialState []byte
 	Params          map[string]string
 	Now             time.Time
+	// Credentials are the user's active credentials, for a factor with
+	// Description.MultipleCredentials; CredentialState is then nil.
+	Credentials []Credential
 }
 
 // ChallengeResponse carries the challenge state the host keeps until Verify.
@@ -138,6 +150,10 @@ type VerifyRequest struct {
 	ChallengeState []byte
 	Proof          Proof
 	Now            time.Time
+	// Credentials are the active credentials the proof may use, for a
+	// factor with Description.MultipleCredentials; CredentialState is then
+	// nil.
+	Credentials []Credential
 }
 
 // VerifyResponse is the outcome of a verification.
@@ -151,4 +167,14 @@ type VerifyResponse struct {
 	Display        Display
 	Reason         string
 	RetryAfter     time.Duration
+	// CredentialKey names the credential the proof used, for a factor with
+	// Description.MultipleCredentials; CredentialState then replaces that
+	// credential's state.
+	CredentialKey string
+	// AMR, when set, replaces the description's AMR values for this
+	// verification ("user" only when the user was verified).
+	AMR []string
+	// UserVerified says the proof carried user verification (a PIN or
+	// biometric on the authenticator), so it is two factors on its own.
+	UserVerified bool
 }

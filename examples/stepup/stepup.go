@@ -22,17 +22,21 @@ const (
 	ACRMFA = "urn:factorgate:acr:mfa"
 	// ACRRefedsMFA is the REFEDS MFA profile, met by the same logins as ACRMFA.
 	ACRRefedsMFA = "https://refeds.org/profile/mfa"
+	// ACRPhishingResistant: multi-factor with a security key or passkey
+	// bound to the site's origin; it meets every other class.
+	ACRPhishingResistant = "urn:factorgate:acr:phr"
 )
 
 // isMFAClass reports whether acr names a class that needs a second factor.
 func isMFAClass(acr string) bool { return acr == ACRMFA || acr == ACRRefedsMFA }
 
 // MeetsACR reports whether a token whose acr claim is have satisfies a
-// resource that wants the class want: an MFA class satisfies every class,
-// the password class only itself.
+// resource that wants the class want: the phishing-resistant class satisfies
+// every class, another MFA class every class but that one, the password
+// class only itself.
 func MeetsACR(have, want string) bool {
 	switch {
-	case want == "" || have == want:
+	case want == "" || have == want || have == ACRPhishingResistant:
 		return true
 	case isMFAClass(have):
 		return want == ACRPassword || isMFAClass(want)

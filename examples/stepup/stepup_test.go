@@ -16,6 +16,8 @@ func TestMeetsACR(t *testing.T) {
 		{ACRPassword, "", true}, {ACRPassword, ACRPassword, true}, {ACRPassword, ACRMFA, false}, {ACRPassword, ACRRefedsMFA, false},
 		{ACRMFA, ACRPassword, true}, {ACRMFA, ACRRefedsMFA, true}, {ACRRefedsMFA, ACRMFA, true}, {"", ACRPassword, false},
 		{"urn:other", "urn:other", true}, {ACRMFA, "urn:other", false},
+		{ACRPhishingResistant, ACRMFA, true}, {ACRPhishingResistant, ACRRefedsMFA, true}, {ACRPhishingResistant, ACRPassword, true},
+		{ACRMFA, ACRPhishingResistant, false}, {ACRRefedsMFA, ACRPhishingResistant, false}, {ACRPassword, ACRPhishingResistant, false},
 	} {
 		t.Run(tc.have+" for "+tc.want, func(t *testing.T) {
 			if got := MeetsACR(tc.have, tc.want); got != tc.ok {

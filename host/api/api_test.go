@@ -274,6 +274,10 @@ func TestRequestBodies(t *testing.T) {
 		{name: "code with space", req: req{method: "POST", path: totpBase + "/verify", body: `{"code":"123 456"}`}, status: 200},
 		{name: "payload proof", req: req{method: "POST", path: totpBase + "/verify", body: `{"payload":{"id":"x"}}`}, status: 200},
 		{name: "payload not object", req: req{method: "POST", path: totpBase + "/verify", body: `{"payload":"x"}`}, status: 400, code: "invalid_request", field: "payload"},
+		{name: "credential proof", req: req{method: "POST", path: totpBase + "/verify", body: `{"credential":{"id":"x"}}`}, status: 200},
+		{name: "credential proof to confirm", req: req{method: "POST", path: totpBase + "/enrollments/enr-1/confirm", body: `{"credential":{"id":"x"}}`}, status: 200},
+		{name: "credential not object", req: req{method: "POST", path: totpBase + "/verify", body: `{"credential":["x"]}`}, status: 400, code: "invalid_request", field: "credential"},
+		{name: "credential and payload", req: req{method: "POST", path: totpBase + "/verify", body: `{"credential":{"id":"x"},"payload":{"id":"x"}}`}, status: 400, code: "invalid_request", field: "credential"},
 		{name: "challenge id with space", req: req{method: "POST", path: totpBase + "/verify", body: `{"code":"123456","challenge_id":"a b"}`}, status: 400, code: "invalid_request", field: "challenge_id"},
 		{name: "challenge id ok", req: req{method: "POST", path: totpBase + "/verify", body: `{"code":"123456","challenge_id":"ch-1"}`}, status: 200},
 		{name: "enroll without body", req: req{method: "POST", path: totpBase + "/enrollments"}, status: 201},
@@ -454,10 +458,10 @@ func TestListFactors(t *testing.T) {
 	want := map[string]any{"factors": []any{
 		map[string]any{"name": "totp", "plugin": "totp", "display_name": "Authenticator app", "version": "1.2.3",
 			"amr": []any{"otp"}, "capabilities": []any{"enroll"}, "health": "healthy", "in_process": false,
-			"proof_kind": "typed_code", "enroll_params": []any{}},
+			"proof_kind": "typed_code", "enroll_params": []any{}, "multiple_credentials": false},
 		map[string]any{"name": "sms-7", "plugin": "sms", "display_name": "Text message", "version": "0.1.0",
 			"amr": []any{}, "capabilities": []any{}, "health": "unhealthy", "in_process": true,
-			"proof_kind": "typed_code", "enroll_params": []any{}},
+			"proof_kind": "typed_code", "enroll_params": []any{}, "multiple_credentials": false},
 	}}
 	if got := jsonOf(t, w); !reflect.DeepEqual(got, want) {
 		t.Errorf("body\n got %v\nwant %v", got, want)

@@ -99,6 +99,9 @@ type confirmBody struct {
 	Code string `json:"code"`
 	// Payload is a structured proof (a WebAuthn response) instead of a code.
 	Payload json.RawMessage `json:"payload"`
+	// Credential is the PublicKeyCredential a browser returned (its
+	// toJSON() form), the same as Payload under the name WebAuthn uses.
+	Credential json.RawMessage `json:"credential"`
 	// Replace must match the enrollment's replace.
 	Replace bool `json:"replace"`
 }
@@ -122,7 +125,7 @@ func (s *server) confirmEnrollment(w http.ResponseWriter, r *http.Request) error
 	if err := decodeBody(r, &body); err != nil {
 		return err
 	}
-	proof, err := checkProof(body.Code, body.Payload)
+	proof, err := checkProof(body.Code, body.Payload, body.Credential)
 	if err != nil {
 		return err
 	}
@@ -160,14 +163,24 @@ func userAndFactor(r *http.Request) (userID, factor string, err error) {
 	return userID, factor, nil
 }
 
-// checkProof validates a code or structured payload; one of them is required.
-func checkProof(code string, payload json.RawMessage) (sdk.Proof, error) {
-	payload, err := checkPayload(payload)
+// checkProof validates a code or structured proof (a payload, or a WebAuthn
+// credential); one of them is required.
+func checkProof(code string, payload, credential json.RawMessage) (sdk.Proof, error) {
+	payload, err := checkPayload("payload", payload)
 	if err != nil {
 		return sdk.Proof{}, err
 	}
+	credential, err = checkPayload("credential", credential)
+	switch {
+	case err != nil:
+		return sdk.Proof{}, err
+	case credential != nil && payload != nil:
+		return sdk.Proof{}, invalid("credential", "give credential or payload, not both")
+	case credential != nil:
+		payload = credential
+	}
 	if code == "" && payload == nil {
-		return sdk.Proof{}, invalid("code", "code is required")
+		return sdk.Proof{}, invalid("code", "code (or credential) is required")
 	}
 	if code != "" {
 		if err := checkCode(code); err != nil {

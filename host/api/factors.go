@@ -19,12 +19,17 @@ type credentialJSON struct {
 	LastUsedAt  time.Time `json:"last_used_at,omitzero"`
 	// ExpiresAt is when a pending enrollment lapses.
 	ExpiresAt time.Time `json:"expires_at,omitzero"`
+	// Name is the name the user gave the credential (a security key's).
+	Name string `json:"name,omitempty"`
+	// Key is the factor's public key of the credential (a WebAuthn
+	// credential ID), for a factor whose users hold several.
+	Key string `json:"key,omitempty"`
 }
 
 func toCredential(c mfa.CredentialInfo) credentialJSON {
 	out := credentialJSON{
 		ID: c.ID, Factor: c.Factor, Status: string(c.Status), DisplayName: c.DisplayName,
-		AMR: nonNil(c.AMR), CreatedAt: c.CreatedAt.UTC(),
+		AMR: nonNil(c.AMR), CreatedAt: c.CreatedAt.UTC(), Name: c.Name, Key: c.Key,
 	}
 	if !c.LastUsedAt.IsZero() {
 		out.LastUsedAt = c.LastUsedAt.UTC()
@@ -87,8 +92,11 @@ type factorJSON struct {
 	// what an enrollment needs.
 	ProofKind    string            `json:"proof_kind"`
 	EnrollParams []enrollParamJSON `json:"enroll_params"`
-	Health       string            `json:"health"`
-	InProcess    bool              `json:"in_process"`
+	// MultipleCredentials says a user may hold several credentials of the
+	// factor (security keys and passkeys), each enrolled and removed apart.
+	MultipleCredentials bool   `json:"multiple_credentials"`
+	Health              string `json:"health"`
+	InProcess           bool   `json:"in_process"`
 }
 
 // enrollParamJSON is a value an enrollment asks for.
@@ -113,6 +121,7 @@ func (s *server) listFactors(w http.ResponseWriter, r *http.Request) error {
 			Version: in.Description.Version, AMR: nonNil(in.Description.AMR),
 			Capabilities: capabilities(in.Description.Capabilities), Health: string(in.Health), InProcess: in.InProcess,
 			ProofKind: string(in.Description.Proof()), EnrollParams: enrollParams(in.Description.EnrollParams),
+			MultipleCredentials: in.Description.MultipleCredentials,
 		})
 	}
 	s.writeJSON(w, r, http.StatusOK, out)

@@ -173,13 +173,13 @@ func checkCode(code string) error {
 }
 
 // checkPayload validates a structured proof: absent, null or a JSON object.
-func checkPayload(payload json.RawMessage) (json.RawMessage, error) {
+func checkPayload(field string, payload json.RawMessage) (json.RawMessage, error) {
 	payload = bytes.TrimSpace(payload)
 	if len(payload) == 0 || string(payload) == "null" {
 		return nil, nil
 	}
 	if payload[0] != '{' {
-		return nil, invalid("payload", "payload must be a JSON object")
+		return nil, invalid(field, "%s must be a JSON object", field)
 	}
 	return payload, nil
 }

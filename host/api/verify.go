@@ -39,16 +39,22 @@ type verifyBody struct {
 	Code string `json:"code"`
 	// Payload is a structured proof (a WebAuthn assertion) instead of a code.
 	Payload json.RawMessage `json:"payload"`
+	// Credential is the PublicKeyCredential navigator.credentials.get
+	// returned (its toJSON() form), the same as Payload.
+	Credential json.RawMessage `json:"credential"`
 	// ChallengeID names the challenge answered; empty means the newest.
 	ChallengeID string `json:"challenge_id"`
 }
 
 type verifiedJSON struct {
-	Result       string       `json:"result"`
-	CredentialID string       `json:"credential_id"`
-	Factor       string       `json:"factor"`
-	AMR          []string     `json:"amr"`
-	VerifiedAt   time.Time    `json:"verified_at"`
+	Result       string    `json:"result"`
+	CredentialID string    `json:"credential_id"`
+	Factor       string    `json:"factor"`
+	AMR          []string  `json:"amr"`
+	VerifiedAt   time.Time `json:"verified_at"`
+	// UserVerified says a security key or passkey verified the user (PIN
+	// or biometric) as part of the proof.
+	UserVerified bool         `json:"user_verified,omitempty"`
 	Display      *displayJSON `json:"display,omitempty"`
 }
 
@@ -62,7 +68,7 @@ func (s *server) verify(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeBody(r, &body); err != nil {
 		return err
 	}
-	proof, err := checkProof(body.Code, body.Payload)
+	proof, err := checkProof(body.Code, body.Payload, body.Credential)
 	if err != nil {
 		return err
 	}
@@ -77,7 +83,7 @@ func (s *server) verify(w http.ResponseWriter, r *http.Request) error {
 	}
 	out := verifiedJSON{
 		Result: "ok", CredentialID: v.Credential.ID, Factor: factor,
-		AMR: nonNil(v.AMR), VerifiedAt: v.At.UTC(),
+		AMR: nonNil(v.AMR), VerifiedAt: v.At.UTC(), UserVerified: v.UserVerified,
 	}
 	if d := toDisplay(v.Display); !d.empty() {
 		out.Display = &d

@@ -240,6 +240,8 @@ func DefaultRoutes() map[string]string {
 		"scanner.sms":           "sms",
 		"accounting.sms":        "sms-7",
 		"zitadel.totp":          "totp",
+		"zitadel.passkey":       "webauthn",
+		"zitadel.u2f":           "webauthn",
 		"slugbase.totp":         "totp",
 		"slugbase.backup_codes": "backup-codes",
 	}

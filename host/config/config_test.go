@@ -430,7 +430,7 @@ func TestValidationErrors(t *testing.T) {
 		{"settings scalar", "factors:\n  totp:\n    settings: digits=6\n", `line 3: factors.totp.settings: must be a mapping of setting names to values, got a string`},
 		{"settings duplicate", "factors:\n  totp:\n    settings:\n      digits: 6\n      digits: 8\n", `line 5: factors.totp.settings: duplicate setting "digits" (first given on line 4)`},
 		{"settings not JSON", "factors:\n  totp:\n    settings:\n      limit: .inf\n", `line 4: factors.totp.settings: .inf cannot be represented in JSON`},
-		{"route unknown", "routes:\n  scaner.totp: totp\n", `line 2: routes.scaner.totp: unknown route; the routes are accounting.sms, scanner.sms, scanner.totp, slugbase.backup_codes, slugbase.totp, zitadel.totp`},
+		{"route unknown", "routes:\n  scaner.totp: totp\n", `line 2: routes.scaner.totp: unknown route; the routes are accounting.sms, scanner.sms, scanner.totp, slugbase.backup_codes, slugbase.totp, zitadel.passkey, zitadel.totp, zitadel.u2f`},
 		{"route instance name", "routes:\n  scanner.totp: TOTP\n", `line 2: routes.scanner.totp: "TOTP" is not a valid factor instance name`},
 		{"route names unconfigured factor", pinned + "routes:\n  scanner.sms: sms\n", `line 8: routes.scanner.sms: names factor instance "sms", which is not configured under factors`},
 	}
@@ -672,6 +672,7 @@ func TestRoutes(t *testing.T) {
   sms-7: {plugin: totp}
   backup-codes: {plugin: totp}
   other: {plugin: totp}
+  webauthn: {plugin: totp}
 `
 	tests := []struct {
 		name string

@@ -36,6 +36,8 @@ const (
 	RouteScannerSMS          = "scanner.sms"
 	RouteAccountingSMS       = "accounting.sms"
 	RouteZitadelTOTP         = "zitadel.totp"
+	RouteZitadelPasskey      = "zitadel.passkey"
+	RouteZitadelU2F          = "zitadel.u2f"
 	RouteSlugBaseTOTP        = "slugbase.totp"
 	RouteSlugBaseBackupCodes = "slugbase.backup_codes"
 )

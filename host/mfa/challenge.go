@@ -46,6 +46,9 @@ func (s *Service) Challenge(ctx context.Context, m Meta, req ChallengeRequest) (
 	if !f.Description().Has(sdk.CapabilityChallenge) {
 		return Challenge{}, failure(ErrUnsupported, "this factor needs no challenge")
 	}
+	if f.Description().MultipleCredentials {
+		return s.challengeAll(ctx, m, entry, user, f, req)
+	}
 	cred, err := s.store.FindCredential(ctx, user.ID, req.Factor, store.CredentialActive)
 	if err != nil {
 		return Challenge{}, notFound(err, ErrNotEnrolled)

@@ -19,6 +19,10 @@ type ConfirmRequest struct {
 	Proof        sdk.Proof
 	// Replace lets the confirmed credential replace an active one (see BeginRequest.Replace).
 	Replace bool
+	// Name, for a factor whose users hold several credentials, names the
+	// credential (a security key) in place of the name given when the
+	// enrollment began; empty keeps that one.
+	Name string
 	// AlsoEnroll names a factor instance that needs no proof to confirm
 	// (backup codes) to enroll in the same commit, replacing the user's active
 	// credential of it. A documented endpoint that answers a confirmed TOTP
@@ -142,6 +146,9 @@ func (s *Service) activateConfirmed(ctx context.Context, m Meta, c *confirmation
 	if len(resp.CredentialState) == 0 {
 		return Confirmed{}, true, &Error{Kind: ErrCredentialBroken, cause: errors.New("factor confirmed an enrollment without credential state")}
 	}
+	if c.f.Description().MultipleCredentials && resp.CredentialKey == "" {
+		return Confirmed{}, true, &Error{Kind: ErrCredentialBroken, cause: errors.New("factor with several credentials confirmed an enrollment without a credential key")}
+	}
 	sealed, err := s.sealCredential(c.cred, resp.CredentialState)
 	if err != nil {
 		return Confirmed{}, true, err
@@ -153,7 +160,7 @@ func (s *Service) activateConfirmed(ctx context.Context, m Meta, c *confirmation
 	}
 	var out Confirmed
 	err = s.store.InTx(ctx, func(ctx context.Context) error {
-		if _, err := s.store.ActivateCredential(ctx, c.cred.ID, c.cred.Version, sealed, c.now, c.req.Replace); err != nil {
+		if err := s.activate(ctx, c, sealed, resp.CredentialKey); err != nil {
 			return err
 		}
 		if err := s.store.ResetAttempts(ctx, c.user.ID); err != nil {
@@ -171,6 +178,12 @@ func (s *Service) activateConfirmed(ctx context.Context, m Meta, c *confirmation
 		return s.activationFailed(ctx, c, err)
 	}
 	c.cred.Status = store.CredentialActive
+	if c.f.Description().MultipleCredentials {
+		c.cred.Key = resp.CredentialKey
+		if name := credentialName(c.f.Description(), map[string]string{"name": c.req.Name}); name != "" {
+			c.cred.Name = name
+		}
+	}
 	out.Credential, out.Display = s.info(c.cred), resp.Display
 	if c.also != nil {
 		c.also.cred.Status = store.CredentialActive
@@ -192,6 +205,8 @@ func (s *Service) activationFailed(ctx context.Context, c *confirmation, err err
 			return Confirmed{}, true, err
 		}
 		return Confirmed{}, false, nil
+	case errors.Is(err, store.ErrAlreadyExists) && c.f.Description().MultipleCredentials:
+		return Confirmed{}, true, failure(ErrAlreadyEnrolled, "this security key or passkey is registered already")
 	case errors.Is(err, store.ErrAlreadyExists):
 		return Confirmed{}, true, &Error{Kind: ErrAlreadyEnrolled}
 	case errors.Is(err, store.ErrNotFound):

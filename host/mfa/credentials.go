@@ -20,12 +20,18 @@ type CredentialInfo struct {
 	UpdatedAt   time.Time
 	LastUsedAt  time.Time
 	ExpiresAt   time.Time
+	// Name is the name the user gave the credential (a security key's).
+	Name string
+	// Key is the factor's public key of the credential (a WebAuthn
+	// credential ID), for a factor with several credentials.
+	Key string
 }
 
 func (s *Service) info(c store.Credential) CredentialInfo {
 	out := CredentialInfo{
 		ID: c.ID, Factor: c.Factor, Status: c.Status,
 		CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt, LastUsedAt: c.LastUsedAt, ExpiresAt: c.ExpiresAt,
+		Name: c.Name, Key: c.Key,
 	}
 	if f, err := s.factor(c.Factor); err == nil {
 		d := f.Description()

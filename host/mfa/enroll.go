@@ -59,6 +59,11 @@ func (s *Service) BeginEnrollment(ctx context.Context, m Meta, req BeginRequest)
 		return en, err
 	}
 	begin := sdk.BeginEnrollmentRequest{User: sdkUser(user), Params: req.Params, Now: now}
+	if f.Description().MultipleCredentials {
+		if _, begin.Credentials, err = s.openActive(ctx, user.ID, req.Factor); err != nil {
+			return Enrollment{}, err
+		}
+	}
 	sent, err := s.reserveFor(ctx, f, sdk.DestinationRequest{User: begin.User, Params: req.Params, Now: now})
 	if err != nil {
 		return Enrollment{}, err
@@ -74,7 +79,8 @@ func (s *Service) BeginEnrollment(ctx context.Context, m Meta, req BeginRequest)
 	if d := f.Description().EnrollmentTTL; d > 0 && d < ttl {
 		ttl = d
 	}
-	cred := store.Credential{ID: s.opts.NewID(), UserID: user.ID, Factor: req.Factor, CreatedAt: now, ExpiresAt: now.Add(ttl)}
+	cred := store.Credential{ID: s.opts.NewID(), UserID: user.ID, Factor: req.Factor, CreatedAt: now, ExpiresAt: now.Add(ttl),
+		Name: credentialName(f.Description(), req.Params)}
 	entry.credentialID = cred.ID
 	if cred.State, err = s.sealCredential(cred, resp.PendingState); err != nil {
 		return Enrollment{}, err
@@ -90,12 +96,12 @@ func (s *Service) BeginEnrollment(ctx context.Context, m Meta, req BeginRequest)
 }
 
 // checkBegin refuses an enrollment the factor cannot make and one the user
-// already has (unless it replaces it).
+// already has (unless it replaces it, or the factor lets a user hold several).
 func (s *Service) checkBegin(ctx context.Context, user store.User, f guardedFactor, req BeginRequest) error {
 	if !f.Description().Has(sdk.CapabilityEnroll) {
 		return failure(ErrUnsupported, "this factor cannot be enrolled here")
 	}
-	if !req.Replace {
+	if !req.Replace && !f.Description().MultipleCredentials {
 		if _, err := s.store.FindCredential(ctx, user.ID, req.Factor, store.CredentialActive); err == nil {
 			return &Error{Kind: ErrAlreadyEnrolled}
 		} else if !errors.Is(err, store.ErrNotFound) {

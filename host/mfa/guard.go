@@ -86,3 +86,10 @@ func (g guardedFactor) Destination(ctx context.Context, req sdk.DestinationReque
 	}
 	return g.f.Destination(ctx, req)
 }
+
+func (g guardedFactor) CredentialKey(ctx context.Context, proof sdk.Proof) (string, error) {
+	if err := g.refuseInTransaction(ctx, "CredentialKey"); err != nil {
+		return "", err
+	}
+	return g.f.CredentialKey(ctx, proof)
+}

@@ -38,6 +38,16 @@ type Store interface {
 	ActivateCredential(ctx context.Context, id string, expectedVersion int64, state []byte, now time.Time, replaceActive bool) (int64, error)
 	DeleteCredential(ctx context.Context, userID, id string) error
 
+	// For factors whose users hold several credentials (several.go,
+	// discoverable.go).
+	ActivateKeyedCredential(ctx context.Context, id string, expectedVersion int64, state []byte, key, name string, now time.Time) (int64, error)
+	ListActiveCredentials(ctx context.Context, userID, factor string) ([]store.Credential, error)
+	FindCredentialByKey(ctx context.Context, factor, key string) (store.Credential, error)
+	FindFactorChallenge(ctx context.Context, userID, factor string) (store.Challenge, error)
+	DeleteFactorChallenges(ctx context.Context, userID, factor string) error
+	CreateDiscoverableChallenge(ctx context.Context, ch store.DiscoverableChallenge) error
+	TakeDiscoverableChallenge(ctx context.Context, id string) (store.DiscoverableChallenge, error)
+
 	CreateChallenge(ctx context.Context, ch store.Challenge) (store.Challenge, error)
 	GetChallenge(ctx context.Context, id string) (store.Challenge, error)
 	FindChallenge(ctx context.Context, credentialID string) (store.Challenge, error)

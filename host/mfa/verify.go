@@ -30,6 +30,12 @@ type Verified struct {
 	Display sdk.Display
 	// Event is the audit event the verification committed.
 	Event Event
+	// UserID is the user who was verified (the owner of a discoverable
+	// credential when the request named none).
+	UserID string
+	// UserVerified says the proof carried user verification (a PIN or
+	// biometric on a security key), so it is two factors on its own.
+	UserVerified bool
 }
 
 // verification is one Verify call, carried across the attempts that a lost
@@ -64,6 +70,9 @@ func (s *Service) Verify(ctx context.Context, m Meta, req VerifyRequest) (_ Veri
 			s.audit(ctx, m, v.entry)
 		}
 	}()
+	if f.Description().MultipleCredentials {
+		return s.verifyAll(ctx, m, v)
+	}
 	if v.cred, err = s.store.FindCredential(ctx, user.ID, req.Factor, store.CredentialActive); err != nil {
 		return Verified{}, notFound(err, ErrNotEnrolled)
 	}
@@ -113,7 +122,7 @@ func (s *Service) verifyOnce(ctx context.Context, m Meta, v *verification, try i
 	case resp.Result != sdk.ResultOK:
 		return Verified{}, true, resultError(resp.Result, resp.Reason, resp.RetryAfter)
 	}
-	return Verified{Credential: s.info(v.cred), AMR: v.f.Description().AMR, At: v.now, Display: resp.Display, Event: ev}, true, nil
+	return s.verified(v.user, v.f, v.cred, resp, v.now, ev), true, nil
 }
 
 // challengeOf loads and opens the challenge the proof answers, for factors

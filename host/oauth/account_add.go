@@ -40,7 +40,7 @@ func (p *Provider) accountAdd(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	nickname := strings.TrimSpace(r.PostFormValue("nickname"))
-	if utf8.RuneCountInString(nickname) > store.MaxNicknameLength {
+	if utf8.RuneCountInString(nickname) > store.MaxCredentialNameLength {
 		p.renderAccountForm(w, r, se, http.StatusBadRequest, "Give the factor a shorter name.", posted)
 		return
 	}
@@ -183,7 +183,7 @@ func (p *Provider) accountAddConfirm(w http.ResponseWriter, r *http.Request) {
 		p.log.WarnContext(ctx, "oauth: end account flow", "error", err)
 	}
 	if fl.Nickname != "" {
-		if err := p.d.Store.SetCredentialNickname(ctx, se.User.ID, c.Credential.ID, fl.Nickname); err != nil {
+		if err := p.d.Store.SetCredentialName(ctx, se.User.ID, c.Credential.ID, fl.Nickname); err != nil {
 			p.log.WarnContext(ctx, "oauth: name added factor", "error", err)
 		}
 	}

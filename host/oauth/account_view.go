@@ -82,16 +82,11 @@ func (p *Provider) renderAccountForm(w http.ResponseWriter, r *http.Request, se 
 		p.renderError(w, r, http.StatusInternalServerError, "Your factors could not be listed.", err)
 		return
 	}
-	names, err := p.d.Store.CredentialNicknames(ctx, se.User.ID)
-	if err != nil {
-		p.renderError(w, r, http.StatusInternalServerError, "Your factors could not be listed.", err)
-		return
-	}
 	for _, c := range creds {
 		if c.Status != store.CredentialActive {
 			continue
 		}
-		f := accountFactor{ID: c.ID, DisplayName: p.factorName(c.Factor), Nickname: names[c.ID],
+		f := accountFactor{ID: c.ID, DisplayName: p.factorName(c.Factor), Nickname: c.Name,
 			Added: stampOf(c.CreatedAt), LastUsed: stampOf(c.LastUsedAt), Backup: c.Factor == p.d.BackupCodes}
 		d.CanRegenerate = d.CanRegenerate || (f.Backup && p.backupCompanion() != "")
 		d.Factors = append(d.Factors, f)

@@ -169,7 +169,7 @@ func TestDiscoveryAndJWKS(t *testing.T) {
 		{"userinfo", doc["userinfo_endpoint"] == h.url+"/userinfo"},
 		{"S256 only", slices.Equal(list("code_challenge_methods_supported"), []string{"S256"})},
 		{"code only", slices.Equal(list("response_types_supported"), []string{"code"})},
-		{"acr values", slices.Equal(list("acr_values_supported"), []string{oauth.ACRPassword, oauth.ACRMFA, oauth.ACRRefedsMFA})},
+		{"acr values", slices.Equal(list("acr_values_supported"), []string{oauth.ACRPassword, oauth.ACRMFA, oauth.ACRRefedsMFA, oauth.ACRPhishingResistant})},
 		{"MFA grants", slices.Contains(list("grant_types_supported"), oauth.GrantMFAOTP) && slices.Contains(list("grant_types_supported"), oauth.GrantMFAOOB) && slices.Contains(list("grant_types_supported"), oauth.GrantMFARecovery)},
 		{"no implicit grant", !slices.Contains(list("grant_types_supported"), "implicit")},
 		{"RS256 first", list("id_token_signing_alg_values_supported")[0] == "RS256"},

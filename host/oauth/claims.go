@@ -17,6 +17,10 @@ const (
 	// ACRRefedsMFA is the REFEDS MFA profile, met by the same logins as
 	// ACRMFA, for relying parties in research and education federations.
 	ACRRefedsMFA = "https://refeds.org/profile/mfa"
+	// ACRPhishingResistant: multi-factor with a proof of possession of a
+	// hardware-bound key (amr hwk) that a browser ceremony bound to this
+	// site's origin made: a WebAuthn security key or passkey.
+	ACRPhishingResistant = "urn:factorgate:acr:phr"
 )
 
 // Authentication method references (RFC 8176) the provider adds itself; the
@@ -27,10 +31,16 @@ const (
 )
 
 // acrValuesSupported is what discovery lists, strongest last.
-var acrValuesSupported = []string{ACRPassword, ACRMFA, ACRRefedsMFA}
+var acrValuesSupported = []string{ACRPassword, ACRMFA, ACRRefedsMFA, ACRPhishingResistant}
+
+// amrHardwareKey is RFC 8176's proof of possession of a hardware-secured
+// key, which among the host's factors only WebAuthn claims.
+const amrHardwareKey = "hwk"
 
 // isMFAClass reports whether acr names a class that needs a second factor.
-func isMFAClass(acr string) bool { return acr == ACRMFA || acr == ACRRefedsMFA }
+func isMFAClass(acr string) bool {
+	return acr == ACRMFA || acr == ACRRefedsMFA || acr == ACRPhishingResistant
+}
 
 // wantsMFA reports whether any of the requested acr_values needs a second
 // factor. Unknown values ask for nothing, as OpenID Connect allows.
@@ -44,6 +54,9 @@ func hasMFA(amr []string) bool { return slices.Contains(amr, amrMFA) }
 func acrFor(amr, acrValues []string) string {
 	if !hasMFA(amr) {
 		return ACRPassword
+	}
+	if slices.Contains(acrValues, ACRPhishingResistant) && slices.Contains(amr, amrHardwareKey) {
+		return ACRPhishingResistant
 	}
 	if slices.Contains(acrValues, ACRRefedsMFA) && !slices.Contains(acrValues, ACRMFA) {
 		return ACRRefedsMFA

@@ -8,6 +8,7 @@ import (
 	"html"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -146,7 +147,17 @@ type hostOptions struct {
 	// logs, when set, receives the provider's warnings as JSON lines
 	// instead of the test's log.
 	logs io.Writer
+	// webauthn adds the WebAuthn factor as the instance "webauthn", for
+	// the RP ID example.com at the origin webauthnOrigin.
+	webauthn bool
+	// localhost serves the host at http://localhost:<port> (a name a real
+	// browser's WebAuthn accepts as RP ID) and makes the WebAuthn factor's
+	// RP ID localhost with that origin.
+	localhost bool
 }
+
+// webauthnOrigin is the origin the test's software authenticators claim.
+const webauthnOrigin = "https://login.example.com"
 
 func newHost(t testing.TB, databaseURL string, opts hostOptions) *host {
 	t.Helper()
@@ -169,6 +180,16 @@ func newHost(t testing.TB, databaseURL string, opts hostOptions) *host {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The issuer is the server's URL, so the provider is built between
+	// listening and serving.
+	h.srv = httptest.NewUnstartedServer(nil)
+	t.Cleanup(h.srv.Close)
+	h.url = "http://" + h.srv.Listener.Addr().String()
+	rpID, origin := "example.com", webauthnOrigin
+	if opts.localhost {
+		h.url = "http://localhost:" + portOf(t, h.srv.Listener.Addr().String())
+		rpID, origin = "localhost", h.url
+	}
 	h.plugins = plugins.New(plugins.Options{})
 	t.Cleanup(func() { h.plugins.Close() })
 	smsSettings := fmt.Sprintf(`{"sender":{"type":"webhook","url":%q,"allow_insecure_http":true,"max_retries":0},"resend_interval":"10s"}`, h.sms.srv.URL+"/sms")
@@ -181,6 +202,11 @@ func newHost(t testing.TB, databaseURL string, opts hostOptions) *host {
 	if opts.mail != nil {
 		binaries = append(binaries, bins["emailotp"])
 		instances = append(instances, plugins.InstanceConfig{Name: "email", Plugin: "emailotp", Settings: opts.mail.Settings()})
+	}
+	if opts.webauthn {
+		binaries = append(binaries, bins["webauthn"])
+		instances = append(instances, plugins.InstanceConfig{Name: "webauthn", Plugin: "webauthn",
+			Settings: json.RawMessage(`{"rp_id":"` + rpID + `","origins":["` + origin + `"],"resident_key":"preferred"}`)})
 	}
 	if err := h.plugins.Load(ctx, binaries, instances); err != nil {
 		t.Fatal(err)
@@ -196,11 +222,6 @@ func newHost(t testing.TB, databaseURL string, opts hostOptions) *host {
 		return in, true
 	}), sealer, mfa.Options{Now: h.mfaClock.Now, Lockout: opts.lockout})
 
-	// The issuer is the server's URL, so the provider is built between
-	// listening and serving.
-	h.srv = httptest.NewUnstartedServer(nil)
-	t.Cleanup(h.srv.Close)
-	h.url = "http://" + h.srv.Listener.Addr().String()
 	h.provider, err = oauth.New(ctx, oauth.Deps{
 		Store: st, Sealer: sealer, MFA: h.mfa, Factors: h.plugins,
 		Sessions:  auth.NewSessions(st, time.Hour, 12*time.Hour, nil),
@@ -212,6 +233,16 @@ func newHost(t testing.TB, databaseURL string, opts hostOptions) *host {
 	h.srv.Config.Handler = h.provider.Handler()
 	h.srv.Start()
 	return h
+}
+
+// portOf is the port of a listener's address.
+func portOf(t testing.TB, addr string) string {
+	t.Helper()
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return port
 }
 
 // testLogger sends the provider's warnings to logs as JSON, or to the

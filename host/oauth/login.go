@@ -30,6 +30,7 @@ const (
 	stepEnroll   = "enroll"   // no factor yet but one is required: pick one to enroll
 	stepConfirm  = "confirm"  // confirm the enrollment with a first code
 	stepCodes    = "codes"    // backup codes were shown once; continue
+	stepPasskey  = "passkey"  // sign in with a passkey, without a user name
 )
 
 // loginFlow is a browser login between an authorization request and its
@@ -58,10 +59,12 @@ type loginFlow struct {
 	AMR      []string  `json:"amr,omitempty"`
 	AuthTime time.Time `json:"auth_time"`
 
-	Step         string       `json:"step"`
-	Factor       string       `json:"factor,omitempty"`
-	EnrollmentID string       `json:"enrollment_id,omitempty"`
-	Display      *flowDisplay `json:"display,omitempty"`
+	Step         string `json:"step"`
+	Factor       string `json:"factor,omitempty"`
+	EnrollmentID string `json:"enrollment_id,omitempty"`
+	// ChallengeID is the passkey challenge the passkey step answers.
+	ChallengeID string       `json:"challenge_id,omitempty"`
+	Display     *flowDisplay `json:"display,omitempty"`
 }
 
 // flowDisplay is what the current step shows again on reload: an enrollment's
@@ -73,6 +76,8 @@ type flowDisplay struct {
 	Masked string `json:"masked,omitempty"`
 	// SentAt is when the code was sent.
 	SentAt time.Time `json:"sent_at,omitzero"`
+	// Options are a browser ceremony's options (WebAuthn), as JSON.
+	Options []byte `json:"options,omitempty"`
 }
 
 func flowAAD(id string) []byte { return seal.AAD("oauth-login-flow", id) }
@@ -183,6 +188,8 @@ type factorChoice struct {
 	DisplayName string
 	Backup      bool
 	Challenge   bool
+	// Ceremony: the browser proves the factor (a security key or passkey).
+	Ceremony bool
 }
 
 // instances returns the configured factor instances by name.
@@ -213,7 +220,7 @@ func (p *Provider) activeFactors(ctx context.Context, userID string) ([]factorCh
 		}
 		out = append(out, factorChoice{
 			Factor: c.Factor, DisplayName: name, Backup: c.Factor == p.d.BackupCodes,
-			Challenge: d.Has(sdk.CapabilityChallenge),
+			Challenge: d.Has(sdk.CapabilityChallenge), Ceremony: d.Proof() == sdk.ProofBrowserCeremony,
 		})
 	}
 	sort.SliceStable(out, func(i, j int) bool { return !out[i].Backup && out[j].Backup })
@@ -229,6 +236,8 @@ type enrollOption struct {
 	// Params are what the enrollment asks for (a phone number, an email
 	// address), as the factor declares them.
 	Params []sdk.EnrollParam
+	// Ceremony: the browser registers a security key or passkey.
+	Ceremony bool
 	// sends: the factor sends its code, so it needs a destination.
 	sends bool
 	// kind is the factor's own name, shared by its instances.
@@ -242,18 +251,20 @@ func (p *Provider) enrollOptions() []enrollOption {
 		if in.Name == p.d.BackupCodes || !d.Has(sdk.CapabilityEnroll) {
 			continue
 		}
-		// The pages enroll factors proven with a code: one the user types
-		// from an app (shown as a secret and QR code), or one the factor
-		// sends to where the user says. A browser ceremony needs its script.
+		// The pages enroll factors proven with a code the user types from
+		// an app (shown as a secret and QR code) or that the factor sends to
+		// where the user says, and security keys and passkeys (the
+		// browser's ceremony, run by the pages' script).
 		proof := d.Proof()
-		if proof != sdk.ProofTypedCode && proof != sdk.ProofSentCode {
+		if proof != sdk.ProofTypedCode && proof != sdk.ProofSentCode && proof != sdk.ProofBrowserCeremony {
 			continue
 		}
 		name := d.DisplayName
 		if name == "" {
 			name = in.Name
 		}
-		opt := enrollOption{Factor: in.Name, DisplayName: name, Params: formParams(d.EnrollParams), sends: proof == sdk.ProofSentCode}
+		opt := enrollOption{Factor: in.Name, DisplayName: name, Params: formParams(d.EnrollParams), sends: proof == sdk.ProofSentCode,
+			Ceremony: proof == sdk.ProofBrowserCeremony}
 		// Several instances of one factor (sms and the 7-digit sms-7 a
 		// dialect uses) are one choice for a person: offer the instance
 		// named after the factor, or else the first.
@@ -343,7 +354,7 @@ func (p *Provider) enterVerify(ctx context.Context, r *http.Request, fl *loginFl
 	if err != nil {
 		return err
 	}
-	fl.Display = &flowDisplay{Masked: ch.Display.MaskedDestination, SentAt: p.now()}
+	fl.Display = &flowDisplay{Masked: ch.Display.MaskedDestination, SentAt: p.now(), Options: ch.Display.OptionsJSON}
 	return nil
 }
 
@@ -379,6 +390,11 @@ type pageData struct {
 	Masked     string
 	CanResend  bool
 	Backup     bool
+	// Ceremony: the step runs a security key or passkey ceremony with
+	// CeremonyOptions; Passkey: the password step offers a passkey sign-in.
+	Ceremony        bool
+	CeremonyOptions string
+	Passkey         bool
 	// Enroll and confirm steps.
 	Options []enrollOption
 	// ResendAt is when a new code may be sent, while that is ahead;
@@ -420,7 +436,9 @@ func (p *Provider) renderStep(w http.ResponseWriter, r *http.Request, fl *loginF
 	ctx := r.Context()
 	switch fl.Step {
 	case stepPassword:
-		d.Username = r.PostFormValue("username")
+		d.Username, d.Passkey = r.PostFormValue("username"), p.passkeyFactor() != ""
+	case stepPasskey:
+		d.Title, d.Ceremony = "Sign in with a passkey", true
 	case stepChoose:
 		factors, err := p.activeFactors(ctx, fl.UserID)
 		if err != nil {
@@ -432,7 +450,8 @@ func (p *Provider) renderStep(w http.ResponseWriter, r *http.Request, fl *loginF
 		d.Title, d.FactorName = "Verify it's you", fl.Factor
 		if desc, ok := p.instances()[fl.Factor]; ok {
 			d.FactorName = desc.DisplayName
-			d.CanResend = desc.Has(sdk.CapabilityChallenge)
+			d.Ceremony = desc.Proof() == sdk.ProofBrowserCeremony
+			d.CanResend = desc.Has(sdk.CapabilityChallenge) && !d.Ceremony
 		}
 		d.Backup = fl.Factor == p.d.BackupCodes
 		if fl.Display != nil {
@@ -452,6 +471,7 @@ func (p *Provider) renderStep(w http.ResponseWriter, r *http.Request, fl *loginF
 		d.Title, d.FactorName = "Confirm your new factor", fl.Factor
 		if desc, ok := p.instances()[fl.Factor]; ok {
 			d.FactorName = desc.DisplayName
+			d.Ceremony = desc.Proof() == sdk.ProofBrowserCeremony
 		}
 		if fl.Display != nil {
 			d.Secret, d.URI, d.Masked = fl.Display.Secret, fl.Display.URI, fl.Display.Masked
@@ -459,6 +479,9 @@ func (p *Provider) renderStep(w http.ResponseWriter, r *http.Request, fl *loginF
 		}
 	case stepCodes:
 		d.Title = "Save your backup codes"
+	}
+	if fl.Display != nil && d.Ceremony {
+		d.CeremonyOptions = string(fl.Display.Options)
 	}
 	p.render(w, status, "login", d)
 }
@@ -468,7 +491,7 @@ func (p *Provider) render(w http.ResponseWriter, status int, name string, data a
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("X-Frame-Options", "DENY")
-	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'")
+	w.Header().Set("Content-Security-Policy", "default-src 'none'; script-src 'self'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'")
 	w.Header().Set("Referrer-Policy", "no-referrer")
 	w.WriteHeader(status)
 	if err := p.pages.ExecuteTemplate(w, name, data); err != nil {

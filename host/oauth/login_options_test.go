@@ -34,6 +34,7 @@ func TestEnrollOptionsOfferEachFactorOnce(t *testing.T) {
 	got := p.enrollOptions()
 	want := []enrollOption{
 		{Factor: "totp", DisplayName: "Authenticator app", kind: "totp"},
+		{Factor: "webauthn", DisplayName: "Security key", Ceremony: true, kind: "webauthn"},
 		{Factor: "sms", DisplayName: "Text message", Params: phone, sends: true, kind: "sms"},
 		{Factor: "email", DisplayName: "Email", Params: []sdk.EnrollParam{{Name: "email", Label: "email", InputType: sdk.InputText, Optional: true}}, sends: true, kind: "email"},
 	}

@@ -11,7 +11,6 @@ import (
 	"github.com/factorgate/factorgate/host/mfa"
 	"github.com/factorgate/factorgate/host/signin"
 	"github.com/factorgate/factorgate/host/store"
-	"github.com/factorgate/factorgate/sdk"
 )
 
 // postFlow loads the flow of a form post and checks it is at one of steps.
@@ -136,14 +135,14 @@ func (p *Provider) loginVerify(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	code := strings.TrimSpace(r.PostFormValue("code"))
-	if code == "" {
+	proof, ok := formProof(r)
+	if !ok {
 		p.renderStep(w, r, fl, http.StatusBadRequest, "Enter the code.", nil)
 		return
 	}
-	amr, err := p.signin.Prove(ctx, p.signInMeta(r, fl.ClientID, "oauth"), signin.Step{UserID: fl.UserID, Factor: fl.Factor}, code)
+	amr, err := p.signin.ProveWith(ctx, p.signInMeta(r, fl.ClientID, "oauth"), signin.Step{UserID: fl.UserID, Factor: fl.Factor}, proof)
 	if err != nil {
-		status, msg := p.mfaMessage(w, r, err)
+		status, msg := p.proofMessage(w, r, proof, err)
 		p.renderStep(w, r, fl, status, msg, nil)
 		return
 	}
@@ -185,7 +184,8 @@ func (p *Provider) loginEnroll(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	fl.Step, fl.Factor, fl.EnrollmentID = stepConfirm, opt.Factor, en.ID
-	fl.Display = &flowDisplay{Secret: en.Display.Secret, URI: en.Display.URI, QRPNG: en.Display.QRPNG, Masked: en.Display.MaskedDestination}
+	fl.Display = &flowDisplay{Secret: en.Display.Secret, URI: en.Display.URI, QRPNG: en.Display.QRPNG, Masked: en.Display.MaskedDestination,
+		Options: en.Display.OptionsJSON}
 	p.saveAndShow(w, r, fl, 0, "")
 }
 
@@ -198,12 +198,12 @@ func (p *Provider) loginConfirm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	code := strings.TrimSpace(r.PostFormValue("code"))
-	if code == "" {
+	proof, ok := formProof(r)
+	if !ok {
 		p.renderStep(w, r, fl, http.StatusBadRequest, "Enter the code.", nil)
 		return
 	}
-	req := mfa.ConfirmRequest{UserID: fl.UserID, EnrollmentID: fl.EnrollmentID, Proof: sdk.Proof{Code: code}, AlsoEnroll: p.backupCompanion()}
+	req := mfa.ConfirmRequest{UserID: fl.UserID, EnrollmentID: fl.EnrollmentID, Proof: proof, AlsoEnroll: p.backupCompanion()}
 	c, err := p.d.MFA.ConfirmEnrollment(ctx, p.meta(r, fl.UserID), req)
 	if err != nil {
 		if errors.Is(err, mfa.ErrNoEnrollment) || errors.Is(err, mfa.ErrExpired) {
@@ -211,7 +211,7 @@ func (p *Provider) loginConfirm(w http.ResponseWriter, r *http.Request) {
 			p.saveAndShow(w, r, fl, http.StatusGone, "The setup expired. Start it again.")
 			return
 		}
-		status, msg := p.mfaMessage(w, r, err)
+		status, msg := p.proofMessage(w, r, proof, err)
 		p.renderStep(w, r, fl, status, msg, nil)
 		return
 	}

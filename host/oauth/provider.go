@@ -56,6 +56,8 @@ type MFA interface {
 	Verify(ctx context.Context, m mfa.Meta, req mfa.VerifyRequest) (mfa.Verified, error)
 	ListCredentials(ctx context.Context, userID string) ([]mfa.CredentialInfo, error)
 	RemoveCredential(ctx context.Context, m mfa.Meta, userID, credentialID string) (mfa.Removed, error)
+	BeginDiscoverable(ctx context.Context, factor string) (mfa.Challenge, error)
+	VerifyDiscoverable(ctx context.Context, m mfa.Meta, req mfa.DiscoverableRequest) (mfa.Verified, error)
 }
 
 // Sessions keeps browser login sessions (*auth.Sessions).
@@ -369,6 +371,9 @@ func (p *Provider) Register(mux *http.ServeMux) {
 	handle("POST "+pathLogin+"/enroll/confirm", p.loginConfirm)
 	handle("POST "+pathLogin+"/continue", p.loginContinue)
 	p.registerAccount(handle)
+	handle("POST "+pathLogin+"/passkey", p.loginPasskey)
+	handle("POST "+pathLogin+"/passkey/verify", p.loginPasskeyVerify)
+	handle("GET "+pathLogin+"/webauthn.js", p.webauthnScript)
 	handle("POST "+pathMFAAssociate, p.mfaAssociate)
 	handle("POST "+pathMFAChallenge, p.mfaChallenge)
 	handle("GET "+pathMFAAuthList, p.mfaAuthenticators)

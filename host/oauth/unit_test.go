@@ -27,6 +27,11 @@ func TestACR(t *testing.T) {
 		{"mfa", mfa, nil, ACRMFA},
 		{"mfa, refeds asked for", mfa, []string{ACRRefedsMFA}, ACRRefedsMFA},
 		{"mfa, both asked for", mfa, []string{ACRRefedsMFA, ACRMFA}, ACRMFA},
+		{"security key, phishing-resistant asked for", []string{"pwd", "hwk", "user", "mfa"}, []string{ACRPhishingResistant}, ACRPhishingResistant},
+		{"passkey alone, phishing-resistant asked for", []string{"hwk", "user", "mfa"}, []string{ACRPhishingResistant}, ACRPhishingResistant},
+		{"security key, not asked for", []string{"pwd", "hwk", "mfa"}, nil, ACRMFA},
+		{"one-time code, phishing-resistant asked for", mfa, []string{ACRPhishingResistant}, ACRMFA},
+		{"password only, phishing-resistant asked for", []string{"pwd"}, []string{ACRPhishingResistant}, ACRPassword},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := acrFor(tc.amr, tc.acrValues); got != tc.want {

@@ -121,3 +121,15 @@ func (in *Instance) Destination(ctx context.Context, req sdk.DestinationRequest)
 	})
 	return resp, err
 }
+
+// CredentialKey names the credential a proof refers to.
+func (in *Instance) CredentialKey(ctx context.Context, proof sdk.Proof) (key string, err error) {
+	if in.pool == nil {
+		return in.local.CredentialKey(ctx, proof)
+	}
+	err = in.pool.call(ctx, "CredentialKey", func(ctx context.Context, c factorv1.FactorServiceClient) error {
+		key, err = sdk.NewRPC(c, in.name).CredentialKey(ctx, proof)
+		return err
+	})
+	return key, err
+}

@@ -101,8 +101,14 @@ func (s *Service) SendCode(ctx context.Context, m Meta, userID, factor string) (
 // and returns the methods it proved. Doors that keep their own pending state
 // (the login pages, the MFA grants) prove with it.
 func (s *Service) Prove(ctx context.Context, m Meta, step Step, code string) ([]string, error) {
+	return s.ProveWith(ctx, m, step, sdk.Proof{Code: code})
+}
+
+// ProveWith is Prove with any proof: a code, or what a browser ceremony
+// (WebAuthn) returned.
+func (s *Service) ProveWith(ctx context.Context, m Meta, step Step, proof sdk.Proof) ([]string, error) {
 	v, err := s.d.MFA.Verify(ctx, m.mfaMeta(step.UserID), mfa.VerifyRequest{
-		UserID: step.UserID, Factor: step.Factor, ChallengeID: step.ChallengeID, Proof: sdk.Proof{Code: code},
+		UserID: step.UserID, Factor: step.Factor, ChallengeID: step.ChallengeID, Proof: proof,
 	})
 	if err != nil {
 		return nil, err

@@ -35,6 +35,8 @@ type MFA interface {
 	ListCredentials(ctx context.Context, userID string) ([]mfa.CredentialInfo, error)
 	Challenge(ctx context.Context, m mfa.Meta, req mfa.ChallengeRequest) (mfa.Challenge, error)
 	Verify(ctx context.Context, m mfa.Meta, req mfa.VerifyRequest) (mfa.Verified, error)
+	BeginDiscoverable(ctx context.Context, factor string) (mfa.Challenge, error)
+	VerifyDiscoverable(ctx context.Context, m mfa.Meta, req mfa.DiscoverableRequest) (mfa.Verified, error)
 }
 
 // Factors describes the configured factor instances (*plugins.Manager).

@@ -6,9 +6,9 @@ import (
 	"unicode/utf8"
 )
 
-// MaxNicknameLength is the longest name, in characters, a user may give a
+// MaxCredentialNameLength is the longest name, in characters, a user may give a
 // credential.
-const MaxNicknameLength = 64
+const MaxCredentialNameLength = 64
 
 // SignedOut counts what ending all of a user's sign-ins removed.
 type SignedOut struct {
@@ -29,12 +29,9 @@ type AccountStore interface {
 	// SignOutEverywhere ends every login session of the user and revokes
 	// every code and token issued to them, in one transaction.
 	SignOutEverywhere(ctx context.Context, userID string) (SignedOut, error)
-	// SetCredentialNickname records the name the user gave one of their
+	// SetCredentialName records the name the user gave one of their
 	// credentials (ErrNotFound when the user has no such credential).
-	SetCredentialNickname(ctx context.Context, userID, credentialID, nickname string) error
-	// CredentialNicknames returns the names the user gave their
-	// credentials, by credential id; credentials without one are absent.
-	CredentialNicknames(ctx context.Context, userID string) (map[string]string, error)
+	SetCredentialName(ctx context.Context, userID, credentialID, name string) error
 }
 
 var _ AccountStore = (*SQLStore)(nil)
@@ -69,36 +66,16 @@ func (s *SQLStore) SignOutEverywhere(ctx context.Context, userID string) (Signed
 	return out, err
 }
 
-// SetCredentialNickname records the name the user gave one of their
+// SetCredentialName records the name the user gave one of their
 // credentials.
-func (s *SQLStore) SetCredentialNickname(ctx context.Context, userID, credentialID, nickname string) error {
-	if utf8.RuneCountInString(nickname) > MaxNicknameLength || !utf8.ValidString(nickname) {
-		return errors.New("store: set credential nickname: the name is too long or not UTF-8")
+func (s *SQLStore) SetCredentialName(ctx context.Context, userID, credentialID, name string) error {
+	if utf8.RuneCountInString(name) > MaxCredentialNameLength || !utf8.ValidString(name) {
+		return errors.New("store: set credential name: the name is too long or not UTF-8")
 	}
-	res, err := s.exec(ctx, `UPDATE credentials SET nickname = ? WHERE id = ? AND user_id = ?`, nickname, credentialID, userID)
+	res, err := s.exec(ctx, `UPDATE credentials SET name = ? WHERE id = ? AND user_id = ?`, name, credentialID, userID)
 	if err != nil {
-		return wrapErr("set credential nickname", err)
+		return wrapErr("set credential name", err)
 	}
-	return wrapErr("set credential nickname", expectOne(res, "credential"))
+	return wrapErr("set credential name", expectOne(res, "credential"))
 }
 
-// CredentialNicknames returns the names the user gave their credentials.
-func (s *SQLStore) CredentialNicknames(ctx context.Context, userID string) (map[string]string, error) {
-	rows, err := s.query(ctx, `SELECT id, nickname FROM credentials WHERE user_id = ? AND nickname <> ''`, userID)
-	if err != nil {
-		return nil, wrapErr("credential nicknames", err)
-	}
-	type named struct{ id, name string }
-	list, err := collect(rows, func(r interface{ Scan(...any) error }) (named, error) {
-		var n named
-		return n, r.Scan(&n.id, &n.name)
-	})
-	if err != nil {
-		return nil, wrapErr("credential nicknames", err)
-	}
-	out := make(map[string]string, len(list))
-	for _, n := range list {
-		out[n.id] = n.name
-	}
-	return out, nil
-}

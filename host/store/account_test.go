@@ -20,7 +20,7 @@ func TestAccount(t *testing.T) {
 			for _, tc := range []storeTest{
 				{"SignOutEverywhere", testSignOutEverywhere},
 				{"AuditUserAgent", testAuditUserAgent},
-				{"CredentialNicknames", testCredentialNicknames},
+				{"SetCredentialName", testSetCredentialName},
 			} {
 				t.Run(tc.name, func(t *testing.T) {
 					t.Parallel()
@@ -102,8 +102,8 @@ func testAuditUserAgent(t *testing.T, e *testEnv) {
 	}
 }
 
-// testCredentialNicknames: a user names their own credentials only.
-func testCredentialNicknames(t *testing.T, e *testEnv) {
+// testSetCredentialName: a user names their own credentials only.
+func testSetCredentialName(t *testing.T, e *testEnv) {
 	ctx := context.Background()
 	s := e.s
 	mustUser(t, s, "u1")
@@ -122,28 +122,35 @@ func testCredentialNicknames(t *testing.T, e *testEnv) {
 		{"cleared", "u1", "c2", "", nil, true},
 		{"another user's", "u1", "c3", "mine now", ErrNotFound, false},
 		{"unknown", "u1", "nope", "x", ErrNotFound, false},
-		{"too long", "u1", "c1", strings.Repeat("é", MaxNicknameLength+1), nil, false},
+		{"too long", "u1", "c1", strings.Repeat("é", MaxCredentialNameLength+1), nil, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			err := s.SetCredentialNickname(ctx, tc.user, tc.cred, tc.nickname)
+			err := s.SetCredentialName(ctx, tc.user, tc.cred, tc.nickname)
 			switch {
 			case tc.ok && err != nil:
-				t.Fatalf("SetCredentialNickname: %v", err)
+				t.Fatalf("SetCredentialName: %v", err)
 			case !tc.ok && err == nil:
-				t.Fatal("SetCredentialNickname succeeded")
+				t.Fatal("SetCredentialName succeeded")
 			case tc.want != nil && !errors.Is(err, tc.want):
 				t.Fatalf("error = %v, want %v", err, tc.want)
 			}
 		})
 	}
-	got, err := s.CredentialNicknames(ctx, "u1")
-	noErr(t, err)
-	if want := map[string]string{"c1": "Work phone ☎"}; !reflect.DeepEqual(got, want) {
-		t.Fatalf("CredentialNicknames(u1) = %v, want %v", got, want)
+	names := func(user string) map[string]string {
+		list, err := s.ListCredentials(ctx, user)
+		noErr(t, err)
+		out := map[string]string{}
+		for _, c := range list {
+			if c.Name != "" {
+				out[c.ID] = c.Name
+			}
+		}
+		return out
 	}
-	got, err = s.CredentialNicknames(ctx, "u2")
-	noErr(t, err)
-	if len(got) != 0 {
-		t.Fatalf("CredentialNicknames(u2) = %v, want none", got)
+	if got, want := names("u1"), map[string]string{"c1": "Work phone ☎"}; !reflect.DeepEqual(got, want) {
+		t.Fatalf("names of u1's credentials = %v, want %v", got, want)
+	}
+	if got := names("u2"); len(got) != 0 {
+		t.Fatalf("names of u2's credentials = %v, want none", got)
 	}
 }

@@ -100,15 +100,23 @@ func (s *SQLStore) DeleteChallenge(ctx context.Context, id string) error {
 	return wrapErr("delete challenge", expectOne(res, id))
 }
 
-// DeleteExpiredChallenges deletes challenges that expired at or before now.
+// DeleteExpiredChallenges deletes challenges, discoverable ones too, that
+// expired at or before now.
 func (s *SQLStore) DeleteExpiredChallenges(ctx context.Context, now time.Time) (int64, error) {
-	res, err := s.exec(ctx, `DELETE FROM challenges WHERE expires_at IS NOT NULL AND expires_at <= ?`, toMicros(now))
-	if err != nil {
-		return 0, wrapErr("delete expired challenges", err)
+	var total int64
+	for _, q := range []string{
+		`DELETE FROM challenges WHERE expires_at IS NOT NULL AND expires_at <= ?`,
+		`DELETE FROM discoverable_challenges WHERE expires_at <= ?`,
+	} {
+		res, err := s.exec(ctx, q, toMicros(now))
+		if err != nil {
+			return 0, wrapErr("delete expired challenges", err)
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return 0, wrapErr("delete expired challenges", err)
+		}
+		total += n
 	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return 0, wrapErr("delete expired challenges", err)
-	}
-	return n, nil
+	return total, nil
 }

@@ -8,7 +8,7 @@ import (
 	"time"
 )
 
-const credentialColumns = `id, user_id, factor, status, state, version, created_at, updated_at, last_used_at, expires_at`
+const credentialColumns = `id, user_id, factor, status, state, version, created_at, updated_at, last_used_at, expires_at, credential_key, name`
 
 func scanCredential(row interface{ Scan(...any) error }) (Credential, error) {
 	var (
@@ -18,7 +18,7 @@ func scanCredential(row interface{ Scan(...any) error }) (Credential, error) {
 		used, expires    sql.NullInt64
 	)
 	if err := row.Scan(&c.ID, &c.UserID, &c.Factor, &status, &c.State, &c.Version,
-		&created, &updated, &used, &expires); err != nil {
+		&created, &updated, &used, &expires, &c.Key, &c.Name); err != nil {
 		return Credential{}, err
 	}
 	c.Status = CredentialStatus(status)
@@ -47,6 +47,7 @@ func (s *SQLStore) PutPendingCredential(ctx context.Context, c Credential) (Cred
 	}
 	c.Status = CredentialPending
 	c.Version = 1
+	c.Key = ""
 	c.State = nonNilBytes(c.State)
 	c.CreatedAt, c.UpdatedAt = normTime(c.CreatedAt), normTime(c.UpdatedAt)
 	c.LastUsedAt, c.ExpiresAt = normTime(c.LastUsedAt), normTime(c.ExpiresAt)
@@ -58,9 +59,9 @@ func (s *SQLStore) PutPendingCredential(ctx context.Context, c Credential) (Cred
 			c.UserID, c.Factor, string(CredentialPending)); err != nil {
 			return err
 		}
-		_, err := s.exec(ctx, `INSERT INTO credentials (`+credentialColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		_, err := s.exec(ctx, `INSERT INTO credentials (`+credentialColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			c.ID, c.UserID, c.Factor, string(c.Status), c.State, c.Version,
-			toMicros(c.CreatedAt), toMicros(c.UpdatedAt), nullMicros(c.LastUsedAt), nullMicros(c.ExpiresAt))
+			toMicros(c.CreatedAt), toMicros(c.UpdatedAt), nullMicros(c.LastUsedAt), nullMicros(c.ExpiresAt), "", c.Name)
 		return err
 	})
 	if err != nil {
@@ -97,7 +98,7 @@ func (s *SQLStore) FindCredential(ctx context.Context, userID, factor string, st
 		return Credential{}, fmt.Errorf("store: find credential: invalid status %q", status)
 	}
 	c, err := scanCredential(s.queryRow(ctx, `SELECT `+credentialColumns+` FROM credentials
-		WHERE user_id = ? AND factor = ? AND status = ?`, userID, factor, string(status)))
+		WHERE user_id = ? AND factor = ? AND status = ? ORDER BY created_at, id LIMIT 1`, userID, factor, string(status)))
 	if err != nil {
 		return Credential{}, wrapErr("find credential", err)
 	}
@@ -199,7 +200,7 @@ func (s *SQLStore) ActivateCredential(ctx context.Context, id string, expectedVe
 			return fmt.Errorf("%q: pending credential expired: %w", id, ErrNotFound)
 		}
 		var activeID string
-		err = s.queryRow(ctx, `SELECT id FROM credentials WHERE user_id = ? AND factor = ? AND status = ?`,
+		err = s.queryRow(ctx, `SELECT id FROM credentials WHERE user_id = ? AND factor = ? AND status = ? AND credential_key = ''`,
 			c.UserID, c.Factor, string(CredentialActive)).Scan(&activeID)
 		switch {
 		case errors.Is(err, sql.ErrNoRows):

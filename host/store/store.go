@@ -107,7 +107,8 @@ func (s CredentialStatus) Valid() bool {
 
 // Credential is one enrolled or pending second factor of a user. A user has at
 // most one pending and at most one active credential per factor instance
-// name. State holds already-sealed bytes; Version increases by one on every
+// name, except of a factor with several credentials, whose active
+// credentials each carry a Key unique within the factor instance. State holds already-sealed bytes; Version increases by one on every
 // write and is the token for compare-and-swap updates.
 type Credential struct {
 	ID         string
@@ -120,6 +121,21 @@ type Credential struct {
 	UpdatedAt  time.Time
 	LastUsedAt time.Time // zero: never used
 	ExpiresAt  time.Time // zero: does not expire (only meaningful while pending)
+	// Key is the public key a factor with several credentials gave an
+	// active credential (a WebAuthn credential ID); empty otherwise.
+	Key string
+	// Name is the name the user gave the credential; may be empty.
+	Name string
+}
+
+// DiscoverableChallenge is a challenge issued before the user is known (a
+// passkey sign-in without a user name).
+type DiscoverableChallenge struct {
+	ID        string
+	Factor    string
+	State     []byte
+	CreatedAt time.Time
+	ExpiresAt time.Time
 }
 
 // Challenge is an outstanding challenge, for example a one-time code that was
@@ -250,6 +266,17 @@ type Store interface {
 	// returned and nothing changes. ErrConflict when the credential is not
 	// pending; ErrNotFound when it does not exist or expired before now.
 	ActivateCredential(ctx context.Context, id string, expectedVersion int64, state []byte, now time.Time, replaceActive bool) (int64, error)
+	// ActivateKeyedCredential turns the pending credential id into one more
+	// active credential of its user and factor, with compare-and-swap on
+	// expectedVersion, storing state and key (and name, unless empty).
+	// ErrAlreadyExists when another credential of the factor has the key;
+	// otherwise as ActivateCredential.
+	ActivateKeyedCredential(ctx context.Context, id string, expectedVersion int64, state []byte, key, name string, now time.Time) (int64, error)
+	// ListActiveCredentials returns the user's active credentials of
+	// factor, oldest first.
+	ListActiveCredentials(ctx context.Context, userID, factor string) ([]Credential, error)
+	// FindCredentialByKey returns the active credential of factor with key.
+	FindCredentialByKey(ctx context.Context, factor, key string) (Credential, error)
 	// DeleteCredential deletes credential id of user userID and its
 	// challenges. ErrNotFound when absent or owned by another user.
 	DeleteCredential(ctx context.Context, userID, id string) error
@@ -265,6 +292,17 @@ type Store interface {
 	FindChallenge(ctx context.Context, credentialID string) (Challenge, error)
 	// DeleteCredentialChallenges deletes every challenge of a credential.
 	DeleteCredentialChallenges(ctx context.Context, credentialID string) error
+	// FindFactorChallenge returns the user's newest challenge of factor
+	// that names no credential (a factor with several credentials).
+	FindFactorChallenge(ctx context.Context, userID, factor string) (Challenge, error)
+	// DeleteFactorChallenges deletes the user's challenges of factor that
+	// name no credential.
+	DeleteFactorChallenges(ctx context.Context, userID, factor string) error
+	// CreateDiscoverableChallenge inserts ch.
+	CreateDiscoverableChallenge(ctx context.Context, ch DiscoverableChallenge) error
+	// TakeDiscoverableChallenge returns the challenge id and deletes it, so
+	// only one caller ever gets it; ErrNotFound for the others.
+	TakeDiscoverableChallenge(ctx context.Context, id string) (DiscoverableChallenge, error)
 	// UpdateChallengeState replaces the state of challenge id if its version
 	// is expectedVersion and returns the new version (ErrConflict otherwise).
 	UpdateChallengeState(ctx context.Context, id string, expectedVersion int64, state []byte) (int64, error)

@@ -24,6 +24,8 @@ func storeTests() []storeTest {
 	return []storeTest{
 		{"Basics", testBasics},
 		{"Orgs", testOrgs},
+		{"KeyedCredentials", testKeyedCredentials},
+		{"DiscoverableChallenges", testDiscoverableChallenges},
 		{"OrgsConcurrent", testOrgsConcurrent},
 		{"Users", testUsers},
 		{"PendingCredentialReplace", testPendingCredentialReplace},

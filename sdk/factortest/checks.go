@@ -38,6 +38,7 @@ var checks = []check{
 	{name: "garbage-state", run: checkGarbageState, needsProver: true},
 	{name: "concurrency", run: checkConcurrency, needsProver: true},
 	{name: "destination", run: checkDestination, needsProver: true},
+	{name: "credentials", run: checkCredentials, needsProver: true},
 }
 
 var (
@@ -57,7 +58,7 @@ var amrValues = map[string]bool{
 	"user": true, "vbm": true, "wia": true,
 }
 
-var knownCapabilities = []sdk.Capability{sdk.CapabilityEnroll, sdk.CapabilityChallenge, sdk.CapabilityConfigure, sdk.CapabilityDestination}
+var knownCapabilities = []sdk.Capability{sdk.CapabilityEnroll, sdk.CapabilityChallenge, sdk.CapabilityConfigure, sdk.CapabilityDestination, sdk.CapabilityCredentialKey}
 
 // checkDescribe checks the description and that the capabilities it lists
 // are the steps the factor answers.

@@ -28,7 +28,10 @@
 // bit-flipped states are refused without a panic; 32 users enrolling and
 // verifying at once; and, for a factor that names destinations, that the
 // name is stable for one destination, from the enrollment parameters and
-// from the enrolled credential alike. Over gRPC it also checks that every state and displayed
+// from the enrolled credential alike; and, for a factor whose users hold
+// several credentials, that an enrollment returns a credential key,
+// Challenge and Verify work from the list of credentials, Verify names the
+// credential used, and CredentialKey names it from the proof alone. Over gRPC it also checks that every state and displayed
 // value crosses the wire byte for byte, with absent optional states staying
 // absent.
 //
@@ -72,6 +75,16 @@ type Prover interface {
 	// enrollment (what the factor showed when it began and when it finished); challenge is the
 	// Challenge response (zero when the factor has none).
 	VerificationProof(t testing.TB, enrolled Enrollment, challenge sdk.ChallengeResponse, now time.Time) sdk.Proof
+}
+
+// WrongProver is implemented by a Prover that also makes wrong proofs, for
+// factors whose proofs are not typed codes (a WebAuthn credential, which the
+// kit cannot alter into a well-formed wrong one). The kit uses it when no
+// WithWrongProof is given and a valid proof carries no code.
+type WrongProver interface {
+	// WrongProof returns a well-formed proof that the factor must refuse,
+	// made from the valid proof valid.
+	WrongProof(t testing.TB, valid sdk.Proof) sdk.Proof
 }
 
 // Enrollment is a confirmed enrollment as the user saw it: what the factor

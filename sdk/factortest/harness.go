@@ -266,6 +266,11 @@ func (g guarded) Destination(ctx context.Context, req sdk.DestinationRequest) (r
 	return g.c.Destination(ctx, req)
 }
 
+func (g guarded) CredentialKey(ctx context.Context, proof sdk.Proof) (key string, err error) {
+	defer recoverInto("CredentialKey", &err)
+	return g.c.CredentialKey(ctx, proof)
+}
+
 // tbWriter writes log lines to the test log.
 type tbWriter struct{ tb testing.TB }
 

@@ -22,7 +22,7 @@ import (
 //
 // Its input is one JSON object:
 //
-//	{"step": "enroll" | "verify",
+//	{"step": "enroll" | "verify" | "wrong",
 //	 "now": "<RFC 3339 time the proof must be valid at>",
 //	 "display": <what BeginEnrollment (enroll) or Challenge (verify) showed>,
 //	 "enrollment": {"begin": <display>, "finish": <display>},   (verify only)
@@ -32,7 +32,11 @@ import (
 // .proto field names ("secret", "uri", "codes", "extra", "expires_at", ...;
 // bytes in base64, empty fields left out), and each message is the body a
 // gateway received, as JSON when it was JSON and as a string otherwise.
-// "messages" is present only when Messages is set.
+// "messages" is present only when Messages is set. For a factor whose
+// proofs carry no code (a browser ceremony), the kit also asks for a wrong
+// proof: step "wrong" with "proof": {"code": "...", "payload": "<base64>"},
+// a valid proof the command made, to which it answers with a well-formed
+// proof the factor must refuse.
 //
 // Its output is the proof: the code alone as text (surrounding space is
 // dropped), or a JSON object {"code": "...", "payload": "<base64>"}. A command
@@ -53,6 +57,21 @@ type proverInput struct {
 	Display    json.RawMessage   `json:"display"`
 	Enrollment *proverEnrollment `json:"enrollment,omitempty"`
 	Messages   []json.RawMessage `json:"messages,omitempty"`
+	Proof      *proverProof      `json:"proof,omitempty"`
+}
+
+// proverProof is a proof as a CommandProver reads and writes it.
+type proverProof struct {
+	Code    string `json:"code,omitempty"`
+	Payload []byte `json:"payload,omitempty"`
+}
+
+var _ WrongProver = CommandProver{}
+
+// WrongProof asks the command for a wrong proof made from valid.
+func (p CommandProver) WrongProof(t testing.TB, valid sdk.Proof) sdk.Proof {
+	t.Helper()
+	return p.prove(t, proverInput{Step: "wrong", Proof: &proverProof{Code: valid.Code, Payload: valid.Payload}})
 }
 
 type proverEnrollment struct {

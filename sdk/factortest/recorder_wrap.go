@@ -14,7 +14,13 @@ func (r *factorRecorder) wrap(f sdk.Factor) sdk.Factor {
 	c, isC := f.(sdk.Challenger)
 	g, isG := f.(sdk.Configurer)
 	d, isD := f.(sdk.DestinationNamer)
+	k, isK := f.(sdk.CredentialKeyer)
 	p := recParts{b: &recFactor{f: f, r: r}, e: recEnroller{e: e, r: r}, c: recChallenger{c: c, r: r}, g: recConfigurer{c: g, r: r}, d: recDestinationer{d: d}}
+	if isK && isE && isC && !isD {
+		// A factor that names credentials has several per user and a
+		// browser ceremony: it enrolls and challenges, and sends nothing.
+		return p.withKeyer(recKeyer{k: k}, isG)
+	}
 	if isD {
 		return p.withNamer(mask(isE, isC, isG))
 	}
@@ -145,6 +151,33 @@ func mask(flags ...bool) int {
 		}
 	}
 	return m
+}
+
+// withKeyer is a factor that enrolls, challenges and names credentials,
+// with Configurer when configurable is set.
+func (p recParts) withKeyer(k recKeyer, configurable bool) sdk.Factor {
+	if configurable {
+		return struct {
+			*recFactor
+			recEnroller
+			recChallenger
+			recConfigurer
+			recKeyer
+		}{p.b, p.e, p.c, p.g, k}
+	}
+	return struct {
+		*recFactor
+		recEnroller
+		recChallenger
+		recKeyer
+	}{p.b, p.e, p.c, k}
+}
+
+// recKeyer passes CredentialKey through; it has no state to record.
+type recKeyer struct{ k sdk.CredentialKeyer }
+
+func (k recKeyer) CredentialKey(ctx context.Context, proof sdk.Proof) (string, error) {
+	return k.k.CredentialKey(ctx, proof)
 }
 
 // recDestinationer passes NameDestination through; it has no state to

@@ -191,9 +191,13 @@ func (h *harness) verify(tb testing.TB, user sdk.User, e enrollment, challenger 
 func (h *harness) wrong(tb testing.TB, valid sdk.Proof) (sdk.Proof, bool) {
 	tb.Helper()
 	var wrong sdk.Proof
-	if h.cfg.wrongProof != nil {
+	wp, canWrong := h.prover.(WrongProver)
+	switch {
+	case h.cfg.wrongProof != nil:
 		wrong = h.cfg.wrongProof(valid)
-	} else {
+	case canWrong && valid.Code == "":
+		wrong = wp.WrongProof(tb, valid)
+	default:
 		code, ok := wrongCode(valid.Code)
 		if !ok {
 			tb.Errorf("cannot derive a wrong proof from %s: the code has no letter or digit to change; use WithWrongProof", proofString(valid))

@@ -138,6 +138,9 @@ func errorTable() []errorRow {
 		{err: errAlreadyVerified, code: connect.CodeFailedPrecondition, id: "COMMAND-qx4ls", message: "Errors.Users.MFA.OTP.AlreadyReady"},
 		{err: errBodyTooLarge, code: connect.CodeResourceExhausted, id: "FACTORGATE-b0dy1", message: "Request body too large", status: http.StatusRequestEntityTooLarge},
 		{err: errMethodNotAllowed, code: connect.CodeUnimplemented, message: "Method Not Allowed", status: http.StatusMethodNotAllowed},
+		{err: errNotRouted, code: connect.CodeUnimplemented, id: "FACTORGATE-r0ut3", message: "This method is not served here"},
+		{err: errRegistrationCode, code: connect.CodeUnimplemented, id: "FACTORGATE-c0d3l", message: "Passkey registration codes are not supported; authenticate the request instead"},
+		{err: errNoCredential, code: connect.CodeInvalidArgument, message: "invalid request: public_key_credential is required"},
 
 		{err: mfa.ErrUserNotFound, code: connect.CodeNotFound, id: "QUERY-ieJ2e", message: "User could not be found"},
 		{err: mfa.ErrUnknownFactor, code: connect.CodeUnavailable, id: "FACTORGATE-f4ct0", message: "The TOTP factor is not installed"},

@@ -1,6 +1,6 @@
-// Package zitadel serves the TOTP methods of Zitadel's user service v2 over
-// REST and over gRPC, gRPC-Web and Connect, translated to host/mfa. What every
-// dialect shares is in host/dialects.
+// Package zitadel serves the TOTP, passkey and U2F registration methods of
+// Zitadel's user service v2 over REST and over gRPC, gRPC-Web and Connect,
+// translated to host/mfa. What every dialect shares is in host/dialects.
 package zitadel
 
 // Zitadel's user service v2, the TOTP methods: RegisterTOTP,
@@ -71,31 +71,42 @@ var (
 	_ error                               = (*statusError)(nil)
 )
 
-// zitadel serves the dialect for one factor instance.
+// zitadel serves the dialect: the TOTP methods with the instance factor,
+// the passkey and U2F methods with the instances passkey and u2f ("" for a
+// route that is absent).
 type zitadel struct {
-	d      dialects.Deps
-	factor string
+	d       dialects.Deps
+	factor  string
+	passkey string
+	u2f     string
 }
 
-// Register serves Zitadel's user service v2 TOTP methods on mux, over
-// REST and over gRPC, gRPC-Web and Connect at /zitadel.user.v2.UserService/,
-// for the factor instance the route table assigns to
-// dialects.RouteZitadelTOTP; nothing is served when the route is absent.
+// Register serves Zitadel's user service v2 TOTP, passkey and U2F methods
+// on mux, over REST and over gRPC, gRPC-Web and Connect at
+// /zitadel.user.v2.UserService/, each for the factor instance the route
+// table assigns to its route (dialects.RouteZitadelTOTP, RouteZitadelPasskey,
+// RouteZitadelU2F); a method whose route is absent is not served over REST
+// and is Unimplemented over RPC, and nothing is served without any route.
 // Plain-HTTP gRPC clients need the server to accept unencrypted HTTP/2
 // (http.Server.Protocols with UnencryptedHTTP2).
 func Register(mux *http.ServeMux, d dialects.Deps) {
 	d = d.WithDefaults()
-	factor, ok := d.Factor(dialects.RouteZitadelTOTP)
-	if !ok {
+	z := &zitadel{d: d}
+	z.factor, _ = d.Factor(dialects.RouteZitadelTOTP)
+	z.passkey, _ = d.Factor(dialects.RouteZitadelPasskey)
+	z.u2f, _ = d.Factor(dialects.RouteZitadelU2F)
+	if z.factor == "" && z.passkey == "" && z.u2f == "" {
 		return
 	}
-	z := &zitadel{d: d, factor: factor}
-	mux.HandleFunc("POST /v2/users/{userId}/totp", z.serveRegister)
-	mux.HandleFunc("POST /v2/users/{userId}/totp/verify", z.serveVerify)
-	mux.HandleFunc("DELETE /v2/users/{userId}/totp", z.serveRemove)
-	// Other methods on the same paths get the gateway's 405, not the mux's plain text.
-	mux.HandleFunc("/v2/users/{userId}/totp", z.methodNotAllowed("POST, DELETE"))
-	mux.HandleFunc("/v2/users/{userId}/totp/verify", z.methodNotAllowed("POST"))
+	if z.factor != "" {
+		mux.HandleFunc("POST /v2/users/{userId}/totp", z.serveRegister)
+		mux.HandleFunc("POST /v2/users/{userId}/totp/verify", z.serveVerify)
+		mux.HandleFunc("DELETE /v2/users/{userId}/totp", z.serveRemove)
+		// Other methods on the same paths get the gateway's 405, not the mux's plain text.
+		mux.HandleFunc("/v2/users/{userId}/totp", z.methodNotAllowed("POST, DELETE"))
+		mux.HandleFunc("/v2/users/{userId}/totp/verify", z.methodNotAllowed("POST"))
+	}
+	z.registerKeys(mux)
 	limit := int(min(d.MaxBodyBytes, math.MaxInt32))
 	path, h := zitadelpbconnect.NewUserServiceHandler(z, connect.WithReadMaxBytes(limit))
 	mux.Handle(path, h)
@@ -106,6 +117,9 @@ func Register(mux *http.ServeMux, d dialects.Deps) {
 // who is calling: the Authorization header and the client's address.
 
 func (z *zitadel) register(ctx context.Context, r *http.Request, req *zitadelpb.RegisterTOTPRequest) (*zitadelpb.RegisterTOTPResponse, error) {
+	if z.factor == "" {
+		return nil, errNotRouted
+	}
 	meta, user, err := z.target(ctx, r, req)
 	if err != nil {
 		return nil, err
@@ -118,6 +132,9 @@ func (z *zitadel) register(ctx context.Context, r *http.Request, req *zitadelpb.
 }
 
 func (z *zitadel) verify(ctx context.Context, r *http.Request, req *zitadelpb.VerifyTOTPRegistrationRequest) (*zitadelpb.VerifyTOTPRegistrationResponse, error) {
+	if z.factor == "" {
+		return nil, errNotRouted
+	}
 	meta, user, err := z.target(ctx, r, req)
 	if err != nil {
 		return nil, err
@@ -130,6 +147,9 @@ func (z *zitadel) verify(ctx context.Context, r *http.Request, req *zitadelpb.Ve
 }
 
 func (z *zitadel) remove(ctx context.Context, r *http.Request, req *zitadelpb.RemoveTOTPRequest) (*zitadelpb.RemoveTOTPResponse, error) {
+	if z.factor == "" {
+		return nil, errNotRouted
+	}
 	meta, user, err := z.target(ctx, r, req)
 	if err != nil {
 		return nil, err

@@ -104,7 +104,11 @@ func newZitadelEnv(t testing.TB, bins map[string]plugins.Binary, databaseURL str
 	}
 	m := plugins.New(plugins.Options{})
 	t.Cleanup(func() { m.Close() })
-	if err := m.Load(ctx, []plugins.Binary{bins["totp"]}, []plugins.InstanceConfig{{Name: "totp", Plugin: "totp", Settings: json.RawMessage(`{}`)}}); err != nil {
+	if err := m.Load(ctx, []plugins.Binary{bins["totp"], bins["webauthn"]}, []plugins.InstanceConfig{
+		{Name: "totp", Plugin: "totp", Settings: json.RawMessage(`{}`)},
+		{Name: "passkey", Plugin: "webauthn", Settings: json.RawMessage(zitadelPasskeySettings)},
+		{Name: "webauthn", Plugin: "webauthn", Settings: json.RawMessage(zitadelU2FSettings)},
+	}); err != nil {
 		t.Fatal(err)
 	}
 	factors := mfa.FactorsFunc(func(name string) (mfa.Factor, bool) {
@@ -121,7 +125,7 @@ func newZitadelEnv(t testing.TB, bins map[string]plugins.Binary, databaseURL str
 		MFA:          svc,
 		Users:        st,
 		Tokens:       e.tokens,
-		Routes:       map[string]string{dialects.RouteZitadelTOTP: "totp"},
+		Routes:       map[string]string{dialects.RouteZitadelTOTP: "totp", dialects.RouteZitadelPasskey: "passkey", dialects.RouteZitadelU2F: "webauthn"},
 		MaxBodyBytes: maxBody,
 		Now:          e.clock.Now,
 	})
@@ -290,6 +294,7 @@ func TestZitadel(t *testing.T) {
 	t.Run("admin", func(t *testing.T) { testZitadelAdmin(t, bins) })
 	t.Run("grpc", func(t *testing.T) { testZitadelGRPC(t, bins) })
 	t.Run("connect", func(t *testing.T) { testZitadelConnect(t, bins) })
+	t.Run("passkey and u2f", func(t *testing.T) { testZitadelKeys(t, bins) })
 }
 
 // testZitadelFlow registers, verifies and removes a TOTP over REST on every

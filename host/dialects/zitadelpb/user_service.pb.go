@@ -1,5 +1,6 @@
-// The TOTP methods of Zitadel's user service v2
-// (zitadel/user/v2/user_service.proto), with Zitadel's package, service,
+// The TOTP, passkey and U2F registration methods of Zitadel's user service
+// v2 (zitadel/user/v2/user_service.proto, with PasskeyAuthenticator and
+// PasskeyRegistrationCode from zitadel/user/v2/auth.proto), with Zitadel's package, service,
 // message names and field numbers so that Zitadel's gRPC, gRPC-Web and
 // Connect clients work unchanged. The REST mappings (google.api.http) and
 // Zitadel's OpenAPI, authorization and validation options are left out; the
@@ -16,6 +17,7 @@ package zitadelpb
 import (
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
+	structpb "google.golang.org/protobuf/types/known/structpb"
 	reflect "reflect"
 	sync "sync"
 	unsafe "unsafe"
@@ -27,6 +29,56 @@ const (
 	// Verify that runtime/protoimpl is sufficiently up-to-date.
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
+
+// The kind of authenticator a passkey registration asks for.
+type PasskeyAuthenticator int32
+
+const (
+	PasskeyAuthenticator_PASSKEY_AUTHENTICATOR_UNSPECIFIED    PasskeyAuthenticator = 0
+	PasskeyAuthenticator_PASSKEY_AUTHENTICATOR_PLATFORM       PasskeyAuthenticator = 1
+	PasskeyAuthenticator_PASSKEY_AUTHENTICATOR_CROSS_PLATFORM PasskeyAuthenticator = 2
+)
+
+// Enum value maps for PasskeyAuthenticator.
+var (
+	PasskeyAuthenticator_name = map[int32]string{
+		0: "PASSKEY_AUTHENTICATOR_UNSPECIFIED",
+		1: "PASSKEY_AUTHENTICATOR_PLATFORM",
+		2: "PASSKEY_AUTHENTICATOR_CROSS_PLATFORM",
+	}
+	PasskeyAuthenticator_value = map[string]int32{
+		"PASSKEY_AUTHENTICATOR_UNSPECIFIED":    0,
+		"PASSKEY_AUTHENTICATOR_PLATFORM":       1,
+		"PASSKEY_AUTHENTICATOR_CROSS_PLATFORM": 2,
+	}
+)
+
+func (x PasskeyAuthenticator) Enum() *PasskeyAuthenticator {
+	p := new(PasskeyAuthenticator)
+	*p = x
+	return p
+}
+
+func (x PasskeyAuthenticator) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (PasskeyAuthenticator) Descriptor() protoreflect.EnumDescriptor {
+	return file_zitadel_user_v2_user_service_proto_enumTypes[0].Descriptor()
+}
+
+func (PasskeyAuthenticator) Type() protoreflect.EnumType {
+	return &file_zitadel_user_v2_user_service_proto_enumTypes[0]
+}
+
+func (x PasskeyAuthenticator) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use PasskeyAuthenticator.Descriptor instead.
+func (PasskeyAuthenticator) EnumDescriptor() ([]byte, []int) {
+	return file_zitadel_user_v2_user_service_proto_rawDescGZIP(), []int{0}
+}
 
 type RegisterTOTPRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -319,11 +371,533 @@ func (x *RemoveTOTPResponse) GetDetails() *Details {
 	return nil
 }
 
+// A one-time code that lets a passkey registration start without the
+// user's authentication (a registration link). Not supported here: a
+// request that carries one is refused.
+type PasskeyRegistrationCode struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	Code          string                 `protobuf:"bytes,2,opt,name=code,proto3" json:"code,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PasskeyRegistrationCode) Reset() {
+	*x = PasskeyRegistrationCode{}
+	mi := &file_zitadel_user_v2_user_service_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PasskeyRegistrationCode) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PasskeyRegistrationCode) ProtoMessage() {}
+
+func (x *PasskeyRegistrationCode) ProtoReflect() protoreflect.Message {
+	mi := &file_zitadel_user_v2_user_service_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PasskeyRegistrationCode.ProtoReflect.Descriptor instead.
+func (*PasskeyRegistrationCode) Descriptor() ([]byte, []int) {
+	return file_zitadel_user_v2_user_service_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *PasskeyRegistrationCode) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *PasskeyRegistrationCode) GetCode() string {
+	if x != nil {
+		return x.Code
+	}
+	return ""
+}
+
+type RegisterPasskeyRequest struct {
+	state         protoimpl.MessageState   `protogen:"open.v1"`
+	UserId        string                   `protobuf:"bytes,1,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
+	Code          *PasskeyRegistrationCode `protobuf:"bytes,2,opt,name=code,proto3,oneof" json:"code,omitempty"`
+	Authenticator PasskeyAuthenticator     `protobuf:"varint,3,opt,name=authenticator,proto3,enum=zitadel.user.v2.PasskeyAuthenticator" json:"authenticator,omitempty"`
+	// domain is the RP ID the passkey is for; empty means the factor's.
+	Domain        string `protobuf:"bytes,4,opt,name=domain,proto3" json:"domain,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RegisterPasskeyRequest) Reset() {
+	*x = RegisterPasskeyRequest{}
+	mi := &file_zitadel_user_v2_user_service_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RegisterPasskeyRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RegisterPasskeyRequest) ProtoMessage() {}
+
+func (x *RegisterPasskeyRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_zitadel_user_v2_user_service_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RegisterPasskeyRequest.ProtoReflect.Descriptor instead.
+func (*RegisterPasskeyRequest) Descriptor() ([]byte, []int) {
+	return file_zitadel_user_v2_user_service_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *RegisterPasskeyRequest) GetUserId() string {
+	if x != nil {
+		return x.UserId
+	}
+	return ""
+}
+
+func (x *RegisterPasskeyRequest) GetCode() *PasskeyRegistrationCode {
+	if x != nil {
+		return x.Code
+	}
+	return nil
+}
+
+func (x *RegisterPasskeyRequest) GetAuthenticator() PasskeyAuthenticator {
+	if x != nil {
+		return x.Authenticator
+	}
+	return PasskeyAuthenticator_PASSKEY_AUTHENTICATOR_UNSPECIFIED
+}
+
+func (x *RegisterPasskeyRequest) GetDomain() string {
+	if x != nil {
+		return x.Domain
+	}
+	return ""
+}
+
+type RegisterPasskeyResponse struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	Details   *Details               `protobuf:"bytes,1,opt,name=details,proto3" json:"details,omitempty"`
+	PasskeyId string                 `protobuf:"bytes,2,opt,name=passkey_id,json=passkeyId,proto3" json:"passkey_id,omitempty"`
+	// {"publicKey": PublicKeyCredentialCreationOptions}, binary fields in base64url.
+	PublicKeyCredentialCreationOptions *structpb.Struct `protobuf:"bytes,3,opt,name=public_key_credential_creation_options,json=publicKeyCredentialCreationOptions,proto3" json:"public_key_credential_creation_options,omitempty"`
+	unknownFields                      protoimpl.UnknownFields
+	sizeCache                          protoimpl.SizeCache
+}
+
+func (x *RegisterPasskeyResponse) Reset() {
+	*x = RegisterPasskeyResponse{}
+	mi := &file_zitadel_user_v2_user_service_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RegisterPasskeyResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RegisterPasskeyResponse) ProtoMessage() {}
+
+func (x *RegisterPasskeyResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_zitadel_user_v2_user_service_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RegisterPasskeyResponse.ProtoReflect.Descriptor instead.
+func (*RegisterPasskeyResponse) Descriptor() ([]byte, []int) {
+	return file_zitadel_user_v2_user_service_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *RegisterPasskeyResponse) GetDetails() *Details {
+	if x != nil {
+		return x.Details
+	}
+	return nil
+}
+
+func (x *RegisterPasskeyResponse) GetPasskeyId() string {
+	if x != nil {
+		return x.PasskeyId
+	}
+	return ""
+}
+
+func (x *RegisterPasskeyResponse) GetPublicKeyCredentialCreationOptions() *structpb.Struct {
+	if x != nil {
+		return x.PublicKeyCredentialCreationOptions
+	}
+	return nil
+}
+
+type VerifyPasskeyRegistrationRequest struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	UserId    string                 `protobuf:"bytes,1,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
+	PasskeyId string                 `protobuf:"bytes,2,opt,name=passkey_id,json=passkeyId,proto3" json:"passkey_id,omitempty"`
+	// The PublicKeyCredential the browser returned, in its JSON form.
+	PublicKeyCredential *structpb.Struct `protobuf:"bytes,3,opt,name=public_key_credential,json=publicKeyCredential,proto3" json:"public_key_credential,omitempty"`
+	PasskeyName         string           `protobuf:"bytes,4,opt,name=passkey_name,json=passkeyName,proto3" json:"passkey_name,omitempty"`
+	unknownFields       protoimpl.UnknownFields
+	sizeCache           protoimpl.SizeCache
+}
+
+func (x *VerifyPasskeyRegistrationRequest) Reset() {
+	*x = VerifyPasskeyRegistrationRequest{}
+	mi := &file_zitadel_user_v2_user_service_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *VerifyPasskeyRegistrationRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*VerifyPasskeyRegistrationRequest) ProtoMessage() {}
+
+func (x *VerifyPasskeyRegistrationRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_zitadel_user_v2_user_service_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use VerifyPasskeyRegistrationRequest.ProtoReflect.Descriptor instead.
+func (*VerifyPasskeyRegistrationRequest) Descriptor() ([]byte, []int) {
+	return file_zitadel_user_v2_user_service_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *VerifyPasskeyRegistrationRequest) GetUserId() string {
+	if x != nil {
+		return x.UserId
+	}
+	return ""
+}
+
+func (x *VerifyPasskeyRegistrationRequest) GetPasskeyId() string {
+	if x != nil {
+		return x.PasskeyId
+	}
+	return ""
+}
+
+func (x *VerifyPasskeyRegistrationRequest) GetPublicKeyCredential() *structpb.Struct {
+	if x != nil {
+		return x.PublicKeyCredential
+	}
+	return nil
+}
+
+func (x *VerifyPasskeyRegistrationRequest) GetPasskeyName() string {
+	if x != nil {
+		return x.PasskeyName
+	}
+	return ""
+}
+
+type VerifyPasskeyRegistrationResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Details       *Details               `protobuf:"bytes,1,opt,name=details,proto3" json:"details,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *VerifyPasskeyRegistrationResponse) Reset() {
+	*x = VerifyPasskeyRegistrationResponse{}
+	mi := &file_zitadel_user_v2_user_service_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *VerifyPasskeyRegistrationResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*VerifyPasskeyRegistrationResponse) ProtoMessage() {}
+
+func (x *VerifyPasskeyRegistrationResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_zitadel_user_v2_user_service_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use VerifyPasskeyRegistrationResponse.ProtoReflect.Descriptor instead.
+func (*VerifyPasskeyRegistrationResponse) Descriptor() ([]byte, []int) {
+	return file_zitadel_user_v2_user_service_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *VerifyPasskeyRegistrationResponse) GetDetails() *Details {
+	if x != nil {
+		return x.Details
+	}
+	return nil
+}
+
+type RegisterU2FRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	UserId        string                 `protobuf:"bytes,1,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
+	Domain        string                 `protobuf:"bytes,2,opt,name=domain,proto3" json:"domain,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RegisterU2FRequest) Reset() {
+	*x = RegisterU2FRequest{}
+	mi := &file_zitadel_user_v2_user_service_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RegisterU2FRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RegisterU2FRequest) ProtoMessage() {}
+
+func (x *RegisterU2FRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_zitadel_user_v2_user_service_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RegisterU2FRequest.ProtoReflect.Descriptor instead.
+func (*RegisterU2FRequest) Descriptor() ([]byte, []int) {
+	return file_zitadel_user_v2_user_service_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *RegisterU2FRequest) GetUserId() string {
+	if x != nil {
+		return x.UserId
+	}
+	return ""
+}
+
+func (x *RegisterU2FRequest) GetDomain() string {
+	if x != nil {
+		return x.Domain
+	}
+	return ""
+}
+
+type RegisterU2FResponse struct {
+	state                              protoimpl.MessageState `protogen:"open.v1"`
+	Details                            *Details               `protobuf:"bytes,1,opt,name=details,proto3" json:"details,omitempty"`
+	U2FId                              string                 `protobuf:"bytes,2,opt,name=u2f_id,json=u2fId,proto3" json:"u2f_id,omitempty"`
+	PublicKeyCredentialCreationOptions *structpb.Struct       `protobuf:"bytes,3,opt,name=public_key_credential_creation_options,json=publicKeyCredentialCreationOptions,proto3" json:"public_key_credential_creation_options,omitempty"`
+	unknownFields                      protoimpl.UnknownFields
+	sizeCache                          protoimpl.SizeCache
+}
+
+func (x *RegisterU2FResponse) Reset() {
+	*x = RegisterU2FResponse{}
+	mi := &file_zitadel_user_v2_user_service_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RegisterU2FResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RegisterU2FResponse) ProtoMessage() {}
+
+func (x *RegisterU2FResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_zitadel_user_v2_user_service_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RegisterU2FResponse.ProtoReflect.Descriptor instead.
+func (*RegisterU2FResponse) Descriptor() ([]byte, []int) {
+	return file_zitadel_user_v2_user_service_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *RegisterU2FResponse) GetDetails() *Details {
+	if x != nil {
+		return x.Details
+	}
+	return nil
+}
+
+func (x *RegisterU2FResponse) GetU2FId() string {
+	if x != nil {
+		return x.U2FId
+	}
+	return ""
+}
+
+func (x *RegisterU2FResponse) GetPublicKeyCredentialCreationOptions() *structpb.Struct {
+	if x != nil {
+		return x.PublicKeyCredentialCreationOptions
+	}
+	return nil
+}
+
+type VerifyU2FRegistrationRequest struct {
+	state               protoimpl.MessageState `protogen:"open.v1"`
+	UserId              string                 `protobuf:"bytes,1,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
+	U2FId               string                 `protobuf:"bytes,2,opt,name=u2f_id,json=u2fId,proto3" json:"u2f_id,omitempty"`
+	PublicKeyCredential *structpb.Struct       `protobuf:"bytes,3,opt,name=public_key_credential,json=publicKeyCredential,proto3" json:"public_key_credential,omitempty"`
+	TokenName           string                 `protobuf:"bytes,4,opt,name=token_name,json=tokenName,proto3" json:"token_name,omitempty"`
+	unknownFields       protoimpl.UnknownFields
+	sizeCache           protoimpl.SizeCache
+}
+
+func (x *VerifyU2FRegistrationRequest) Reset() {
+	*x = VerifyU2FRegistrationRequest{}
+	mi := &file_zitadel_user_v2_user_service_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *VerifyU2FRegistrationRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*VerifyU2FRegistrationRequest) ProtoMessage() {}
+
+func (x *VerifyU2FRegistrationRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_zitadel_user_v2_user_service_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use VerifyU2FRegistrationRequest.ProtoReflect.Descriptor instead.
+func (*VerifyU2FRegistrationRequest) Descriptor() ([]byte, []int) {
+	return file_zitadel_user_v2_user_service_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *VerifyU2FRegistrationRequest) GetUserId() string {
+	if x != nil {
+		return x.UserId
+	}
+	return ""
+}
+
+func (x *VerifyU2FRegistrationRequest) GetU2FId() string {
+	if x != nil {
+		return x.U2FId
+	}
+	return ""
+}
+
+func (x *VerifyU2FRegistrationRequest) GetPublicKeyCredential() *structpb.Struct {
+	if x != nil {
+		return x.PublicKeyCredential
+	}
+	return nil
+}
+
+func (x *VerifyU2FRegistrationRequest) GetTokenName() string {
+	if x != nil {
+		return x.TokenName
+	}
+	return ""
+}
+
+type VerifyU2FRegistrationResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Details       *Details               `protobuf:"bytes,1,opt,name=details,proto3" json:"details,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *VerifyU2FRegistrationResponse) Reset() {
+	*x = VerifyU2FRegistrationResponse{}
+	mi := &file_zitadel_user_v2_user_service_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *VerifyU2FRegistrationResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*VerifyU2FRegistrationResponse) ProtoMessage() {}
+
+func (x *VerifyU2FRegistrationResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_zitadel_user_v2_user_service_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use VerifyU2FRegistrationResponse.ProtoReflect.Descriptor instead.
+func (*VerifyU2FRegistrationResponse) Descriptor() ([]byte, []int) {
+	return file_zitadel_user_v2_user_service_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *VerifyU2FRegistrationResponse) GetDetails() *Details {
+	if x != nil {
+		return x.Details
+	}
+	return nil
+}
+
 var File_zitadel_user_v2_user_service_proto protoreflect.FileDescriptor
 
 const file_zitadel_user_v2_user_service_proto_rawDesc = "" +
 	"\n" +
-	"\"zitadel/user/v2/user_service.proto\x12\x0fzitadel.user.v2\x1a\x1ezitadel/object/v2/object.proto\".\n" +
+	"\"zitadel/user/v2/user_service.proto\x12\x0fzitadel.user.v2\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1ezitadel/object/v2/object.proto\".\n" +
 	"\x13RegisterTOTPRequest\x12\x17\n" +
 	"\auser_id\x18\x01 \x01(\tR\x06userId\"v\n" +
 	"\x14RegisterTOTPResponse\x124\n" +
@@ -338,12 +912,57 @@ const file_zitadel_user_v2_user_service_proto_rawDesc = "" +
 	"\x11RemoveTOTPRequest\x12\x17\n" +
 	"\auser_id\x18\x01 \x01(\tR\x06userId\"J\n" +
 	"\x12RemoveTOTPResponse\x124\n" +
-	"\adetails\x18\x01 \x01(\v2\x1a.zitadel.object.v2.DetailsR\adetails2\xc2\x02\n" +
+	"\adetails\x18\x01 \x01(\v2\x1a.zitadel.object.v2.DetailsR\adetails\"=\n" +
+	"\x17PasskeyRegistrationCode\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
+	"\x04code\x18\x02 \x01(\tR\x04code\"\xe2\x01\n" +
+	"\x16RegisterPasskeyRequest\x12\x17\n" +
+	"\auser_id\x18\x01 \x01(\tR\x06userId\x12A\n" +
+	"\x04code\x18\x02 \x01(\v2(.zitadel.user.v2.PasskeyRegistrationCodeH\x00R\x04code\x88\x01\x01\x12K\n" +
+	"\rauthenticator\x18\x03 \x01(\x0e2%.zitadel.user.v2.PasskeyAuthenticatorR\rauthenticator\x12\x16\n" +
+	"\x06domain\x18\x04 \x01(\tR\x06domainB\a\n" +
+	"\x05_code\"\xdb\x01\n" +
+	"\x17RegisterPasskeyResponse\x124\n" +
+	"\adetails\x18\x01 \x01(\v2\x1a.zitadel.object.v2.DetailsR\adetails\x12\x1d\n" +
+	"\n" +
+	"passkey_id\x18\x02 \x01(\tR\tpasskeyId\x12k\n" +
+	"&public_key_credential_creation_options\x18\x03 \x01(\v2\x17.google.protobuf.StructR\"publicKeyCredentialCreationOptions\"\xca\x01\n" +
+	" VerifyPasskeyRegistrationRequest\x12\x17\n" +
+	"\auser_id\x18\x01 \x01(\tR\x06userId\x12\x1d\n" +
+	"\n" +
+	"passkey_id\x18\x02 \x01(\tR\tpasskeyId\x12K\n" +
+	"\x15public_key_credential\x18\x03 \x01(\v2\x17.google.protobuf.StructR\x13publicKeyCredential\x12!\n" +
+	"\fpasskey_name\x18\x04 \x01(\tR\vpasskeyName\"Y\n" +
+	"!VerifyPasskeyRegistrationResponse\x124\n" +
+	"\adetails\x18\x01 \x01(\v2\x1a.zitadel.object.v2.DetailsR\adetails\"E\n" +
+	"\x12RegisterU2FRequest\x12\x17\n" +
+	"\auser_id\x18\x01 \x01(\tR\x06userId\x12\x16\n" +
+	"\x06domain\x18\x02 \x01(\tR\x06domain\"\xcf\x01\n" +
+	"\x13RegisterU2FResponse\x124\n" +
+	"\adetails\x18\x01 \x01(\v2\x1a.zitadel.object.v2.DetailsR\adetails\x12\x15\n" +
+	"\x06u2f_id\x18\x02 \x01(\tR\x05u2fId\x12k\n" +
+	"&public_key_credential_creation_options\x18\x03 \x01(\v2\x17.google.protobuf.StructR\"publicKeyCredentialCreationOptions\"\xba\x01\n" +
+	"\x1cVerifyU2FRegistrationRequest\x12\x17\n" +
+	"\auser_id\x18\x01 \x01(\tR\x06userId\x12\x15\n" +
+	"\x06u2f_id\x18\x02 \x01(\tR\x05u2fId\x12K\n" +
+	"\x15public_key_credential\x18\x03 \x01(\v2\x17.google.protobuf.StructR\x13publicKeyCredential\x12\x1d\n" +
+	"\n" +
+	"token_name\x18\x04 \x01(\tR\ttokenName\"U\n" +
+	"\x1dVerifyU2FRegistrationResponse\x124\n" +
+	"\adetails\x18\x01 \x01(\v2\x1a.zitadel.object.v2.DetailsR\adetails*\x8b\x01\n" +
+	"\x14PasskeyAuthenticator\x12%\n" +
+	"!PASSKEY_AUTHENTICATOR_UNSPECIFIED\x10\x00\x12\"\n" +
+	"\x1ePASSKEY_AUTHENTICATOR_PLATFORM\x10\x01\x12(\n" +
+	"$PASSKEY_AUTHENTICATOR_CROSS_PLATFORM\x10\x022\x87\x06\n" +
 	"\vUserService\x12]\n" +
 	"\fRegisterTOTP\x12$.zitadel.user.v2.RegisterTOTPRequest\x1a%.zitadel.user.v2.RegisterTOTPResponse\"\x00\x12{\n" +
 	"\x16VerifyTOTPRegistration\x12..zitadel.user.v2.VerifyTOTPRegistrationRequest\x1a/.zitadel.user.v2.VerifyTOTPRegistrationResponse\"\x00\x12W\n" +
 	"\n" +
-	"RemoveTOTP\x12\".zitadel.user.v2.RemoveTOTPRequest\x1a#.zitadel.user.v2.RemoveTOTPResponse\"\x00BDZBgithub.com/factorgate/factorgate/host/dialects/zitadelpb;zitadelpbb\x06proto3"
+	"RemoveTOTP\x12\".zitadel.user.v2.RemoveTOTPRequest\x1a#.zitadel.user.v2.RemoveTOTPResponse\"\x00\x12f\n" +
+	"\x0fRegisterPasskey\x12'.zitadel.user.v2.RegisterPasskeyRequest\x1a(.zitadel.user.v2.RegisterPasskeyResponse\"\x00\x12\x84\x01\n" +
+	"\x19VerifyPasskeyRegistration\x121.zitadel.user.v2.VerifyPasskeyRegistrationRequest\x1a2.zitadel.user.v2.VerifyPasskeyRegistrationResponse\"\x00\x12Z\n" +
+	"\vRegisterU2F\x12#.zitadel.user.v2.RegisterU2FRequest\x1a$.zitadel.user.v2.RegisterU2FResponse\"\x00\x12x\n" +
+	"\x15VerifyU2FRegistration\x12-.zitadel.user.v2.VerifyU2FRegistrationRequest\x1a..zitadel.user.v2.VerifyU2FRegistrationResponse\"\x00BDZBgithub.com/factorgate/factorgate/host/dialects/zitadelpb;zitadelpbb\x06proto3"
 
 var (
 	file_zitadel_user_v2_user_service_proto_rawDescOnce sync.Once
@@ -357,31 +976,61 @@ func file_zitadel_user_v2_user_service_proto_rawDescGZIP() []byte {
 	return file_zitadel_user_v2_user_service_proto_rawDescData
 }
 
-var file_zitadel_user_v2_user_service_proto_msgTypes = make([]protoimpl.MessageInfo, 6)
+var file_zitadel_user_v2_user_service_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
+var file_zitadel_user_v2_user_service_proto_msgTypes = make([]protoimpl.MessageInfo, 15)
 var file_zitadel_user_v2_user_service_proto_goTypes = []any{
-	(*RegisterTOTPRequest)(nil),            // 0: zitadel.user.v2.RegisterTOTPRequest
-	(*RegisterTOTPResponse)(nil),           // 1: zitadel.user.v2.RegisterTOTPResponse
-	(*VerifyTOTPRegistrationRequest)(nil),  // 2: zitadel.user.v2.VerifyTOTPRegistrationRequest
-	(*VerifyTOTPRegistrationResponse)(nil), // 3: zitadel.user.v2.VerifyTOTPRegistrationResponse
-	(*RemoveTOTPRequest)(nil),              // 4: zitadel.user.v2.RemoveTOTPRequest
-	(*RemoveTOTPResponse)(nil),             // 5: zitadel.user.v2.RemoveTOTPResponse
-	(*Details)(nil),                        // 6: zitadel.object.v2.Details
+	(PasskeyAuthenticator)(0),                 // 0: zitadel.user.v2.PasskeyAuthenticator
+	(*RegisterTOTPRequest)(nil),               // 1: zitadel.user.v2.RegisterTOTPRequest
+	(*RegisterTOTPResponse)(nil),              // 2: zitadel.user.v2.RegisterTOTPResponse
+	(*VerifyTOTPRegistrationRequest)(nil),     // 3: zitadel.user.v2.VerifyTOTPRegistrationRequest
+	(*VerifyTOTPRegistrationResponse)(nil),    // 4: zitadel.user.v2.VerifyTOTPRegistrationResponse
+	(*RemoveTOTPRequest)(nil),                 // 5: zitadel.user.v2.RemoveTOTPRequest
+	(*RemoveTOTPResponse)(nil),                // 6: zitadel.user.v2.RemoveTOTPResponse
+	(*PasskeyRegistrationCode)(nil),           // 7: zitadel.user.v2.PasskeyRegistrationCode
+	(*RegisterPasskeyRequest)(nil),            // 8: zitadel.user.v2.RegisterPasskeyRequest
+	(*RegisterPasskeyResponse)(nil),           // 9: zitadel.user.v2.RegisterPasskeyResponse
+	(*VerifyPasskeyRegistrationRequest)(nil),  // 10: zitadel.user.v2.VerifyPasskeyRegistrationRequest
+	(*VerifyPasskeyRegistrationResponse)(nil), // 11: zitadel.user.v2.VerifyPasskeyRegistrationResponse
+	(*RegisterU2FRequest)(nil),                // 12: zitadel.user.v2.RegisterU2FRequest
+	(*RegisterU2FResponse)(nil),               // 13: zitadel.user.v2.RegisterU2FResponse
+	(*VerifyU2FRegistrationRequest)(nil),      // 14: zitadel.user.v2.VerifyU2FRegistrationRequest
+	(*VerifyU2FRegistrationResponse)(nil),     // 15: zitadel.user.v2.VerifyU2FRegistrationResponse
+	(*Details)(nil),                           // 16: zitadel.object.v2.Details
+	(*structpb.Struct)(nil),                   // 17: google.protobuf.Struct
 }
 var file_zitadel_user_v2_user_service_proto_depIdxs = []int32{
-	6, // 0: zitadel.user.v2.RegisterTOTPResponse.details:type_name -> zitadel.object.v2.Details
-	6, // 1: zitadel.user.v2.VerifyTOTPRegistrationResponse.details:type_name -> zitadel.object.v2.Details
-	6, // 2: zitadel.user.v2.RemoveTOTPResponse.details:type_name -> zitadel.object.v2.Details
-	0, // 3: zitadel.user.v2.UserService.RegisterTOTP:input_type -> zitadel.user.v2.RegisterTOTPRequest
-	2, // 4: zitadel.user.v2.UserService.VerifyTOTPRegistration:input_type -> zitadel.user.v2.VerifyTOTPRegistrationRequest
-	4, // 5: zitadel.user.v2.UserService.RemoveTOTP:input_type -> zitadel.user.v2.RemoveTOTPRequest
-	1, // 6: zitadel.user.v2.UserService.RegisterTOTP:output_type -> zitadel.user.v2.RegisterTOTPResponse
-	3, // 7: zitadel.user.v2.UserService.VerifyTOTPRegistration:output_type -> zitadel.user.v2.VerifyTOTPRegistrationResponse
-	5, // 8: zitadel.user.v2.UserService.RemoveTOTP:output_type -> zitadel.user.v2.RemoveTOTPResponse
-	6, // [6:9] is the sub-list for method output_type
-	3, // [3:6] is the sub-list for method input_type
-	3, // [3:3] is the sub-list for extension type_name
-	3, // [3:3] is the sub-list for extension extendee
-	0, // [0:3] is the sub-list for field type_name
+	16, // 0: zitadel.user.v2.RegisterTOTPResponse.details:type_name -> zitadel.object.v2.Details
+	16, // 1: zitadel.user.v2.VerifyTOTPRegistrationResponse.details:type_name -> zitadel.object.v2.Details
+	16, // 2: zitadel.user.v2.RemoveTOTPResponse.details:type_name -> zitadel.object.v2.Details
+	7,  // 3: zitadel.user.v2.RegisterPasskeyRequest.code:type_name -> zitadel.user.v2.PasskeyRegistrationCode
+	0,  // 4: zitadel.user.v2.RegisterPasskeyRequest.authenticator:type_name -> zitadel.user.v2.PasskeyAuthenticator
+	16, // 5: zitadel.user.v2.RegisterPasskeyResponse.details:type_name -> zitadel.object.v2.Details
+	17, // 6: zitadel.user.v2.RegisterPasskeyResponse.public_key_credential_creation_options:type_name -> google.protobuf.Struct
+	17, // 7: zitadel.user.v2.VerifyPasskeyRegistrationRequest.public_key_credential:type_name -> google.protobuf.Struct
+	16, // 8: zitadel.user.v2.VerifyPasskeyRegistrationResponse.details:type_name -> zitadel.object.v2.Details
+	16, // 9: zitadel.user.v2.RegisterU2FResponse.details:type_name -> zitadel.object.v2.Details
+	17, // 10: zitadel.user.v2.RegisterU2FResponse.public_key_credential_creation_options:type_name -> google.protobuf.Struct
+	17, // 11: zitadel.user.v2.VerifyU2FRegistrationRequest.public_key_credential:type_name -> google.protobuf.Struct
+	16, // 12: zitadel.user.v2.VerifyU2FRegistrationResponse.details:type_name -> zitadel.object.v2.Details
+	1,  // 13: zitadel.user.v2.UserService.RegisterTOTP:input_type -> zitadel.user.v2.RegisterTOTPRequest
+	3,  // 14: zitadel.user.v2.UserService.VerifyTOTPRegistration:input_type -> zitadel.user.v2.VerifyTOTPRegistrationRequest
+	5,  // 15: zitadel.user.v2.UserService.RemoveTOTP:input_type -> zitadel.user.v2.RemoveTOTPRequest
+	8,  // 16: zitadel.user.v2.UserService.RegisterPasskey:input_type -> zitadel.user.v2.RegisterPasskeyRequest
+	10, // 17: zitadel.user.v2.UserService.VerifyPasskeyRegistration:input_type -> zitadel.user.v2.VerifyPasskeyRegistrationRequest
+	12, // 18: zitadel.user.v2.UserService.RegisterU2F:input_type -> zitadel.user.v2.RegisterU2FRequest
+	14, // 19: zitadel.user.v2.UserService.VerifyU2FRegistration:input_type -> zitadel.user.v2.VerifyU2FRegistrationRequest
+	2,  // 20: zitadel.user.v2.UserService.RegisterTOTP:output_type -> zitadel.user.v2.RegisterTOTPResponse
+	4,  // 21: zitadel.user.v2.UserService.VerifyTOTPRegistration:output_type -> zitadel.user.v2.VerifyTOTPRegistrationResponse
+	6,  // 22: zitadel.user.v2.UserService.RemoveTOTP:output_type -> zitadel.user.v2.RemoveTOTPResponse
+	9,  // 23: zitadel.user.v2.UserService.RegisterPasskey:output_type -> zitadel.user.v2.RegisterPasskeyResponse
+	11, // 24: zitadel.user.v2.UserService.VerifyPasskeyRegistration:output_type -> zitadel.user.v2.VerifyPasskeyRegistrationResponse
+	13, // 25: zitadel.user.v2.UserService.RegisterU2F:output_type -> zitadel.user.v2.RegisterU2FResponse
+	15, // 26: zitadel.user.v2.UserService.VerifyU2FRegistration:output_type -> zitadel.user.v2.VerifyU2FRegistrationResponse
+	20, // [20:27] is the sub-list for method output_type
+	13, // [13:20] is the sub-list for method input_type
+	13, // [13:13] is the sub-list for extension type_name
+	13, // [13:13] is the sub-list for extension extendee
+	0,  // [0:13] is the sub-list for field type_name
 }
 
 func init() { file_zitadel_user_v2_user_service_proto_init() }
@@ -390,18 +1039,20 @@ func file_zitadel_user_v2_user_service_proto_init() {
 		return
 	}
 	file_zitadel_object_v2_object_proto_init()
+	file_zitadel_user_v2_user_service_proto_msgTypes[7].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_zitadel_user_v2_user_service_proto_rawDesc), len(file_zitadel_user_v2_user_service_proto_rawDesc)),
-			NumEnums:      0,
-			NumMessages:   6,
+			NumEnums:      1,
+			NumMessages:   15,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
 		GoTypes:           file_zitadel_user_v2_user_service_proto_goTypes,
 		DependencyIndexes: file_zitadel_user_v2_user_service_proto_depIdxs,
+		EnumInfos:         file_zitadel_user_v2_user_service_proto_enumTypes,
 		MessageInfos:      file_zitadel_user_v2_user_service_proto_msgTypes,
 	}.Build()
 	File_zitadel_user_v2_user_service_proto = out.File

@@ -1,5 +1,6 @@
-// The TOTP methods of Zitadel's user service v2
-// (zitadel/user/v2/user_service.proto), with Zitadel's package, service,
+// The TOTP, passkey and U2F registration methods of Zitadel's user service
+// v2 (zitadel/user/v2/user_service.proto, with PasskeyAuthenticator and
+// PasskeyRegistrationCode from zitadel/user/v2/auth.proto), with Zitadel's package, service,
 // message names and field numbers so that Zitadel's gRPC, gRPC-Web and
 // Connect clients work unchanged. The REST mappings (google.api.http) and
 // Zitadel's OpenAPI, authorization and validation options are left out; the
@@ -26,9 +27,13 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	UserService_RegisterTOTP_FullMethodName           = "/zitadel.user.v2.UserService/RegisterTOTP"
-	UserService_VerifyTOTPRegistration_FullMethodName = "/zitadel.user.v2.UserService/VerifyTOTPRegistration"
-	UserService_RemoveTOTP_FullMethodName             = "/zitadel.user.v2.UserService/RemoveTOTP"
+	UserService_RegisterTOTP_FullMethodName              = "/zitadel.user.v2.UserService/RegisterTOTP"
+	UserService_VerifyTOTPRegistration_FullMethodName    = "/zitadel.user.v2.UserService/VerifyTOTPRegistration"
+	UserService_RemoveTOTP_FullMethodName                = "/zitadel.user.v2.UserService/RemoveTOTP"
+	UserService_RegisterPasskey_FullMethodName           = "/zitadel.user.v2.UserService/RegisterPasskey"
+	UserService_VerifyPasskeyRegistration_FullMethodName = "/zitadel.user.v2.UserService/VerifyPasskeyRegistration"
+	UserService_RegisterU2F_FullMethodName               = "/zitadel.user.v2.UserService/RegisterU2F"
+	UserService_VerifyU2FRegistration_FullMethodName     = "/zitadel.user.v2.UserService/VerifyU2FRegistration"
 )
 
 // UserServiceClient is the client API for UserService service.
@@ -43,6 +48,19 @@ type UserServiceClient interface {
 	VerifyTOTPRegistration(ctx context.Context, in *VerifyTOTPRegistrationRequest, opts ...grpc.CallOption) (*VerifyTOTPRegistrationResponse, error)
 	// Remove the TOTP generator of a user (DELETE /v2/users/{user_id}/totp).
 	RemoveTOTP(ctx context.Context, in *RemoveTOTPRequest, opts ...grpc.CallOption) (*RemoveTOTPResponse, error)
+	// Start the registration of a passkey for a user; the response carries
+	// the public key credential creation options
+	// (POST /v2/users/{user_id}/passkeys).
+	RegisterPasskey(ctx context.Context, in *RegisterPasskeyRequest, opts ...grpc.CallOption) (*RegisterPasskeyResponse, error)
+	// Verify the passkey registration with the public key credential
+	// (POST /v2/users/{user_id}/passkeys/{passkey_id}).
+	VerifyPasskeyRegistration(ctx context.Context, in *VerifyPasskeyRegistrationRequest, opts ...grpc.CallOption) (*VerifyPasskeyRegistrationResponse, error)
+	// Start the registration of a U2F token for a user
+	// (POST /v2/users/{user_id}/u2f).
+	RegisterU2F(ctx context.Context, in *RegisterU2FRequest, opts ...grpc.CallOption) (*RegisterU2FResponse, error)
+	// Verify the U2F token registration with the public key credential
+	// (POST /v2/users/{user_id}/u2f/{u2f_id}).
+	VerifyU2FRegistration(ctx context.Context, in *VerifyU2FRegistrationRequest, opts ...grpc.CallOption) (*VerifyU2FRegistrationResponse, error)
 }
 
 type userServiceClient struct {
@@ -83,6 +101,46 @@ func (c *userServiceClient) RemoveTOTP(ctx context.Context, in *RemoveTOTPReques
 	return out, nil
 }
 
+func (c *userServiceClient) RegisterPasskey(ctx context.Context, in *RegisterPasskeyRequest, opts ...grpc.CallOption) (*RegisterPasskeyResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(RegisterPasskeyResponse)
+	err := c.cc.Invoke(ctx, UserService_RegisterPasskey_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *userServiceClient) VerifyPasskeyRegistration(ctx context.Context, in *VerifyPasskeyRegistrationRequest, opts ...grpc.CallOption) (*VerifyPasskeyRegistrationResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(VerifyPasskeyRegistrationResponse)
+	err := c.cc.Invoke(ctx, UserService_VerifyPasskeyRegistration_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *userServiceClient) RegisterU2F(ctx context.Context, in *RegisterU2FRequest, opts ...grpc.CallOption) (*RegisterU2FResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(RegisterU2FResponse)
+	err := c.cc.Invoke(ctx, UserService_RegisterU2F_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *userServiceClient) VerifyU2FRegistration(ctx context.Context, in *VerifyU2FRegistrationRequest, opts ...grpc.CallOption) (*VerifyU2FRegistrationResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(VerifyU2FRegistrationResponse)
+	err := c.cc.Invoke(ctx, UserService_VerifyU2FRegistration_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // UserServiceServer is the server API for UserService service.
 // All implementations must embed UnimplementedUserServiceServer
 // for forward compatibility.
@@ -95,6 +153,19 @@ type UserServiceServer interface {
 	VerifyTOTPRegistration(context.Context, *VerifyTOTPRegistrationRequest) (*VerifyTOTPRegistrationResponse, error)
 	// Remove the TOTP generator of a user (DELETE /v2/users/{user_id}/totp).
 	RemoveTOTP(context.Context, *RemoveTOTPRequest) (*RemoveTOTPResponse, error)
+	// Start the registration of a passkey for a user; the response carries
+	// the public key credential creation options
+	// (POST /v2/users/{user_id}/passkeys).
+	RegisterPasskey(context.Context, *RegisterPasskeyRequest) (*RegisterPasskeyResponse, error)
+	// Verify the passkey registration with the public key credential
+	// (POST /v2/users/{user_id}/passkeys/{passkey_id}).
+	VerifyPasskeyRegistration(context.Context, *VerifyPasskeyRegistrationRequest) (*VerifyPasskeyRegistrationResponse, error)
+	// Start the registration of a U2F token for a user
+	// (POST /v2/users/{user_id}/u2f).
+	RegisterU2F(context.Context, *RegisterU2FRequest) (*RegisterU2FResponse, error)
+	// Verify the U2F token registration with the public key credential
+	// (POST /v2/users/{user_id}/u2f/{u2f_id}).
+	VerifyU2FRegistration(context.Context, *VerifyU2FRegistrationRequest) (*VerifyU2FRegistrationResponse, error)
 	mustEmbedUnimplementedUserServiceServer()
 }
 
@@ -113,6 +184,18 @@ func (UnimplementedUserServiceServer) VerifyTOTPRegistration(context.Context, *V
 }
 func (UnimplementedUserServiceServer) RemoveTOTP(context.Context, *RemoveTOTPRequest) (*RemoveTOTPResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method RemoveTOTP not implemented")
+}
+func (UnimplementedUserServiceServer) RegisterPasskey(context.Context, *RegisterPasskeyRequest) (*RegisterPasskeyResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method RegisterPasskey not implemented")
+}
+func (UnimplementedUserServiceServer) VerifyPasskeyRegistration(context.Context, *VerifyPasskeyRegistrationRequest) (*VerifyPasskeyRegistrationResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method VerifyPasskeyRegistration not implemented")
+}
+func (UnimplementedUserServiceServer) RegisterU2F(context.Context, *RegisterU2FRequest) (*RegisterU2FResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method RegisterU2F not implemented")
+}
+func (UnimplementedUserServiceServer) VerifyU2FRegistration(context.Context, *VerifyU2FRegistrationRequest) (*VerifyU2FRegistrationResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method VerifyU2FRegistration not implemented")
 }
 func (UnimplementedUserServiceServer) mustEmbedUnimplementedUserServiceServer() {}
 func (UnimplementedUserServiceServer) testEmbeddedByValue()                     {}
@@ -189,6 +272,78 @@ func _UserService_RemoveTOTP_Handler(srv interface{}, ctx context.Context, dec f
 	return interceptor(ctx, in, info, handler)
 }
 
+func _UserService_RegisterPasskey_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RegisterPasskeyRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(UserServiceServer).RegisterPasskey(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: UserService_RegisterPasskey_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(UserServiceServer).RegisterPasskey(ctx, req.(*RegisterPasskeyRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _UserService_VerifyPasskeyRegistration_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(VerifyPasskeyRegistrationRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(UserServiceServer).VerifyPasskeyRegistration(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: UserService_VerifyPasskeyRegistration_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(UserServiceServer).VerifyPasskeyRegistration(ctx, req.(*VerifyPasskeyRegistrationRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _UserService_RegisterU2F_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RegisterU2FRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(UserServiceServer).RegisterU2F(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: UserService_RegisterU2F_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(UserServiceServer).RegisterU2F(ctx, req.(*RegisterU2FRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _UserService_VerifyU2FRegistration_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(VerifyU2FRegistrationRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(UserServiceServer).VerifyU2FRegistration(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: UserService_VerifyU2FRegistration_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(UserServiceServer).VerifyU2FRegistration(ctx, req.(*VerifyU2FRegistrationRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // UserService_ServiceDesc is the grpc.ServiceDesc for UserService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -207,6 +362,22 @@ var UserService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "RemoveTOTP",
 			Handler:    _UserService_RemoveTOTP_Handler,
+		},
+		{
+			MethodName: "RegisterPasskey",
+			Handler:    _UserService_RegisterPasskey_Handler,
+		},
+		{
+			MethodName: "VerifyPasskeyRegistration",
+			Handler:    _UserService_VerifyPasskeyRegistration_Handler,
+		},
+		{
+			MethodName: "RegisterU2F",
+			Handler:    _UserService_RegisterU2F_Handler,
+		},
+		{
+			MethodName: "VerifyU2FRegistration",
+			Handler:    _UserService_VerifyU2FRegistration_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

@@ -211,6 +211,8 @@ const (
 	Capability_CAPABILITY_CONFIGURE Capability = 3
 	// Destination names where a code would be sent.
 	Capability_CAPABILITY_DESTINATION Capability = 4
+	// CredentialKey names the credential a proof refers to.
+	Capability_CAPABILITY_CREDENTIAL_KEY Capability = 5
 )
 
 // Enum value maps for Capability.
@@ -221,13 +223,15 @@ var (
 		2: "CAPABILITY_CHALLENGE",
 		3: "CAPABILITY_CONFIGURE",
 		4: "CAPABILITY_DESTINATION",
+		5: "CAPABILITY_CREDENTIAL_KEY",
 	}
 	Capability_value = map[string]int32{
-		"CAPABILITY_UNSPECIFIED": 0,
-		"CAPABILITY_ENROLL":      1,
-		"CAPABILITY_CHALLENGE":   2,
-		"CAPABILITY_CONFIGURE":   3,
-		"CAPABILITY_DESTINATION": 4,
+		"CAPABILITY_UNSPECIFIED":    0,
+		"CAPABILITY_ENROLL":         1,
+		"CAPABILITY_CHALLENGE":      2,
+		"CAPABILITY_CONFIGURE":      3,
+		"CAPABILITY_DESTINATION":    4,
+		"CAPABILITY_CREDENTIAL_KEY": 5,
 	}
 )
 
@@ -639,9 +643,28 @@ type DescribeResponse struct {
 	// What an enrollment asks the user for (a phone number, an email address),
 	// in the order a form shows them; they arrive as BeginEnrollmentRequest's
 	// params under their names.
-	EnrollParams  []*EnrollParam `protobuf:"bytes,9,rep,name=enroll_params,json=enrollParams,proto3" json:"enroll_params,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	EnrollParams []*EnrollParam `protobuf:"bytes,9,rep,name=enroll_params,json=enrollParams,proto3" json:"enroll_params,omitempty"`
+	// A user may hold several active credentials of this factor instance (a
+	// phone passkey and two security keys). Such a factor:
+	//   - returns a credential_key from FinishEnrollment: a public, stable
+	//     identifier of the new credential (the WebAuthn credential ID in
+	//     base64url), unique within the instance; the host stores it beside
+	//     the credential and refuses a second credential with the same key;
+	//   - gets every active credential of the user in `credentials` (key and
+	//     state) in BeginEnrollment, Challenge and Verify, with
+	//     credential_state empty, so one call builds the options or checks a
+	//     proof against all of them;
+	//   - answers Verify with the credential_key of the credential the proof
+	//     used, and that credential's new state in credential_state. The host
+	//     commits it with compare-and-swap on that one credential.
+	//
+	// The host lists each credential with the name the user gave it at
+	// enrollment (the "name" enrollment parameter) and removes them one by one.
+	// A factor that leaves this false (every factor written before it existed)
+	// has at most one active credential per user, as before.
+	MultipleCredentials bool `protobuf:"varint,10,opt,name=multiple_credentials,json=multipleCredentials,proto3" json:"multiple_credentials,omitempty"`
+	unknownFields       protoimpl.UnknownFields
+	sizeCache           protoimpl.SizeCache
 }
 
 func (x *DescribeResponse) Reset() {
@@ -737,6 +760,69 @@ func (x *DescribeResponse) GetEnrollParams() []*EnrollParam {
 	return nil
 }
 
+func (x *DescribeResponse) GetMultipleCredentials() bool {
+	if x != nil {
+		return x.MultipleCredentials
+	}
+	return false
+}
+
+// Credential is one active credential of a user, for a factor with
+// multiple_credentials.
+type Credential struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The credential_key FinishEnrollment returned for it.
+	Key string `protobuf:"bytes,1,opt,name=key,proto3" json:"key,omitempty"`
+	// Its state, as last committed.
+	State         []byte `protobuf:"bytes,2,opt,name=state,proto3" json:"state,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Credential) Reset() {
+	*x = Credential{}
+	mi := &file_factor_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Credential) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Credential) ProtoMessage() {}
+
+func (x *Credential) ProtoReflect() protoreflect.Message {
+	mi := &file_factor_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Credential.ProtoReflect.Descriptor instead.
+func (*Credential) Descriptor() ([]byte, []int) {
+	return file_factor_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *Credential) GetKey() string {
+	if x != nil {
+		return x.Key
+	}
+	return ""
+}
+
+func (x *Credential) GetState() []byte {
+	if x != nil {
+		return x.State
+	}
+	return nil
+}
+
 // EnrollParam is one value an enrollment asks the user for.
 type EnrollParam struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -757,7 +843,7 @@ type EnrollParam struct {
 
 func (x *EnrollParam) Reset() {
 	*x = EnrollParam{}
-	mi := &file_factor_proto_msgTypes[5]
+	mi := &file_factor_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -769,7 +855,7 @@ func (x *EnrollParam) String() string {
 func (*EnrollParam) ProtoMessage() {}
 
 func (x *EnrollParam) ProtoReflect() protoreflect.Message {
-	mi := &file_factor_proto_msgTypes[5]
+	mi := &file_factor_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -782,7 +868,7 @@ func (x *EnrollParam) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EnrollParam.ProtoReflect.Descriptor instead.
 func (*EnrollParam) Descriptor() ([]byte, []int) {
-	return file_factor_proto_rawDescGZIP(), []int{5}
+	return file_factor_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *EnrollParam) GetName() string {
@@ -831,7 +917,7 @@ type ConfigureRequest struct {
 
 func (x *ConfigureRequest) Reset() {
 	*x = ConfigureRequest{}
-	mi := &file_factor_proto_msgTypes[6]
+	mi := &file_factor_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -843,7 +929,7 @@ func (x *ConfigureRequest) String() string {
 func (*ConfigureRequest) ProtoMessage() {}
 
 func (x *ConfigureRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_factor_proto_msgTypes[6]
+	mi := &file_factor_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -856,7 +942,7 @@ func (x *ConfigureRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConfigureRequest.ProtoReflect.Descriptor instead.
 func (*ConfigureRequest) Descriptor() ([]byte, []int) {
-	return file_factor_proto_rawDescGZIP(), []int{6}
+	return file_factor_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *ConfigureRequest) GetInstance() string {
@@ -890,7 +976,7 @@ type ConfigureResponse struct {
 
 func (x *ConfigureResponse) Reset() {
 	*x = ConfigureResponse{}
-	mi := &file_factor_proto_msgTypes[7]
+	mi := &file_factor_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -902,7 +988,7 @@ func (x *ConfigureResponse) String() string {
 func (*ConfigureResponse) ProtoMessage() {}
 
 func (x *ConfigureResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_factor_proto_msgTypes[7]
+	mi := &file_factor_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -915,7 +1001,7 @@ func (x *ConfigureResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConfigureResponse.ProtoReflect.Descriptor instead.
 func (*ConfigureResponse) Descriptor() ([]byte, []int) {
-	return file_factor_proto_rawDescGZIP(), []int{7}
+	return file_factor_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *ConfigureResponse) GetDescription() *DescribeResponse {
@@ -930,15 +1016,18 @@ type BeginEnrollmentRequest struct {
 	Instance string                 `protobuf:"bytes,1,opt,name=instance,proto3" json:"instance,omitempty"`
 	User     *User                  `protobuf:"bytes,2,opt,name=user,proto3" json:"user,omitempty"`
 	// Enrollment parameters from the user ("phone" for SMS, "label", ...).
-	Params        map[string]string      `protobuf:"bytes,3,rep,name=params,proto3" json:"params,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
-	Now           *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=now,proto3" json:"now,omitempty"`
+	Params map[string]string      `protobuf:"bytes,3,rep,name=params,proto3" json:"params,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	Now    *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=now,proto3" json:"now,omitempty"`
+	// For a factor with multiple_credentials: the user's active credentials,
+	// so the factor can keep the same authenticator from registering twice.
+	Credentials   []*Credential `protobuf:"bytes,5,rep,name=credentials,proto3" json:"credentials,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *BeginEnrollmentRequest) Reset() {
 	*x = BeginEnrollmentRequest{}
-	mi := &file_factor_proto_msgTypes[8]
+	mi := &file_factor_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -950,7 +1039,7 @@ func (x *BeginEnrollmentRequest) String() string {
 func (*BeginEnrollmentRequest) ProtoMessage() {}
 
 func (x *BeginEnrollmentRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_factor_proto_msgTypes[8]
+	mi := &file_factor_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -963,7 +1052,7 @@ func (x *BeginEnrollmentRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BeginEnrollmentRequest.ProtoReflect.Descriptor instead.
 func (*BeginEnrollmentRequest) Descriptor() ([]byte, []int) {
-	return file_factor_proto_rawDescGZIP(), []int{8}
+	return file_factor_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *BeginEnrollmentRequest) GetInstance() string {
@@ -994,6 +1083,13 @@ func (x *BeginEnrollmentRequest) GetNow() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *BeginEnrollmentRequest) GetCredentials() []*Credential {
+	if x != nil {
+		return x.Credentials
+	}
+	return nil
+}
+
 type BeginEnrollmentResponse struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	PendingState  []byte                 `protobuf:"bytes,1,opt,name=pending_state,json=pendingState,proto3" json:"pending_state,omitempty"`
@@ -1004,7 +1100,7 @@ type BeginEnrollmentResponse struct {
 
 func (x *BeginEnrollmentResponse) Reset() {
 	*x = BeginEnrollmentResponse{}
-	mi := &file_factor_proto_msgTypes[9]
+	mi := &file_factor_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1016,7 +1112,7 @@ func (x *BeginEnrollmentResponse) String() string {
 func (*BeginEnrollmentResponse) ProtoMessage() {}
 
 func (x *BeginEnrollmentResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_factor_proto_msgTypes[9]
+	mi := &file_factor_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1029,7 +1125,7 @@ func (x *BeginEnrollmentResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BeginEnrollmentResponse.ProtoReflect.Descriptor instead.
 func (*BeginEnrollmentResponse) Descriptor() ([]byte, []int) {
-	return file_factor_proto_rawDescGZIP(), []int{9}
+	return file_factor_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *BeginEnrollmentResponse) GetPendingState() []byte {
@@ -1059,7 +1155,7 @@ type FinishEnrollmentRequest struct {
 
 func (x *FinishEnrollmentRequest) Reset() {
 	*x = FinishEnrollmentRequest{}
-	mi := &file_factor_proto_msgTypes[10]
+	mi := &file_factor_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1071,7 +1167,7 @@ func (x *FinishEnrollmentRequest) String() string {
 func (*FinishEnrollmentRequest) ProtoMessage() {}
 
 func (x *FinishEnrollmentRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_factor_proto_msgTypes[10]
+	mi := &file_factor_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1084,7 +1180,7 @@ func (x *FinishEnrollmentRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FinishEnrollmentRequest.ProtoReflect.Descriptor instead.
 func (*FinishEnrollmentRequest) Descriptor() ([]byte, []int) {
-	return file_factor_proto_rawDescGZIP(), []int{10}
+	return file_factor_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *FinishEnrollmentRequest) GetInstance() string {
@@ -1131,15 +1227,18 @@ type FinishEnrollmentResponse struct {
 	PendingState []byte   `protobuf:"bytes,3,opt,name=pending_state,json=pendingState,proto3,oneof" json:"pending_state,omitempty"`
 	Display      *Display `protobuf:"bytes,4,opt,name=display,proto3" json:"display,omitempty"`
 	// A short, user-safe reason for a result other than OK.
-	Reason        string               `protobuf:"bytes,5,opt,name=reason,proto3" json:"reason,omitempty"`
-	RetryAfter    *durationpb.Duration `protobuf:"bytes,6,opt,name=retry_after,json=retryAfter,proto3" json:"retry_after,omitempty"`
+	Reason     string               `protobuf:"bytes,5,opt,name=reason,proto3" json:"reason,omitempty"`
+	RetryAfter *durationpb.Duration `protobuf:"bytes,6,opt,name=retry_after,json=retryAfter,proto3" json:"retry_after,omitempty"`
+	// For a factor with multiple_credentials: the new credential's public key
+	// (see DescribeResponse.multiple_credentials); required with RESULT_OK.
+	CredentialKey string `protobuf:"bytes,7,opt,name=credential_key,json=credentialKey,proto3" json:"credential_key,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *FinishEnrollmentResponse) Reset() {
 	*x = FinishEnrollmentResponse{}
-	mi := &file_factor_proto_msgTypes[11]
+	mi := &file_factor_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1151,7 +1250,7 @@ func (x *FinishEnrollmentResponse) String() string {
 func (*FinishEnrollmentResponse) ProtoMessage() {}
 
 func (x *FinishEnrollmentResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_factor_proto_msgTypes[11]
+	mi := &file_factor_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1164,7 +1263,7 @@ func (x *FinishEnrollmentResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FinishEnrollmentResponse.ProtoReflect.Descriptor instead.
 func (*FinishEnrollmentResponse) Descriptor() ([]byte, []int) {
-	return file_factor_proto_rawDescGZIP(), []int{11}
+	return file_factor_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *FinishEnrollmentResponse) GetResult() Result {
@@ -1209,20 +1308,33 @@ func (x *FinishEnrollmentResponse) GetRetryAfter() *durationpb.Duration {
 	return nil
 }
 
+func (x *FinishEnrollmentResponse) GetCredentialKey() string {
+	if x != nil {
+		return x.CredentialKey
+	}
+	return ""
+}
+
 type ChallengeRequest struct {
-	state           protoimpl.MessageState `protogen:"open.v1"`
-	Instance        string                 `protobuf:"bytes,1,opt,name=instance,proto3" json:"instance,omitempty"`
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	Instance string                 `protobuf:"bytes,1,opt,name=instance,proto3" json:"instance,omitempty"`
+	// Empty (no id) for a challenge of a discoverable credential, when the
+	// user is not known yet (passwordless sign-in): the factor then issues
+	// options that let the authenticator choose any of its credentials.
 	User            *User                  `protobuf:"bytes,2,opt,name=user,proto3" json:"user,omitempty"`
 	CredentialState []byte                 `protobuf:"bytes,3,opt,name=credential_state,json=credentialState,proto3" json:"credential_state,omitempty"`
 	Params          map[string]string      `protobuf:"bytes,4,rep,name=params,proto3" json:"params,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
 	Now             *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=now,proto3" json:"now,omitempty"`
-	unknownFields   protoimpl.UnknownFields
-	sizeCache       protoimpl.SizeCache
+	// For a factor with multiple_credentials: the user's active credentials
+	// (empty for a discoverable challenge); credential_state is then empty.
+	Credentials   []*Credential `protobuf:"bytes,6,rep,name=credentials,proto3" json:"credentials,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ChallengeRequest) Reset() {
 	*x = ChallengeRequest{}
-	mi := &file_factor_proto_msgTypes[12]
+	mi := &file_factor_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1234,7 +1346,7 @@ func (x *ChallengeRequest) String() string {
 func (*ChallengeRequest) ProtoMessage() {}
 
 func (x *ChallengeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_factor_proto_msgTypes[12]
+	mi := &file_factor_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1247,7 +1359,7 @@ func (x *ChallengeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChallengeRequest.ProtoReflect.Descriptor instead.
 func (*ChallengeRequest) Descriptor() ([]byte, []int) {
-	return file_factor_proto_rawDescGZIP(), []int{12}
+	return file_factor_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *ChallengeRequest) GetInstance() string {
@@ -1285,6 +1397,13 @@ func (x *ChallengeRequest) GetNow() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *ChallengeRequest) GetCredentials() []*Credential {
+	if x != nil {
+		return x.Credentials
+	}
+	return nil
+}
+
 type ChallengeResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// RESULT_OK, or RESULT_THROTTLED with retry_after.
@@ -1301,7 +1420,7 @@ type ChallengeResponse struct {
 
 func (x *ChallengeResponse) Reset() {
 	*x = ChallengeResponse{}
-	mi := &file_factor_proto_msgTypes[13]
+	mi := &file_factor_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1313,7 +1432,7 @@ func (x *ChallengeResponse) String() string {
 func (*ChallengeResponse) ProtoMessage() {}
 
 func (x *ChallengeResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_factor_proto_msgTypes[13]
+	mi := &file_factor_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1326,7 +1445,7 @@ func (x *ChallengeResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChallengeResponse.ProtoReflect.Descriptor instead.
 func (*ChallengeResponse) Descriptor() ([]byte, []int) {
-	return file_factor_proto_rawDescGZIP(), []int{13}
+	return file_factor_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *ChallengeResponse) GetResult() Result {
@@ -1380,13 +1499,17 @@ type VerifyRequest struct {
 	ChallengeState []byte                 `protobuf:"bytes,4,opt,name=challenge_state,json=challengeState,proto3" json:"challenge_state,omitempty"`
 	Proof          *Proof                 `protobuf:"bytes,5,opt,name=proof,proto3" json:"proof,omitempty"`
 	Now            *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=now,proto3" json:"now,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// For a factor with multiple_credentials: the user's active credentials
+	// the proof may use; credential_state is then empty. For a discoverable
+	// sign-in, only the credential CredentialKey named.
+	Credentials   []*Credential `protobuf:"bytes,7,rep,name=credentials,proto3" json:"credentials,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *VerifyRequest) Reset() {
 	*x = VerifyRequest{}
-	mi := &file_factor_proto_msgTypes[14]
+	mi := &file_factor_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1398,7 +1521,7 @@ func (x *VerifyRequest) String() string {
 func (*VerifyRequest) ProtoMessage() {}
 
 func (x *VerifyRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_factor_proto_msgTypes[14]
+	mi := &file_factor_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1411,7 +1534,7 @@ func (x *VerifyRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VerifyRequest.ProtoReflect.Descriptor instead.
 func (*VerifyRequest) Descriptor() ([]byte, []int) {
-	return file_factor_proto_rawDescGZIP(), []int{14}
+	return file_factor_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *VerifyRequest) GetInstance() string {
@@ -1456,6 +1579,13 @@ func (x *VerifyRequest) GetNow() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *VerifyRequest) GetCredentials() []*Credential {
+	if x != nil {
+		return x.Credentials
+	}
+	return nil
+}
+
 type VerifyResponse struct {
 	state  protoimpl.MessageState `protogen:"open.v1"`
 	Result Result                 `protobuf:"varint,1,opt,name=result,proto3,enum=factorgate.factor.v1.Result" json:"result,omitempty"`
@@ -1466,13 +1596,28 @@ type VerifyResponse struct {
 	Display        *Display             `protobuf:"bytes,4,opt,name=display,proto3" json:"display,omitempty"`
 	Reason         string               `protobuf:"bytes,5,opt,name=reason,proto3" json:"reason,omitempty"`
 	RetryAfter     *durationpb.Duration `protobuf:"bytes,6,opt,name=retry_after,json=retryAfter,proto3" json:"retry_after,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// For a factor with multiple_credentials: the key of the credential the
+	// proof used (one of VerifyRequest.credentials); credential_state, when
+	// set, replaces that credential's state. Set it on a refusal too when the
+	// proof named a known credential, so the host audits which one.
+	CredentialKey string `protobuf:"bytes,7,opt,name=credential_key,json=credentialKey,proto3" json:"credential_key,omitempty"`
+	// The authentication method reference values this verification proved,
+	// when they differ from the description's (a WebAuthn assertion proves
+	// "user" only when the authenticator verified the user). Empty means the
+	// description's amr.
+	Amr []string `protobuf:"bytes,8,rep,name=amr,proto3" json:"amr,omitempty"`
+	// The authenticator verified the user (a PIN or biometric) as part of
+	// the proof, so the proof on its own is two factors: possession and
+	// knowledge or inherence. The host lets only such a proof sign a user in
+	// without a password.
+	UserVerified  bool `protobuf:"varint,9,opt,name=user_verified,json=userVerified,proto3" json:"user_verified,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *VerifyResponse) Reset() {
 	*x = VerifyResponse{}
-	mi := &file_factor_proto_msgTypes[15]
+	mi := &file_factor_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1484,7 +1629,7 @@ func (x *VerifyResponse) String() string {
 func (*VerifyResponse) ProtoMessage() {}
 
 func (x *VerifyResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_factor_proto_msgTypes[15]
+	mi := &file_factor_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1497,7 +1642,7 @@ func (x *VerifyResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VerifyResponse.ProtoReflect.Descriptor instead.
 func (*VerifyResponse) Descriptor() ([]byte, []int) {
-	return file_factor_proto_rawDescGZIP(), []int{15}
+	return file_factor_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *VerifyResponse) GetResult() Result {
@@ -1542,6 +1687,126 @@ func (x *VerifyResponse) GetRetryAfter() *durationpb.Duration {
 	return nil
 }
 
+func (x *VerifyResponse) GetCredentialKey() string {
+	if x != nil {
+		return x.CredentialKey
+	}
+	return ""
+}
+
+func (x *VerifyResponse) GetAmr() []string {
+	if x != nil {
+		return x.Amr
+	}
+	return nil
+}
+
+func (x *VerifyResponse) GetUserVerified() bool {
+	if x != nil {
+		return x.UserVerified
+	}
+	return false
+}
+
+// CredentialKeyRequest asks which credential a proof refers to.
+type CredentialKeyRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Instance      string                 `protobuf:"bytes,1,opt,name=instance,proto3" json:"instance,omitempty"`
+	Proof         *Proof                 `protobuf:"bytes,2,opt,name=proof,proto3" json:"proof,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CredentialKeyRequest) Reset() {
+	*x = CredentialKeyRequest{}
+	mi := &file_factor_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CredentialKeyRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CredentialKeyRequest) ProtoMessage() {}
+
+func (x *CredentialKeyRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_factor_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CredentialKeyRequest.ProtoReflect.Descriptor instead.
+func (*CredentialKeyRequest) Descriptor() ([]byte, []int) {
+	return file_factor_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *CredentialKeyRequest) GetInstance() string {
+	if x != nil {
+		return x.Instance
+	}
+	return ""
+}
+
+func (x *CredentialKeyRequest) GetProof() *Proof {
+	if x != nil {
+		return x.Proof
+	}
+	return nil
+}
+
+// CredentialKeyResponse names the credential. A proof that names none (it
+// cannot be read) is INVALID_PARAMS.
+type CredentialKeyResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	CredentialKey string                 `protobuf:"bytes,1,opt,name=credential_key,json=credentialKey,proto3" json:"credential_key,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CredentialKeyResponse) Reset() {
+	*x = CredentialKeyResponse{}
+	mi := &file_factor_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CredentialKeyResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CredentialKeyResponse) ProtoMessage() {}
+
+func (x *CredentialKeyResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_factor_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CredentialKeyResponse.ProtoReflect.Descriptor instead.
+func (*CredentialKeyResponse) Descriptor() ([]byte, []int) {
+	return file_factor_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *CredentialKeyResponse) GetCredentialKey() string {
+	if x != nil {
+		return x.CredentialKey
+	}
+	return ""
+}
+
 // DestinationRequest asks where a code would be sent: for an enrollment, from
 // params as BeginEnrollment would read them (credential_state empty); for a
 // challenge, from the credential state (params as Challenge gets them).
@@ -1558,7 +1823,7 @@ type DestinationRequest struct {
 
 func (x *DestinationRequest) Reset() {
 	*x = DestinationRequest{}
-	mi := &file_factor_proto_msgTypes[16]
+	mi := &file_factor_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1570,7 +1835,7 @@ func (x *DestinationRequest) String() string {
 func (*DestinationRequest) ProtoMessage() {}
 
 func (x *DestinationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_factor_proto_msgTypes[16]
+	mi := &file_factor_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1583,7 +1848,7 @@ func (x *DestinationRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DestinationRequest.ProtoReflect.Descriptor instead.
 func (*DestinationRequest) Descriptor() ([]byte, []int) {
-	return file_factor_proto_rawDescGZIP(), []int{16}
+	return file_factor_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *DestinationRequest) GetInstance() string {
@@ -1638,7 +1903,7 @@ type DestinationResponse struct {
 
 func (x *DestinationResponse) Reset() {
 	*x = DestinationResponse{}
-	mi := &file_factor_proto_msgTypes[17]
+	mi := &file_factor_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1650,7 +1915,7 @@ func (x *DestinationResponse) String() string {
 func (*DestinationResponse) ProtoMessage() {}
 
 func (x *DestinationResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_factor_proto_msgTypes[17]
+	mi := &file_factor_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1663,7 +1928,7 @@ func (x *DestinationResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DestinationResponse.ProtoReflect.Descriptor instead.
 func (*DestinationResponse) Descriptor() ([]byte, []int) {
-	return file_factor_proto_rawDescGZIP(), []int{17}
+	return file_factor_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *DestinationResponse) GetDestination() string {
@@ -1704,7 +1969,7 @@ const file_factor_proto_rawDesc = "" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"-\n" +
 	"\x0fDescribeRequest\x12\x1a\n" +
-	"\binstance\x18\x01 \x01(\tR\binstance\"\xbb\x03\n" +
+	"\binstance\x18\x01 \x01(\tR\binstance\"\xee\x03\n" +
 	"\x10DescribeResponse\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12!\n" +
 	"\fdisplay_name\x18\x02 \x01(\tR\vdisplayName\x12\x18\n" +
@@ -1715,7 +1980,13 @@ const file_factor_proto_rawDesc = "" +
 	"\x16confirms_without_proof\x18\a \x01(\bR\x14confirmsWithoutProof\x12>\n" +
 	"\n" +
 	"proof_kind\x18\b \x01(\x0e2\x1f.factorgate.factor.v1.ProofKindR\tproofKind\x12F\n" +
-	"\renroll_params\x18\t \x03(\v2!.factorgate.factor.v1.EnrollParamR\fenrollParams\"r\n" +
+	"\renroll_params\x18\t \x03(\v2!.factorgate.factor.v1.EnrollParamR\fenrollParams\x121\n" +
+	"\x14multiple_credentials\x18\n" +
+	" \x01(\bR\x13multipleCredentials\"4\n" +
+	"\n" +
+	"Credential\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05state\x18\x02 \x01(\fR\x05state\"r\n" +
 	"\vEnrollParam\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x14\n" +
 	"\x05label\x18\x02 \x01(\tR\x05label\x12\x1d\n" +
@@ -1727,12 +1998,13 @@ const file_factor_proto_rawDesc = "" +
 	"\rsettings_json\x18\x02 \x01(\fR\fsettingsJson\x12'\n" +
 	"\x0fdestination_key\x18\x03 \x01(\fR\x0edestinationKey\"]\n" +
 	"\x11ConfigureResponse\x12H\n" +
-	"\vdescription\x18\x01 \x01(\v2&.factorgate.factor.v1.DescribeResponseR\vdescription\"\x9f\x02\n" +
+	"\vdescription\x18\x01 \x01(\v2&.factorgate.factor.v1.DescribeResponseR\vdescription\"\xe3\x02\n" +
 	"\x16BeginEnrollmentRequest\x12\x1a\n" +
 	"\binstance\x18\x01 \x01(\tR\binstance\x12.\n" +
 	"\x04user\x18\x02 \x01(\v2\x1a.factorgate.factor.v1.UserR\x04user\x12P\n" +
 	"\x06params\x18\x03 \x03(\v28.factorgate.factor.v1.BeginEnrollmentRequest.ParamsEntryR\x06params\x12,\n" +
-	"\x03now\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\x03now\x1a9\n" +
+	"\x03now\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\x03now\x12B\n" +
+	"\vcredentials\x18\x05 \x03(\v2 .factorgate.factor.v1.CredentialR\vcredentials\x1a9\n" +
 	"\vParamsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"w\n" +
@@ -1744,7 +2016,7 @@ const file_factor_proto_rawDesc = "" +
 	"\x04user\x18\x02 \x01(\v2\x1a.factorgate.factor.v1.UserR\x04user\x12#\n" +
 	"\rpending_state\x18\x03 \x01(\fR\fpendingState\x121\n" +
 	"\x05proof\x18\x04 \x01(\v2\x1b.factorgate.factor.v1.ProofR\x05proof\x12,\n" +
-	"\x03now\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\x03now\"\xc4\x02\n" +
+	"\x03now\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\x03now\"\xeb\x02\n" +
 	"\x18FinishEnrollmentResponse\x124\n" +
 	"\x06result\x18\x01 \x01(\x0e2\x1c.factorgate.factor.v1.ResultR\x06result\x12)\n" +
 	"\x10credential_state\x18\x02 \x01(\fR\x0fcredentialState\x12(\n" +
@@ -1752,14 +2024,16 @@ const file_factor_proto_rawDesc = "" +
 	"\adisplay\x18\x04 \x01(\v2\x1d.factorgate.factor.v1.DisplayR\adisplay\x12\x16\n" +
 	"\x06reason\x18\x05 \x01(\tR\x06reason\x12:\n" +
 	"\vretry_after\x18\x06 \x01(\v2\x19.google.protobuf.DurationR\n" +
-	"retryAfterB\x10\n" +
-	"\x0e_pending_state\"\xbe\x02\n" +
+	"retryAfter\x12%\n" +
+	"\x0ecredential_key\x18\a \x01(\tR\rcredentialKeyB\x10\n" +
+	"\x0e_pending_state\"\x82\x03\n" +
 	"\x10ChallengeRequest\x12\x1a\n" +
 	"\binstance\x18\x01 \x01(\tR\binstance\x12.\n" +
 	"\x04user\x18\x02 \x01(\v2\x1a.factorgate.factor.v1.UserR\x04user\x12)\n" +
 	"\x10credential_state\x18\x03 \x01(\fR\x0fcredentialState\x12J\n" +
 	"\x06params\x18\x04 \x03(\v22.factorgate.factor.v1.ChallengeRequest.ParamsEntryR\x06params\x12,\n" +
-	"\x03now\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\x03now\x1a9\n" +
+	"\x03now\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\x03now\x12B\n" +
+	"\vcredentials\x18\x06 \x03(\v2 .factorgate.factor.v1.CredentialR\vcredentials\x1a9\n" +
 	"\vParamsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xc4\x02\n" +
@@ -1771,14 +2045,15 @@ const file_factor_proto_rawDesc = "" +
 	"\x06reason\x18\x05 \x01(\tR\x06reason\x12:\n" +
 	"\vretry_after\x18\x06 \x01(\v2\x19.google.protobuf.DurationR\n" +
 	"retryAfterB\x13\n" +
-	"\x11_credential_state\"\x90\x02\n" +
+	"\x11_credential_state\"\xd4\x02\n" +
 	"\rVerifyRequest\x12\x1a\n" +
 	"\binstance\x18\x01 \x01(\tR\binstance\x12.\n" +
 	"\x04user\x18\x02 \x01(\v2\x1a.factorgate.factor.v1.UserR\x04user\x12)\n" +
 	"\x10credential_state\x18\x03 \x01(\fR\x0fcredentialState\x12'\n" +
 	"\x0fchallenge_state\x18\x04 \x01(\fR\x0echallengeState\x121\n" +
 	"\x05proof\x18\x05 \x01(\v2\x1b.factorgate.factor.v1.ProofR\x05proof\x12,\n" +
-	"\x03now\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\x03now\"\xda\x02\n" +
+	"\x03now\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\x03now\x12B\n" +
+	"\vcredentials\x18\a \x03(\v2 .factorgate.factor.v1.CredentialR\vcredentials\"\xb8\x03\n" +
 	"\x0eVerifyResponse\x124\n" +
 	"\x06result\x18\x01 \x01(\x0e2\x1c.factorgate.factor.v1.ResultR\x06result\x12.\n" +
 	"\x10credential_state\x18\x02 \x01(\fH\x00R\x0fcredentialState\x88\x01\x01\x12,\n" +
@@ -1786,9 +2061,17 @@ const file_factor_proto_rawDesc = "" +
 	"\adisplay\x18\x04 \x01(\v2\x1d.factorgate.factor.v1.DisplayR\adisplay\x12\x16\n" +
 	"\x06reason\x18\x05 \x01(\tR\x06reason\x12:\n" +
 	"\vretry_after\x18\x06 \x01(\v2\x19.google.protobuf.DurationR\n" +
-	"retryAfterB\x13\n" +
+	"retryAfter\x12%\n" +
+	"\x0ecredential_key\x18\a \x01(\tR\rcredentialKey\x12\x10\n" +
+	"\x03amr\x18\b \x03(\tR\x03amr\x12#\n" +
+	"\ruser_verified\x18\t \x01(\bR\fuserVerifiedB\x13\n" +
 	"\x11_credential_stateB\x12\n" +
-	"\x10_challenge_state\"\xc2\x02\n" +
+	"\x10_challenge_state\"e\n" +
+	"\x14CredentialKeyRequest\x12\x1a\n" +
+	"\binstance\x18\x01 \x01(\tR\binstance\x121\n" +
+	"\x05proof\x18\x02 \x01(\v2\x1b.factorgate.factor.v1.ProofR\x05proof\">\n" +
+	"\x15CredentialKeyResponse\x12%\n" +
+	"\x0ecredential_key\x18\x01 \x01(\tR\rcredentialKey\"\xc2\x02\n" +
 	"\x12DestinationRequest\x12\x1a\n" +
 	"\binstance\x18\x01 \x01(\tR\binstance\x12.\n" +
 	"\x04user\x18\x02 \x01(\v2\x1a.factorgate.factor.v1.UserR\x04user\x12L\n" +
@@ -1807,19 +2090,20 @@ const file_factor_proto_rawDesc = "" +
 	"\x0eRESULT_EXPIRED\x10\x03\x12\x13\n" +
 	"\x0fRESULT_REPLAYED\x10\x04\x12\x1b\n" +
 	"\x17RESULT_LOCKED_BY_FACTOR\x10\x05\x12\x14\n" +
-	"\x10RESULT_THROTTLED\x10\x06*\x8f\x01\n" +
+	"\x10RESULT_THROTTLED\x10\x06*\xae\x01\n" +
 	"\n" +
 	"Capability\x12\x1a\n" +
 	"\x16CAPABILITY_UNSPECIFIED\x10\x00\x12\x15\n" +
 	"\x11CAPABILITY_ENROLL\x10\x01\x12\x18\n" +
 	"\x14CAPABILITY_CHALLENGE\x10\x02\x12\x18\n" +
 	"\x14CAPABILITY_CONFIGURE\x10\x03\x12\x1a\n" +
-	"\x16CAPABILITY_DESTINATION\x10\x04*}\n" +
+	"\x16CAPABILITY_DESTINATION\x10\x04\x12\x1d\n" +
+	"\x19CAPABILITY_CREDENTIAL_KEY\x10\x05*}\n" +
 	"\tProofKind\x12\x1a\n" +
 	"\x16PROOF_KIND_UNSPECIFIED\x10\x00\x12\x19\n" +
 	"\x15PROOF_KIND_TYPED_CODE\x10\x01\x12\x18\n" +
 	"\x14PROOF_KIND_SENT_CODE\x10\x02\x12\x1f\n" +
-	"\x1bPROOF_KIND_BROWSER_CEREMONY\x10\x032\xc2\x05\n" +
+	"\x1bPROOF_KIND_BROWSER_CEREMONY\x10\x032\xac\x06\n" +
 	"\rFactorService\x12Y\n" +
 	"\bDescribe\x12%.factorgate.factor.v1.DescribeRequest\x1a&.factorgate.factor.v1.DescribeResponse\x12\\\n" +
 	"\tConfigure\x12&.factorgate.factor.v1.ConfigureRequest\x1a'.factorgate.factor.v1.ConfigureResponse\x12n\n" +
@@ -1827,7 +2111,8 @@ const file_factor_proto_rawDesc = "" +
 	"\x10FinishEnrollment\x12-.factorgate.factor.v1.FinishEnrollmentRequest\x1a..factorgate.factor.v1.FinishEnrollmentResponse\x12\\\n" +
 	"\tChallenge\x12&.factorgate.factor.v1.ChallengeRequest\x1a'.factorgate.factor.v1.ChallengeResponse\x12S\n" +
 	"\x06Verify\x12#.factorgate.factor.v1.VerifyRequest\x1a$.factorgate.factor.v1.VerifyResponse\x12b\n" +
-	"\vDestination\x12(.factorgate.factor.v1.DestinationRequest\x1a).factorgate.factor.v1.DestinationResponseB<Z:github.com/factorgate/factorgate/plugin/factor/v1;factorv1b\x06proto3"
+	"\vDestination\x12(.factorgate.factor.v1.DestinationRequest\x1a).factorgate.factor.v1.DestinationResponse\x12h\n" +
+	"\rCredentialKey\x12*.factorgate.factor.v1.CredentialKeyRequest\x1a+.factorgate.factor.v1.CredentialKeyResponseB<Z:github.com/factorgate/factorgate/plugin/factor/v1;factorv1b\x06proto3"
 
 var (
 	file_factor_proto_rawDescOnce sync.Once
@@ -1842,7 +2127,7 @@ func file_factor_proto_rawDescGZIP() []byte {
 }
 
 var file_factor_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_factor_proto_msgTypes = make([]protoimpl.MessageInfo, 22)
+var file_factor_proto_msgTypes = make([]protoimpl.MessageInfo, 25)
 var file_factor_proto_goTypes = []any{
 	(Result)(0),                      // 0: factorgate.factor.v1.Result
 	(Capability)(0),                  // 1: factorgate.factor.v1.Capability
@@ -1852,78 +2137,87 @@ var file_factor_proto_goTypes = []any{
 	(*Display)(nil),                  // 5: factorgate.factor.v1.Display
 	(*DescribeRequest)(nil),          // 6: factorgate.factor.v1.DescribeRequest
 	(*DescribeResponse)(nil),         // 7: factorgate.factor.v1.DescribeResponse
-	(*EnrollParam)(nil),              // 8: factorgate.factor.v1.EnrollParam
-	(*ConfigureRequest)(nil),         // 9: factorgate.factor.v1.ConfigureRequest
-	(*ConfigureResponse)(nil),        // 10: factorgate.factor.v1.ConfigureResponse
-	(*BeginEnrollmentRequest)(nil),   // 11: factorgate.factor.v1.BeginEnrollmentRequest
-	(*BeginEnrollmentResponse)(nil),  // 12: factorgate.factor.v1.BeginEnrollmentResponse
-	(*FinishEnrollmentRequest)(nil),  // 13: factorgate.factor.v1.FinishEnrollmentRequest
-	(*FinishEnrollmentResponse)(nil), // 14: factorgate.factor.v1.FinishEnrollmentResponse
-	(*ChallengeRequest)(nil),         // 15: factorgate.factor.v1.ChallengeRequest
-	(*ChallengeResponse)(nil),        // 16: factorgate.factor.v1.ChallengeResponse
-	(*VerifyRequest)(nil),            // 17: factorgate.factor.v1.VerifyRequest
-	(*VerifyResponse)(nil),           // 18: factorgate.factor.v1.VerifyResponse
-	(*DestinationRequest)(nil),       // 19: factorgate.factor.v1.DestinationRequest
-	(*DestinationResponse)(nil),      // 20: factorgate.factor.v1.DestinationResponse
-	nil,                              // 21: factorgate.factor.v1.Display.ExtraEntry
-	nil,                              // 22: factorgate.factor.v1.BeginEnrollmentRequest.ParamsEntry
-	nil,                              // 23: factorgate.factor.v1.ChallengeRequest.ParamsEntry
-	nil,                              // 24: factorgate.factor.v1.DestinationRequest.ParamsEntry
-	(*timestamppb.Timestamp)(nil),    // 25: google.protobuf.Timestamp
-	(*durationpb.Duration)(nil),      // 26: google.protobuf.Duration
+	(*Credential)(nil),               // 8: factorgate.factor.v1.Credential
+	(*EnrollParam)(nil),              // 9: factorgate.factor.v1.EnrollParam
+	(*ConfigureRequest)(nil),         // 10: factorgate.factor.v1.ConfigureRequest
+	(*ConfigureResponse)(nil),        // 11: factorgate.factor.v1.ConfigureResponse
+	(*BeginEnrollmentRequest)(nil),   // 12: factorgate.factor.v1.BeginEnrollmentRequest
+	(*BeginEnrollmentResponse)(nil),  // 13: factorgate.factor.v1.BeginEnrollmentResponse
+	(*FinishEnrollmentRequest)(nil),  // 14: factorgate.factor.v1.FinishEnrollmentRequest
+	(*FinishEnrollmentResponse)(nil), // 15: factorgate.factor.v1.FinishEnrollmentResponse
+	(*ChallengeRequest)(nil),         // 16: factorgate.factor.v1.ChallengeRequest
+	(*ChallengeResponse)(nil),        // 17: factorgate.factor.v1.ChallengeResponse
+	(*VerifyRequest)(nil),            // 18: factorgate.factor.v1.VerifyRequest
+	(*VerifyResponse)(nil),           // 19: factorgate.factor.v1.VerifyResponse
+	(*CredentialKeyRequest)(nil),     // 20: factorgate.factor.v1.CredentialKeyRequest
+	(*CredentialKeyResponse)(nil),    // 21: factorgate.factor.v1.CredentialKeyResponse
+	(*DestinationRequest)(nil),       // 22: factorgate.factor.v1.DestinationRequest
+	(*DestinationResponse)(nil),      // 23: factorgate.factor.v1.DestinationResponse
+	nil,                              // 24: factorgate.factor.v1.Display.ExtraEntry
+	nil,                              // 25: factorgate.factor.v1.BeginEnrollmentRequest.ParamsEntry
+	nil,                              // 26: factorgate.factor.v1.ChallengeRequest.ParamsEntry
+	nil,                              // 27: factorgate.factor.v1.DestinationRequest.ParamsEntry
+	(*timestamppb.Timestamp)(nil),    // 28: google.protobuf.Timestamp
+	(*durationpb.Duration)(nil),      // 29: google.protobuf.Duration
 }
 var file_factor_proto_depIdxs = []int32{
-	25, // 0: factorgate.factor.v1.Display.expires_at:type_name -> google.protobuf.Timestamp
-	21, // 1: factorgate.factor.v1.Display.extra:type_name -> factorgate.factor.v1.Display.ExtraEntry
+	28, // 0: factorgate.factor.v1.Display.expires_at:type_name -> google.protobuf.Timestamp
+	24, // 1: factorgate.factor.v1.Display.extra:type_name -> factorgate.factor.v1.Display.ExtraEntry
 	1,  // 2: factorgate.factor.v1.DescribeResponse.capabilities:type_name -> factorgate.factor.v1.Capability
-	26, // 3: factorgate.factor.v1.DescribeResponse.enrollment_ttl:type_name -> google.protobuf.Duration
+	29, // 3: factorgate.factor.v1.DescribeResponse.enrollment_ttl:type_name -> google.protobuf.Duration
 	2,  // 4: factorgate.factor.v1.DescribeResponse.proof_kind:type_name -> factorgate.factor.v1.ProofKind
-	8,  // 5: factorgate.factor.v1.DescribeResponse.enroll_params:type_name -> factorgate.factor.v1.EnrollParam
+	9,  // 5: factorgate.factor.v1.DescribeResponse.enroll_params:type_name -> factorgate.factor.v1.EnrollParam
 	7,  // 6: factorgate.factor.v1.ConfigureResponse.description:type_name -> factorgate.factor.v1.DescribeResponse
 	3,  // 7: factorgate.factor.v1.BeginEnrollmentRequest.user:type_name -> factorgate.factor.v1.User
-	22, // 8: factorgate.factor.v1.BeginEnrollmentRequest.params:type_name -> factorgate.factor.v1.BeginEnrollmentRequest.ParamsEntry
-	25, // 9: factorgate.factor.v1.BeginEnrollmentRequest.now:type_name -> google.protobuf.Timestamp
-	5,  // 10: factorgate.factor.v1.BeginEnrollmentResponse.display:type_name -> factorgate.factor.v1.Display
-	3,  // 11: factorgate.factor.v1.FinishEnrollmentRequest.user:type_name -> factorgate.factor.v1.User
-	4,  // 12: factorgate.factor.v1.FinishEnrollmentRequest.proof:type_name -> factorgate.factor.v1.Proof
-	25, // 13: factorgate.factor.v1.FinishEnrollmentRequest.now:type_name -> google.protobuf.Timestamp
-	0,  // 14: factorgate.factor.v1.FinishEnrollmentResponse.result:type_name -> factorgate.factor.v1.Result
-	5,  // 15: factorgate.factor.v1.FinishEnrollmentResponse.display:type_name -> factorgate.factor.v1.Display
-	26, // 16: factorgate.factor.v1.FinishEnrollmentResponse.retry_after:type_name -> google.protobuf.Duration
-	3,  // 17: factorgate.factor.v1.ChallengeRequest.user:type_name -> factorgate.factor.v1.User
-	23, // 18: factorgate.factor.v1.ChallengeRequest.params:type_name -> factorgate.factor.v1.ChallengeRequest.ParamsEntry
-	25, // 19: factorgate.factor.v1.ChallengeRequest.now:type_name -> google.protobuf.Timestamp
-	0,  // 20: factorgate.factor.v1.ChallengeResponse.result:type_name -> factorgate.factor.v1.Result
-	5,  // 21: factorgate.factor.v1.ChallengeResponse.display:type_name -> factorgate.factor.v1.Display
-	26, // 22: factorgate.factor.v1.ChallengeResponse.retry_after:type_name -> google.protobuf.Duration
-	3,  // 23: factorgate.factor.v1.VerifyRequest.user:type_name -> factorgate.factor.v1.User
-	4,  // 24: factorgate.factor.v1.VerifyRequest.proof:type_name -> factorgate.factor.v1.Proof
-	25, // 25: factorgate.factor.v1.VerifyRequest.now:type_name -> google.protobuf.Timestamp
-	0,  // 26: factorgate.factor.v1.VerifyResponse.result:type_name -> factorgate.factor.v1.Result
-	5,  // 27: factorgate.factor.v1.VerifyResponse.display:type_name -> factorgate.factor.v1.Display
-	26, // 28: factorgate.factor.v1.VerifyResponse.retry_after:type_name -> google.protobuf.Duration
-	3,  // 29: factorgate.factor.v1.DestinationRequest.user:type_name -> factorgate.factor.v1.User
-	24, // 30: factorgate.factor.v1.DestinationRequest.params:type_name -> factorgate.factor.v1.DestinationRequest.ParamsEntry
-	25, // 31: factorgate.factor.v1.DestinationRequest.now:type_name -> google.protobuf.Timestamp
-	6,  // 32: factorgate.factor.v1.FactorService.Describe:input_type -> factorgate.factor.v1.DescribeRequest
-	9,  // 33: factorgate.factor.v1.FactorService.Configure:input_type -> factorgate.factor.v1.ConfigureRequest
-	11, // 34: factorgate.factor.v1.FactorService.BeginEnrollment:input_type -> factorgate.factor.v1.BeginEnrollmentRequest
-	13, // 35: factorgate.factor.v1.FactorService.FinishEnrollment:input_type -> factorgate.factor.v1.FinishEnrollmentRequest
-	15, // 36: factorgate.factor.v1.FactorService.Challenge:input_type -> factorgate.factor.v1.ChallengeRequest
-	17, // 37: factorgate.factor.v1.FactorService.Verify:input_type -> factorgate.factor.v1.VerifyRequest
-	19, // 38: factorgate.factor.v1.FactorService.Destination:input_type -> factorgate.factor.v1.DestinationRequest
-	7,  // 39: factorgate.factor.v1.FactorService.Describe:output_type -> factorgate.factor.v1.DescribeResponse
-	10, // 40: factorgate.factor.v1.FactorService.Configure:output_type -> factorgate.factor.v1.ConfigureResponse
-	12, // 41: factorgate.factor.v1.FactorService.BeginEnrollment:output_type -> factorgate.factor.v1.BeginEnrollmentResponse
-	14, // 42: factorgate.factor.v1.FactorService.FinishEnrollment:output_type -> factorgate.factor.v1.FinishEnrollmentResponse
-	16, // 43: factorgate.factor.v1.FactorService.Challenge:output_type -> factorgate.factor.v1.ChallengeResponse
-	18, // 44: factorgate.factor.v1.FactorService.Verify:output_type -> factorgate.factor.v1.VerifyResponse
-	20, // 45: factorgate.factor.v1.FactorService.Destination:output_type -> factorgate.factor.v1.DestinationResponse
-	39, // [39:46] is the sub-list for method output_type
-	32, // [32:39] is the sub-list for method input_type
-	32, // [32:32] is the sub-list for extension type_name
-	32, // [32:32] is the sub-list for extension extendee
-	0,  // [0:32] is the sub-list for field type_name
+	25, // 8: factorgate.factor.v1.BeginEnrollmentRequest.params:type_name -> factorgate.factor.v1.BeginEnrollmentRequest.ParamsEntry
+	28, // 9: factorgate.factor.v1.BeginEnrollmentRequest.now:type_name -> google.protobuf.Timestamp
+	8,  // 10: factorgate.factor.v1.BeginEnrollmentRequest.credentials:type_name -> factorgate.factor.v1.Credential
+	5,  // 11: factorgate.factor.v1.BeginEnrollmentResponse.display:type_name -> factorgate.factor.v1.Display
+	3,  // 12: factorgate.factor.v1.FinishEnrollmentRequest.user:type_name -> factorgate.factor.v1.User
+	4,  // 13: factorgate.factor.v1.FinishEnrollmentRequest.proof:type_name -> factorgate.factor.v1.Proof
+	28, // 14: factorgate.factor.v1.FinishEnrollmentRequest.now:type_name -> google.protobuf.Timestamp
+	0,  // 15: factorgate.factor.v1.FinishEnrollmentResponse.result:type_name -> factorgate.factor.v1.Result
+	5,  // 16: factorgate.factor.v1.FinishEnrollmentResponse.display:type_name -> factorgate.factor.v1.Display
+	29, // 17: factorgate.factor.v1.FinishEnrollmentResponse.retry_after:type_name -> google.protobuf.Duration
+	3,  // 18: factorgate.factor.v1.ChallengeRequest.user:type_name -> factorgate.factor.v1.User
+	26, // 19: factorgate.factor.v1.ChallengeRequest.params:type_name -> factorgate.factor.v1.ChallengeRequest.ParamsEntry
+	28, // 20: factorgate.factor.v1.ChallengeRequest.now:type_name -> google.protobuf.Timestamp
+	8,  // 21: factorgate.factor.v1.ChallengeRequest.credentials:type_name -> factorgate.factor.v1.Credential
+	0,  // 22: factorgate.factor.v1.ChallengeResponse.result:type_name -> factorgate.factor.v1.Result
+	5,  // 23: factorgate.factor.v1.ChallengeResponse.display:type_name -> factorgate.factor.v1.Display
+	29, // 24: factorgate.factor.v1.ChallengeResponse.retry_after:type_name -> google.protobuf.Duration
+	3,  // 25: factorgate.factor.v1.VerifyRequest.user:type_name -> factorgate.factor.v1.User
+	4,  // 26: factorgate.factor.v1.VerifyRequest.proof:type_name -> factorgate.factor.v1.Proof
+	28, // 27: factorgate.factor.v1.VerifyRequest.now:type_name -> google.protobuf.Timestamp
+	8,  // 28: factorgate.factor.v1.VerifyRequest.credentials:type_name -> factorgate.factor.v1.Credential
+	0,  // 29: factorgate.factor.v1.VerifyResponse.result:type_name -> factorgate.factor.v1.Result
+	5,  // 30: factorgate.factor.v1.VerifyResponse.display:type_name -> factorgate.factor.v1.Display
+	29, // 31: factorgate.factor.v1.VerifyResponse.retry_after:type_name -> google.protobuf.Duration
+	4,  // 32: factorgate.factor.v1.CredentialKeyRequest.proof:type_name -> factorgate.factor.v1.Proof
+	3,  // 33: factorgate.factor.v1.DestinationRequest.user:type_name -> factorgate.factor.v1.User
+	27, // 34: factorgate.factor.v1.DestinationRequest.params:type_name -> factorgate.factor.v1.DestinationRequest.ParamsEntry
+	28, // 35: factorgate.factor.v1.DestinationRequest.now:type_name -> google.protobuf.Timestamp
+	6,  // 36: factorgate.factor.v1.FactorService.Describe:input_type -> factorgate.factor.v1.DescribeRequest
+	10, // 37: factorgate.factor.v1.FactorService.Configure:input_type -> factorgate.factor.v1.ConfigureRequest
+	12, // 38: factorgate.factor.v1.FactorService.BeginEnrollment:input_type -> factorgate.factor.v1.BeginEnrollmentRequest
+	14, // 39: factorgate.factor.v1.FactorService.FinishEnrollment:input_type -> factorgate.factor.v1.FinishEnrollmentRequest
+	16, // 40: factorgate.factor.v1.FactorService.Challenge:input_type -> factorgate.factor.v1.ChallengeRequest
+	18, // 41: factorgate.factor.v1.FactorService.Verify:input_type -> factorgate.factor.v1.VerifyRequest
+	22, // 42: factorgate.factor.v1.FactorService.Destination:input_type -> factorgate.factor.v1.DestinationRequest
+	20, // 43: factorgate.factor.v1.FactorService.CredentialKey:input_type -> factorgate.factor.v1.CredentialKeyRequest
+	7,  // 44: factorgate.factor.v1.FactorService.Describe:output_type -> factorgate.factor.v1.DescribeResponse
+	11, // 45: factorgate.factor.v1.FactorService.Configure:output_type -> factorgate.factor.v1.ConfigureResponse
+	13, // 46: factorgate.factor.v1.FactorService.BeginEnrollment:output_type -> factorgate.factor.v1.BeginEnrollmentResponse
+	15, // 47: factorgate.factor.v1.FactorService.FinishEnrollment:output_type -> factorgate.factor.v1.FinishEnrollmentResponse
+	17, // 48: factorgate.factor.v1.FactorService.Challenge:output_type -> factorgate.factor.v1.ChallengeResponse
+	19, // 49: factorgate.factor.v1.FactorService.Verify:output_type -> factorgate.factor.v1.VerifyResponse
+	23, // 50: factorgate.factor.v1.FactorService.Destination:output_type -> factorgate.factor.v1.DestinationResponse
+	21, // 51: factorgate.factor.v1.FactorService.CredentialKey:output_type -> factorgate.factor.v1.CredentialKeyResponse
+	44, // [44:52] is the sub-list for method output_type
+	36, // [36:44] is the sub-list for method input_type
+	36, // [36:36] is the sub-list for extension type_name
+	36, // [36:36] is the sub-list for extension extendee
+	0,  // [0:36] is the sub-list for field type_name
 }
 
 func init() { file_factor_proto_init() }
@@ -1931,16 +2225,16 @@ func file_factor_proto_init() {
 	if File_factor_proto != nil {
 		return
 	}
-	file_factor_proto_msgTypes[11].OneofWrappers = []any{}
-	file_factor_proto_msgTypes[13].OneofWrappers = []any{}
-	file_factor_proto_msgTypes[15].OneofWrappers = []any{}
+	file_factor_proto_msgTypes[12].OneofWrappers = []any{}
+	file_factor_proto_msgTypes[14].OneofWrappers = []any{}
+	file_factor_proto_msgTypes[16].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_factor_proto_rawDesc), len(file_factor_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   22,
+			NumMessages:   25,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -133,6 +133,7 @@ const (
 	FactorService_Challenge_FullMethodName        = "/factorgate.factor.v1.FactorService/Challenge"
 	FactorService_Verify_FullMethodName           = "/factorgate.factor.v1.FactorService/Verify"
 	FactorService_Destination_FullMethodName      = "/factorgate.factor.v1.FactorService/Destination"
+	FactorService_CredentialKey_FullMethodName    = "/factorgate.factor.v1.FactorService/CredentialKey"
 )
 
 // FactorServiceClient is the client API for FactorService service.
@@ -156,6 +157,12 @@ type FactorServiceClient interface {
 	// one destination is sent across users and refuse. Optional: only a
 	// factor that lists CAPABILITY_DESTINATION is asked.
 	Destination(ctx context.Context, in *DestinationRequest, opts ...grpc.CallOption) (*DestinationResponse, error)
+	// CredentialKey names the credential a proof refers to (a WebAuthn
+	// assertion names its credential ID), without checking the proof and
+	// without side effects, so the host can find the user of a discoverable
+	// credential (passwordless sign-in) before it calls Verify. Optional: only
+	// a factor that lists CAPABILITY_CREDENTIAL_KEY is asked.
+	CredentialKey(ctx context.Context, in *CredentialKeyRequest, opts ...grpc.CallOption) (*CredentialKeyResponse, error)
 }
 
 type factorServiceClient struct {
@@ -236,6 +243,16 @@ func (c *factorServiceClient) Destination(ctx context.Context, in *DestinationRe
 	return out, nil
 }
 
+func (c *factorServiceClient) CredentialKey(ctx context.Context, in *CredentialKeyRequest, opts ...grpc.CallOption) (*CredentialKeyResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CredentialKeyResponse)
+	err := c.cc.Invoke(ctx, FactorService_CredentialKey_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // FactorServiceServer is the server API for FactorService service.
 // All implementations must embed UnimplementedFactorServiceServer
 // for forward compatibility.
@@ -257,6 +274,12 @@ type FactorServiceServer interface {
 	// one destination is sent across users and refuse. Optional: only a
 	// factor that lists CAPABILITY_DESTINATION is asked.
 	Destination(context.Context, *DestinationRequest) (*DestinationResponse, error)
+	// CredentialKey names the credential a proof refers to (a WebAuthn
+	// assertion names its credential ID), without checking the proof and
+	// without side effects, so the host can find the user of a discoverable
+	// credential (passwordless sign-in) before it calls Verify. Optional: only
+	// a factor that lists CAPABILITY_CREDENTIAL_KEY is asked.
+	CredentialKey(context.Context, *CredentialKeyRequest) (*CredentialKeyResponse, error)
 	mustEmbedUnimplementedFactorServiceServer()
 }
 
@@ -287,6 +310,9 @@ func (UnimplementedFactorServiceServer) Verify(context.Context, *VerifyRequest) 
 }
 func (UnimplementedFactorServiceServer) Destination(context.Context, *DestinationRequest) (*DestinationResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method Destination not implemented")
+}
+func (UnimplementedFactorServiceServer) CredentialKey(context.Context, *CredentialKeyRequest) (*CredentialKeyResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method CredentialKey not implemented")
 }
 func (UnimplementedFactorServiceServer) mustEmbedUnimplementedFactorServiceServer() {}
 func (UnimplementedFactorServiceServer) testEmbeddedByValue()                       {}
@@ -435,6 +461,24 @@ func _FactorService_Destination_Handler(srv interface{}, ctx context.Context, de
 	return interceptor(ctx, in, info, handler)
 }
 
+func _FactorService_CredentialKey_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CredentialKeyRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(FactorServiceServer).CredentialKey(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: FactorService_CredentialKey_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(FactorServiceServer).CredentialKey(ctx, req.(*CredentialKeyRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // FactorService_ServiceDesc is the grpc.ServiceDesc for FactorService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -469,6 +513,10 @@ var FactorService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "Destination",
 			Handler:    _FactorService_Destination_Handler,
+		},
+		{
+			MethodName: "CredentialKey",
+			Handler:    _FactorService_CredentialKey_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

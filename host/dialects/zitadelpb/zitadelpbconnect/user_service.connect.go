@@ -1,5 +1,6 @@
-// The TOTP methods of Zitadel's user service v2
-// (zitadel/user/v2/user_service.proto), with Zitadel's package, service,
+// The TOTP, passkey and U2F registration methods of Zitadel's user service
+// v2 (zitadel/user/v2/user_service.proto, with PasskeyAuthenticator and
+// PasskeyRegistrationCode from zitadel/user/v2/auth.proto), with Zitadel's package, service,
 // message names and field numbers so that Zitadel's gRPC, gRPC-Web and
 // Connect clients work unchanged. The REST mappings (google.api.http) and
 // Zitadel's OpenAPI, authorization and validation options are left out; the
@@ -48,6 +49,17 @@ const (
 	UserServiceVerifyTOTPRegistrationProcedure = "/zitadel.user.v2.UserService/VerifyTOTPRegistration"
 	// UserServiceRemoveTOTPProcedure is the fully-qualified name of the UserService's RemoveTOTP RPC.
 	UserServiceRemoveTOTPProcedure = "/zitadel.user.v2.UserService/RemoveTOTP"
+	// UserServiceRegisterPasskeyProcedure is the fully-qualified name of the UserService's
+	// RegisterPasskey RPC.
+	UserServiceRegisterPasskeyProcedure = "/zitadel.user.v2.UserService/RegisterPasskey"
+	// UserServiceVerifyPasskeyRegistrationProcedure is the fully-qualified name of the UserService's
+	// VerifyPasskeyRegistration RPC.
+	UserServiceVerifyPasskeyRegistrationProcedure = "/zitadel.user.v2.UserService/VerifyPasskeyRegistration"
+	// UserServiceRegisterU2FProcedure is the fully-qualified name of the UserService's RegisterU2F RPC.
+	UserServiceRegisterU2FProcedure = "/zitadel.user.v2.UserService/RegisterU2F"
+	// UserServiceVerifyU2FRegistrationProcedure is the fully-qualified name of the UserService's
+	// VerifyU2FRegistration RPC.
+	UserServiceVerifyU2FRegistrationProcedure = "/zitadel.user.v2.UserService/VerifyU2FRegistration"
 )
 
 // UserServiceClient is a client for the zitadel.user.v2.UserService service.
@@ -60,6 +72,19 @@ type UserServiceClient interface {
 	VerifyTOTPRegistration(context.Context, *connect.Request[zitadelpb.VerifyTOTPRegistrationRequest]) (*connect.Response[zitadelpb.VerifyTOTPRegistrationResponse], error)
 	// Remove the TOTP generator of a user (DELETE /v2/users/{user_id}/totp).
 	RemoveTOTP(context.Context, *connect.Request[zitadelpb.RemoveTOTPRequest]) (*connect.Response[zitadelpb.RemoveTOTPResponse], error)
+	// Start the registration of a passkey for a user; the response carries
+	// the public key credential creation options
+	// (POST /v2/users/{user_id}/passkeys).
+	RegisterPasskey(context.Context, *connect.Request[zitadelpb.RegisterPasskeyRequest]) (*connect.Response[zitadelpb.RegisterPasskeyResponse], error)
+	// Verify the passkey registration with the public key credential
+	// (POST /v2/users/{user_id}/passkeys/{passkey_id}).
+	VerifyPasskeyRegistration(context.Context, *connect.Request[zitadelpb.VerifyPasskeyRegistrationRequest]) (*connect.Response[zitadelpb.VerifyPasskeyRegistrationResponse], error)
+	// Start the registration of a U2F token for a user
+	// (POST /v2/users/{user_id}/u2f).
+	RegisterU2F(context.Context, *connect.Request[zitadelpb.RegisterU2FRequest]) (*connect.Response[zitadelpb.RegisterU2FResponse], error)
+	// Verify the U2F token registration with the public key credential
+	// (POST /v2/users/{user_id}/u2f/{u2f_id}).
+	VerifyU2FRegistration(context.Context, *connect.Request[zitadelpb.VerifyU2FRegistrationRequest]) (*connect.Response[zitadelpb.VerifyU2FRegistrationResponse], error)
 }
 
 // NewUserServiceClient constructs a client for the zitadel.user.v2.UserService service. By default,
@@ -91,14 +116,42 @@ func NewUserServiceClient(httpClient connect.HTTPClient, baseURL string, opts ..
 			connect.WithSchema(userServiceMethods.ByName("RemoveTOTP")),
 			connect.WithClientOptions(opts...),
 		),
+		registerPasskey: connect.NewClient[zitadelpb.RegisterPasskeyRequest, zitadelpb.RegisterPasskeyResponse](
+			httpClient,
+			baseURL+UserServiceRegisterPasskeyProcedure,
+			connect.WithSchema(userServiceMethods.ByName("RegisterPasskey")),
+			connect.WithClientOptions(opts...),
+		),
+		verifyPasskeyRegistration: connect.NewClient[zitadelpb.VerifyPasskeyRegistrationRequest, zitadelpb.VerifyPasskeyRegistrationResponse](
+			httpClient,
+			baseURL+UserServiceVerifyPasskeyRegistrationProcedure,
+			connect.WithSchema(userServiceMethods.ByName("VerifyPasskeyRegistration")),
+			connect.WithClientOptions(opts...),
+		),
+		registerU2F: connect.NewClient[zitadelpb.RegisterU2FRequest, zitadelpb.RegisterU2FResponse](
+			httpClient,
+			baseURL+UserServiceRegisterU2FProcedure,
+			connect.WithSchema(userServiceMethods.ByName("RegisterU2F")),
+			connect.WithClientOptions(opts...),
+		),
+		verifyU2FRegistration: connect.NewClient[zitadelpb.VerifyU2FRegistrationRequest, zitadelpb.VerifyU2FRegistrationResponse](
+			httpClient,
+			baseURL+UserServiceVerifyU2FRegistrationProcedure,
+			connect.WithSchema(userServiceMethods.ByName("VerifyU2FRegistration")),
+			connect.WithClientOptions(opts...),
+		),
 	}
 }
 
 // userServiceClient implements UserServiceClient.
 type userServiceClient struct {
-	registerTOTP           *connect.Client[zitadelpb.RegisterTOTPRequest, zitadelpb.RegisterTOTPResponse]
-	verifyTOTPRegistration *connect.Client[zitadelpb.VerifyTOTPRegistrationRequest, zitadelpb.VerifyTOTPRegistrationResponse]
-	removeTOTP             *connect.Client[zitadelpb.RemoveTOTPRequest, zitadelpb.RemoveTOTPResponse]
+	registerTOTP              *connect.Client[zitadelpb.RegisterTOTPRequest, zitadelpb.RegisterTOTPResponse]
+	verifyTOTPRegistration    *connect.Client[zitadelpb.VerifyTOTPRegistrationRequest, zitadelpb.VerifyTOTPRegistrationResponse]
+	removeTOTP                *connect.Client[zitadelpb.RemoveTOTPRequest, zitadelpb.RemoveTOTPResponse]
+	registerPasskey           *connect.Client[zitadelpb.RegisterPasskeyRequest, zitadelpb.RegisterPasskeyResponse]
+	verifyPasskeyRegistration *connect.Client[zitadelpb.VerifyPasskeyRegistrationRequest, zitadelpb.VerifyPasskeyRegistrationResponse]
+	registerU2F               *connect.Client[zitadelpb.RegisterU2FRequest, zitadelpb.RegisterU2FResponse]
+	verifyU2FRegistration     *connect.Client[zitadelpb.VerifyU2FRegistrationRequest, zitadelpb.VerifyU2FRegistrationResponse]
 }
 
 // RegisterTOTP calls zitadel.user.v2.UserService.RegisterTOTP.
@@ -116,6 +169,26 @@ func (c *userServiceClient) RemoveTOTP(ctx context.Context, req *connect.Request
 	return c.removeTOTP.CallUnary(ctx, req)
 }
 
+// RegisterPasskey calls zitadel.user.v2.UserService.RegisterPasskey.
+func (c *userServiceClient) RegisterPasskey(ctx context.Context, req *connect.Request[zitadelpb.RegisterPasskeyRequest]) (*connect.Response[zitadelpb.RegisterPasskeyResponse], error) {
+	return c.registerPasskey.CallUnary(ctx, req)
+}
+
+// VerifyPasskeyRegistration calls zitadel.user.v2.UserService.VerifyPasskeyRegistration.
+func (c *userServiceClient) VerifyPasskeyRegistration(ctx context.Context, req *connect.Request[zitadelpb.VerifyPasskeyRegistrationRequest]) (*connect.Response[zitadelpb.VerifyPasskeyRegistrationResponse], error) {
+	return c.verifyPasskeyRegistration.CallUnary(ctx, req)
+}
+
+// RegisterU2F calls zitadel.user.v2.UserService.RegisterU2F.
+func (c *userServiceClient) RegisterU2F(ctx context.Context, req *connect.Request[zitadelpb.RegisterU2FRequest]) (*connect.Response[zitadelpb.RegisterU2FResponse], error) {
+	return c.registerU2F.CallUnary(ctx, req)
+}
+
+// VerifyU2FRegistration calls zitadel.user.v2.UserService.VerifyU2FRegistration.
+func (c *userServiceClient) VerifyU2FRegistration(ctx context.Context, req *connect.Request[zitadelpb.VerifyU2FRegistrationRequest]) (*connect.Response[zitadelpb.VerifyU2FRegistrationResponse], error) {
+	return c.verifyU2FRegistration.CallUnary(ctx, req)
+}
+
 // UserServiceHandler is an implementation of the zitadel.user.v2.UserService service.
 type UserServiceHandler interface {
 	// Start the registration of a TOTP generator for a user
@@ -126,6 +199,19 @@ type UserServiceHandler interface {
 	VerifyTOTPRegistration(context.Context, *connect.Request[zitadelpb.VerifyTOTPRegistrationRequest]) (*connect.Response[zitadelpb.VerifyTOTPRegistrationResponse], error)
 	// Remove the TOTP generator of a user (DELETE /v2/users/{user_id}/totp).
 	RemoveTOTP(context.Context, *connect.Request[zitadelpb.RemoveTOTPRequest]) (*connect.Response[zitadelpb.RemoveTOTPResponse], error)
+	// Start the registration of a passkey for a user; the response carries
+	// the public key credential creation options
+	// (POST /v2/users/{user_id}/passkeys).
+	RegisterPasskey(context.Context, *connect.Request[zitadelpb.RegisterPasskeyRequest]) (*connect.Response[zitadelpb.RegisterPasskeyResponse], error)
+	// Verify the passkey registration with the public key credential
+	// (POST /v2/users/{user_id}/passkeys/{passkey_id}).
+	VerifyPasskeyRegistration(context.Context, *connect.Request[zitadelpb.VerifyPasskeyRegistrationRequest]) (*connect.Response[zitadelpb.VerifyPasskeyRegistrationResponse], error)
+	// Start the registration of a U2F token for a user
+	// (POST /v2/users/{user_id}/u2f).
+	RegisterU2F(context.Context, *connect.Request[zitadelpb.RegisterU2FRequest]) (*connect.Response[zitadelpb.RegisterU2FResponse], error)
+	// Verify the U2F token registration with the public key credential
+	// (POST /v2/users/{user_id}/u2f/{u2f_id}).
+	VerifyU2FRegistration(context.Context, *connect.Request[zitadelpb.VerifyU2FRegistrationRequest]) (*connect.Response[zitadelpb.VerifyU2FRegistrationResponse], error)
 }
 
 // NewUserServiceHandler builds an HTTP handler from the service implementation. It returns the path
@@ -153,6 +239,30 @@ func NewUserServiceHandler(svc UserServiceHandler, opts ...connect.HandlerOption
 		connect.WithSchema(userServiceMethods.ByName("RemoveTOTP")),
 		connect.WithHandlerOptions(opts...),
 	)
+	userServiceRegisterPasskeyHandler := connect.NewUnaryHandler(
+		UserServiceRegisterPasskeyProcedure,
+		svc.RegisterPasskey,
+		connect.WithSchema(userServiceMethods.ByName("RegisterPasskey")),
+		connect.WithHandlerOptions(opts...),
+	)
+	userServiceVerifyPasskeyRegistrationHandler := connect.NewUnaryHandler(
+		UserServiceVerifyPasskeyRegistrationProcedure,
+		svc.VerifyPasskeyRegistration,
+		connect.WithSchema(userServiceMethods.ByName("VerifyPasskeyRegistration")),
+		connect.WithHandlerOptions(opts...),
+	)
+	userServiceRegisterU2FHandler := connect.NewUnaryHandler(
+		UserServiceRegisterU2FProcedure,
+		svc.RegisterU2F,
+		connect.WithSchema(userServiceMethods.ByName("RegisterU2F")),
+		connect.WithHandlerOptions(opts...),
+	)
+	userServiceVerifyU2FRegistrationHandler := connect.NewUnaryHandler(
+		UserServiceVerifyU2FRegistrationProcedure,
+		svc.VerifyU2FRegistration,
+		connect.WithSchema(userServiceMethods.ByName("VerifyU2FRegistration")),
+		connect.WithHandlerOptions(opts...),
+	)
 	return "/zitadel.user.v2.UserService/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case UserServiceRegisterTOTPProcedure:
@@ -161,6 +271,14 @@ func NewUserServiceHandler(svc UserServiceHandler, opts ...connect.HandlerOption
 			userServiceVerifyTOTPRegistrationHandler.ServeHTTP(w, r)
 		case UserServiceRemoveTOTPProcedure:
 			userServiceRemoveTOTPHandler.ServeHTTP(w, r)
+		case UserServiceRegisterPasskeyProcedure:
+			userServiceRegisterPasskeyHandler.ServeHTTP(w, r)
+		case UserServiceVerifyPasskeyRegistrationProcedure:
+			userServiceVerifyPasskeyRegistrationHandler.ServeHTTP(w, r)
+		case UserServiceRegisterU2FProcedure:
+			userServiceRegisterU2FHandler.ServeHTTP(w, r)
+		case UserServiceVerifyU2FRegistrationProcedure:
+			userServiceVerifyU2FRegistrationHandler.ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
@@ -180,4 +298,20 @@ func (UnimplementedUserServiceHandler) VerifyTOTPRegistration(context.Context, *
 
 func (UnimplementedUserServiceHandler) RemoveTOTP(context.Context, *connect.Request[zitadelpb.RemoveTOTPRequest]) (*connect.Response[zitadelpb.RemoveTOTPResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("zitadel.user.v2.UserService.RemoveTOTP is not implemented"))
+}
+
+func (UnimplementedUserServiceHandler) RegisterPasskey(context.Context, *connect.Request[zitadelpb.RegisterPasskeyRequest]) (*connect.Response[zitadelpb.RegisterPasskeyResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("zitadel.user.v2.UserService.RegisterPasskey is not implemented"))
+}
+
+func (UnimplementedUserServiceHandler) VerifyPasskeyRegistration(context.Context, *connect.Request[zitadelpb.VerifyPasskeyRegistrationRequest]) (*connect.Response[zitadelpb.VerifyPasskeyRegistrationResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("zitadel.user.v2.UserService.VerifyPasskeyRegistration is not implemented"))
+}
+
+func (UnimplementedUserServiceHandler) RegisterU2F(context.Context, *connect.Request[zitadelpb.RegisterU2FRequest]) (*connect.Response[zitadelpb.RegisterU2FResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("zitadel.user.v2.UserService.RegisterU2F is not implemented"))
+}
+
+func (UnimplementedUserServiceHandler) VerifyU2FRegistration(context.Context, *connect.Request[zitadelpb.VerifyU2FRegistrationRequest]) (*connect.Response[zitadelpb.VerifyU2FRegistrationResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("zitadel.user.v2.UserService.VerifyU2FRegistration is not implemented"))
 }
