@@ -10,7 +10,6 @@ import (
 	"github.com/factorgate/factorgate/host/auth"
 	"github.com/factorgate/factorgate/host/mfa"
 	"github.com/factorgate/factorgate/host/store"
-	"github.com/factorgate/factorgate/sdk"
 )
 
 // Adding a factor on the account page is the enrolment of the login pages
@@ -59,7 +58,9 @@ func (p *Provider) accountAdd(w http.ResponseWriter, r *http.Request) {
 	fl := &loginFlow{
 		Account: true, UserID: se.User.ID, CreatedAt: p.now(), Step: stepAccountConfirm,
 		Factor: opt.Factor, EnrollmentID: en.ID, Nickname: nickname,
-		Display: &flowDisplay{Secret: en.Display.Secret, URI: en.Display.URI, QRPNG: en.Display.QRPNG, Masked: en.Display.MaskedDestination},
+		Ceremony: opt.Ceremony,
+		Display: &flowDisplay{Secret: en.Display.Secret, URI: en.Display.URI, QRPNG: en.Display.QRPNG,
+			Masked: en.Display.MaskedDestination, Options: en.Display.OptionsJSON},
 	}
 	fl.Bind = hashToken(p.bindSecret(w, r))
 	if err := p.createFlow(r.Context(), fl); err != nil {
@@ -81,7 +82,8 @@ func postedEnrollment(r *http.Request) enrollPosted {
 }
 
 // accountOption returns the enrolment choice called factor if the user may
-// add it: one the login pages offer that the user does not have yet.
+// add it: one the login pages offer that the user does not have yet, or one
+// of which a user holds several (another security key).
 func (p *Provider) accountOption(r *http.Request, userID, factor string) *enrollOption {
 	for _, o := range p.accountOptions(r, userID) {
 		if o.Factor == factor {
@@ -101,7 +103,7 @@ func (p *Provider) accountOptions(r *http.Request, userID string) []enrollOption
 	}
 	var out []enrollOption
 	for _, o := range p.enrollOptions() {
-		if !have[o.Factor] {
+		if !have[o.Factor] || o.Multiple {
 			out = append(out, o)
 		}
 	}
@@ -147,24 +149,28 @@ func (p *Provider) renderAddConfirm(w http.ResponseWriter, se auth.Session, fl *
 		d.Secret, d.URI, d.Masked = fl.Display.Secret, fl.Display.URI, fl.Display.Masked
 		d.QR = qrURL(fl.Display.QRPNG)
 	}
+	if fl.Ceremony && fl.Display != nil {
+		d.Ceremony, d.CeremonyOptions = true, string(fl.Display.Options)
+	}
 	d.Wide = true
 	p.render(w, status, "account-confirm", accountData{pageData: d})
 }
 
-// accountAddConfirm confirms the added factor with its first code. A user
-// without backup codes gets them with it, shown once.
+// accountAddConfirm confirms the added factor with its first code, or with
+// what the browser's security key or passkey returned. A user without
+// backup codes gets them with it, shown once.
 func (p *Provider) accountAddConfirm(w http.ResponseWriter, r *http.Request) {
 	se, fl, ok := p.accountFlow(w, r)
 	if !ok {
 		return
 	}
 	ctx := r.Context()
-	code := strings.TrimSpace(r.PostFormValue("code"))
-	if code == "" {
+	proof, ok := formProof(r)
+	if !ok {
 		p.renderAddConfirm(w, se, fl, http.StatusBadRequest, "Enter the code.")
 		return
 	}
-	req := mfa.ConfirmRequest{UserID: se.User.ID, EnrollmentID: fl.EnrollmentID, Proof: sdk.Proof{Code: code}}
+	req := mfa.ConfirmRequest{UserID: se.User.ID, EnrollmentID: fl.EnrollmentID, Proof: proof}
 	if !p.hasBackupCodes(r, se.User.ID) {
 		req.AlsoEnroll = p.backupCompanion()
 	}
@@ -175,7 +181,7 @@ func (p *Provider) accountAddConfirm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err != nil {
-		status, msg := p.mfaMessage(w, r, err)
+		status, msg := p.proofMessage(w, r, proof, err)
 		p.renderAddConfirm(w, se, fl, status, msg)
 		return
 	}

@@ -3,6 +3,7 @@ package oauth
 import (
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/factorgate/factorgate/host/auth"
@@ -142,7 +143,7 @@ func (p *Provider) stepUpPage(w http.ResponseWriter, r *http.Request, se auth.Se
 	if act.Action != actionRemoveFactor && act.Action != actionNewCodes {
 		act = stepUpAction{Action: actionAddFactor}
 	}
-	factors, err := p.signInFactors(r, se.User.ID)
+	factors, err := p.stepUpFactors(r, se.User.ID)
 	if err != nil {
 		p.renderError(w, r, http.StatusInternalServerError, "Your factors could not be listed.", err)
 		return accountData{}, false
@@ -165,6 +166,17 @@ func (p *Provider) stepUpPage(w http.ResponseWriter, r *http.Request, se auth.Se
 	}
 	d := accountData{pageData: pageData{Title: "Verify it's you", CSRF: se.CSRFToken(), Wide: true}, StepUp: &up}
 	return d, true
+}
+
+// stepUpFactors are the user's factors the page's step-up takes: those
+// proven with a typed or sent code. A security key or passkey is not taken
+// here yet; a user who has one also has backup codes, which are.
+func (p *Provider) stepUpFactors(r *http.Request, userID string) ([]factorChoice, error) {
+	factors, err := p.signInFactors(r, userID)
+	if err != nil {
+		return nil, err
+	}
+	return slices.DeleteFunc(factors, func(f factorChoice) bool { return f.Ceremony }), nil
 }
 
 // stepUpPurpose says what a step-up is for.

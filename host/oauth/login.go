@@ -53,6 +53,9 @@ type loginFlow struct {
 	Account bool `json:"account,omitempty"`
 	// Nickname is the name the user gives the factor being added.
 	Nickname string `json:"nickname,omitempty"`
+	// Ceremony: the factor being added is proven in the browser (a
+	// security key or passkey), so its confirm step runs the ceremony.
+	Ceremony bool `json:"ceremony,omitempty"`
 
 	// What is proven so far.
 	UserID   string    `json:"user_id,omitempty"`
@@ -238,6 +241,9 @@ type enrollOption struct {
 	Params []sdk.EnrollParam
 	// Ceremony: the browser registers a security key or passkey.
 	Ceremony bool
+	// Multiple: a user may hold several credentials of the factor, each
+	// named by the enrollment's own "name" parameter.
+	Multiple bool
 	// sends: the factor sends its code, so it needs a destination.
 	sends bool
 	// kind is the factor's own name, shared by its instances.
@@ -264,7 +270,7 @@ func (p *Provider) enrollOptions() []enrollOption {
 			name = in.Name
 		}
 		opt := enrollOption{Factor: in.Name, DisplayName: name, Params: formParams(d.EnrollParams), sends: proof == sdk.ProofSentCode,
-			Ceremony: proof == sdk.ProofBrowserCeremony}
+			Ceremony: proof == sdk.ProofBrowserCeremony, Multiple: d.MultipleCredentials}
 		// Several instances of one factor (sms and the 7-digit sms-7 a
 		// dialect uses) are one choice for a person: offer the instance
 		// named after the factor, or else the first.

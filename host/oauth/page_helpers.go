@@ -81,6 +81,10 @@ func (d pageData) Fields(o enrollOption) enrollFields {
 	return enrollFields{Option: o, Posted: d.Posted}
 }
 
+// Base is the page's own data, for templates of pages that embed it (the
+// account pages) to hand to templates that take a pageData.
+func (d pageData) Base() pageData { return d }
+
 // SecretGroups is the secret in groups of four characters, easier to read
 // and to type ("ABCD EFGH ...").
 func (d pageData) SecretGroups() string { return groupSecret(d.Secret) }

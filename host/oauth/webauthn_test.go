@@ -128,3 +128,45 @@ func TestSecurityKeyRefusedAtLogin(t *testing.T) {
 		t.Fatalf("a passkey without user verification: %d %s", p.status, p.body)
 	}
 }
+
+// TestAccountAddsSecurityKeys: the account page registers security keys by
+// the browser's ceremony, under the names the user gives, and keeps
+// offering another one.
+func TestAccountAddsSecurityKeys(t *testing.T) {
+	h := sqliteHost(t, hostOptions{webauthn: true})
+	h.user("dora")
+	b, p := h.signInToAccount(t, "dora", "")
+	var backup string
+	for _, key := range []struct {
+		name string
+		seed string
+	}{{"Blue key", "dora's blue key"}, {"Laptop", "dora's laptop"}} {
+		if key.name == "Laptop" {
+			// A change once dora has a factor needs one proven: a backup
+			// code, since the page's step-up takes codes.
+			p = b.submit(b.get(h.url+"/account"), "/account/stepup", nil)
+			if !p.contains("Enter one of your backup codes") {
+				t.Fatalf("step-up of a user with a security key: %s", p.body)
+			}
+			p = b.submit(p, "/account/verify", withFields(p, "code", backup))
+		}
+		if !p.contains("Add a security key or passkey") || p.contains(`id="nickname-webauthn"`) {
+			t.Fatalf("add form for a security key: %s", p.body)
+		}
+		p = b.submit(p, "/account/add", url.Values{"factor": {"webauthn"}, "name": {key.name}})
+		if p.status != http.StatusOK || !p.contains(`data-webauthn="create"`) || !p.contains(`action="/account/add/confirm"`) {
+			t.Fatalf("confirm page of a security key: %d %s", p.status, p.body)
+		}
+		p = b.ceremony(p, "/account/add/confirm", &softkey.Authenticator{Seed: []byte(key.seed)})
+		if p.status != http.StatusOK {
+			t.Fatalf("after registering %q: %d %s", key.name, p.status, p.body)
+		}
+		if codes := shownCode.FindAllStringSubmatch(p.body, -1); len(codes) > 0 {
+			backup = codes[0][1]
+		}
+	}
+	p = b.get(h.url + "/account")
+	if !p.contains("Blue key") || !p.contains("Laptop") || !p.contains("Add a security key or passkey") {
+		t.Fatalf("account page after two keys: %s", p.body)
+	}
+}
