@@ -78,4 +78,3 @@ func (s *SQLStore) SetCredentialName(ctx context.Context, userID, credentialID, 
 	}
 	return wrapErr("set credential name", expectOne(res, "credential"))
 }
-
