@@ -69,7 +69,7 @@ func (p *Provider) loginPasskey(w http.ResponseWriter, r *http.Request) {
 		p.renderStep(w, r, fl, http.StatusBadRequest, "Passkeys are not set up here.", nil)
 		return
 	}
-	ch, err := p.signin.BeginPasskey(r.Context(), factor)
+	ch, err := p.signin.BeginPasskey(r.Context(), p.signInMeta(r, fl.ClientID, "oauth"), factor)
 	if err != nil {
 		status, msg := p.mfaMessage(w, r, err)
 		p.renderStep(w, r, fl, status, msg, nil)

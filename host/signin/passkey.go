@@ -11,7 +11,13 @@ import (
 
 // BeginPasskey starts a sign-in without a user name or password: a
 // challenge any discoverable credential (passkey) of factor answers.
-func (s *Service) BeginPasskey(ctx context.Context, factor string) (mfa.Challenge, error) {
+func (s *Service) BeginPasskey(ctx context.Context, m Meta, factor string) (mfa.Challenge, error) {
+	// Each challenge is a stored row that names no one, so the address's
+	// sign-in budget, shared with passwords, bounds how fast they are made.
+	if wait, ok := s.throttle.admitAddress(m.RemoteAddr, s.now()); !ok {
+		s.audit(ctx, m, store.User{}, ActionPasskey, "throttled", nil)
+		return mfa.Challenge{}, &mfa.Error{Kind: mfa.ErrThrottled, RetryAfter: wait, Reason: "too many sign-in attempts"}
+	}
 	return s.d.MFA.BeginDiscoverable(ctx, factor)
 }
 

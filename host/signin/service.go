@@ -207,6 +207,8 @@ var (
 const (
 	ActionPassword = "oauth.password"
 	ActionLogin    = "oauth.login"
+	// ActionPasskey is a passkey sign-in refused before any user is known.
+	ActionPasskey = "oauth.passkey"
 )
 
 // Meta is who signs in from where, for audit records.

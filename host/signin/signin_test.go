@@ -549,3 +549,23 @@ func testUnknownLikeKnown(t *testing.T, e *env) {
 		t.Fatalf("known user: %v\nunknown user: %v", known, unknown)
 	}
 }
+
+// TestPasskeyBeginIsThrottled: challenges for a sign-in without a user name
+// draw on the address's sign-in budget, so one address cannot fill the
+// store with them; another address is not held back.
+func TestPasskeyBeginIsThrottled(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t, filepath.Join(t.TempDir(), "db"), envOptions{throttle: signin.ThrottleOptions{PerAddressBurst: 3, PerAddressMinute: 1}})
+	for i := range 5 {
+		// No factor here issues passkey challenges, so an admitted begin
+		// fails in the lifecycle; a refused one never reaches it.
+		_, err := e.signin.BeginPasskey(ctx, meta, "no-such-factor")
+		d, _ := mfa.RetryAfter(err)
+		if throttled := errors.Is(err, mfa.ErrThrottled) && d >= time.Second; throttled != (i >= 3) {
+			t.Fatalf("begin %d: %v (retry after %v)", i, err, d)
+		}
+	}
+	if _, err := e.signin.BeginPasskey(ctx, signin.Meta{RemoteAddr: "127.0.0.2"}, "no-such-factor"); errors.Is(err, mfa.ErrThrottled) {
+		t.Fatalf("another address: %v", err)
+	}
+}

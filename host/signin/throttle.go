@@ -89,6 +89,18 @@ func (t *throttle) admit(addr, name string, now time.Time) (time.Duration, bool)
 	return 0, true
 }
 
+// admitAddress takes one attempt from the address's budget alone, for a
+// sign-in that names no user (a passkey's).
+func (t *throttle) admitAddress(addr string, now time.Time) (time.Duration, bool) {
+	a := t.limiter(t.byAddr, "a:"+addr, t.opts.PerAddressBurst, t.opts.PerAddressMinute)
+	r := a.ReserveN(now, 1)
+	if wait := r.DelayFrom(now); wait > 0 {
+		r.CancelAt(now)
+		return time.Duration(httpx.RetryAfterSeconds(wait)) * time.Second, false
+	}
+	return 0, true
+}
+
 func (t *throttle) limiter(c *lru.Cache[string, *rate.Limiter], key string, burst int, perMinute float64) *rate.Limiter {
 	if l, ok := c.Get(key); ok {
 		return l
