@@ -55,10 +55,12 @@ func (p *Provider) endSession(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if se, ok := p.browserSession(r); ok {
-		if req.subject != "" && req.subject != se.User.ID {
-			// The hint names another user than the session's: the session
-			// still ends, the browser asked for it; the line says so.
-			p.log.InfoContext(ctx, "oauth: logout hint names another user than the session", "client", req.clientID)
+		if !p.logoutConfirmed(r, se, req) {
+			// Without a hint naming this user, any page could sign the
+			// user out by sending the browser here: the user confirms
+			// first, as the specification advises.
+			p.render(w, http.StatusOK, "confirm-sign-out", logoutPage{pageData: pageData{Title: "Sign out?", CSRF: se.CSRFToken()}, Form: r.Form})
+			return
 		}
 		if err := p.d.Sessions.Destroy(ctx, se); err != nil {
 			p.renderError(w, r, http.StatusInternalServerError, "The sign-out could not be completed. Try again.", err)
@@ -79,6 +81,24 @@ func (p *Provider) endSession(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	http.Redirect(w, r, to.String(), http.StatusFound)
+}
+
+// logoutPage is the confirmation of a sign-out, which posts the request's
+// own parameters back with the session's CSRF token.
+type logoutPage struct {
+	pageData
+	Form url.Values
+}
+
+// logoutConfirmed reports whether the session may end without asking: the
+// request carries an ID token hint of the session's user, or it is the
+// user's own answer to the confirmation (a POST with the session's CSRF
+// token).
+func (p *Provider) logoutConfirmed(r *http.Request, se auth.Session, req logoutRequest) bool {
+	if req.subject != "" && req.subject == se.User.ID {
+		return true
+	}
+	return r.Method == http.MethodPost && r.PostFormValue("confirm") != "" && auth.CheckCSRF(se.Secret, r.PostFormValue("csrf"))
 }
 
 // checkLogout checks an end-session request's parameters: the hint, the

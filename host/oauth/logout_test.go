@@ -107,6 +107,46 @@ func TestLogoutRefusals(t *testing.T) {
 	}
 }
 
+// TestLogoutWithoutHintAsksFirst: a logout request that does not carry an
+// ID token of the session's user could come from any page, so the user is
+// asked; the session ends only on their answer, which must carry the
+// session's CSRF token, and the redirect and state then go through.
+func TestLogoutWithoutHintAsksFirst(t *testing.T) {
+	h := sqliteHost(t, hostOptions{})
+	b, c, _ := signedInRP(t, h)
+	q := url.Values{"client_id": {"web"}, "post_logout_redirect_uri": {redirectURI + "/signed-out"}, "state": {"st-7"}}
+	stillSignedIn := func(when string) {
+		t.Helper()
+		if p := b.get(c.authorization().url); p.callback == nil {
+			t.Fatalf("%s the session no longer signs in: %d %s", when, p.status, p.body)
+		}
+	}
+	p := b.get(h.url + "/oauth2/logout?" + q.Encode())
+	if p.status != http.StatusOK || !p.contains("Sign out now?") || !p.contains(`name="state" value="st-7"`) {
+		t.Fatalf("confirmation page: %d %s", p.status, p.body)
+	}
+	stillSignedIn("after the request,")
+	forged := url.Values{"confirm": {"1"}, "csrf": {"not-the-token"}}
+	for k, v := range q {
+		forged[k] = v
+	}
+	if again := b.submit(p, "/oauth2/logout", forged); again.callback != nil || !again.contains("Sign out now?") {
+		t.Fatalf("an answer without the CSRF token: %d %v", again.status, again.callback)
+	}
+	stillSignedIn("after a forged answer,")
+	answer := url.Values{"confirm": {"1"}}
+	for k, v := range q {
+		answer[k] = v
+	}
+	p = b.submit(p, "/oauth2/logout", answer)
+	if p.callback == nil || p.callback.Path != "/callback/signed-out" || p.callback.Query().Get("state") != "st-7" {
+		t.Fatalf("after confirming: %d %v %s", p.status, p.callback, p.body)
+	}
+	if p := b.get(c.authorization().url); p.callback != nil {
+		t.Fatal("the session still signs in after a confirmed logout")
+	}
+}
+
 // TestDisabledUser: disabling a user ends their browser session and their
 // refresh tokens, and their password no longer signs in.
 func TestDisabledUser(t *testing.T) {
