@@ -154,6 +154,8 @@ func (r *RPC) FinishEnrollment(ctx context.Context, req FinishEnrollmentRequest)
 		Reason:          resp.GetReason(),
 		RetryAfter:      durationFromPB(resp.GetRetryAfter()),
 		CredentialKey:   resp.GetCredentialKey(),
+		AMR:             resp.GetAmr(),
+		UserVerified:    resp.GetUserVerified(),
 	}, nil
 }
 

@@ -157,6 +157,8 @@ func (s *server) FinishEnrollment(ctx context.Context, req *factorv1.FinishEnrol
 		Reason:          out.Reason,
 		RetryAfter:      durationToPB(out.RetryAfter),
 		CredentialKey:   out.CredentialKey,
+		Amr:             out.AMR,
+		UserVerified:    out.UserVerified,
 	}, nil
 }
 

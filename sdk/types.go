@@ -114,6 +114,11 @@ type FinishEnrollmentResponse struct {
 	// CredentialKey is the new credential's public key, required with
 	// ResultOK from a factor with Description.MultipleCredentials.
 	CredentialKey string
+	// AMR, when set, replaces the description's AMR values for this
+	// enrollment's proof ("user" only when the user was verified).
+	AMR []string
+	// UserVerified says the proof carried user verification.
+	UserVerified bool
 }
 
 // ChallengeRequest starts a verification for a factor that needs one.

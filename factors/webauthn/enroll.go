@@ -120,7 +120,9 @@ func (f *Factor) FinishEnrollment(_ context.Context, req sdk.FinishEnrollmentReq
 	if err != nil {
 		return sdk.FinishEnrollmentResponse{}, fmt.Errorf("webauthn: %w", err)
 	}
+	uv := created.Flags.UserVerified
 	return sdk.FinishEnrollmentResponse{Result: sdk.ResultOK, CredentialState: state, CredentialKey: keyOf(cred.ID),
+		AMR: provedAMR(uv), UserVerified: uv,
 		Display: sdk.Display{Message: "Security key or passkey registered.", Extra: credentialExtra(cred)}}, nil
 }
 

@@ -29,7 +29,11 @@ func TestRegistrationAndAuthentication(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			f := configured(t, tc.settings)
-			cred := enroll(t, f, tc.key, testUser, nil)
+			reg := finish(t, f, tc.key, testUser, nil, softkey.Ceremony{Origin: testOrigin})
+			if reg.Result != sdk.ResultOK || !slices.Equal(reg.AMR, tc.wantAMR) || reg.UserVerified != slices.Contains(tc.wantAMR, "user") {
+				t.Fatalf("registration: %s (%s) amr %v user verified %v, want ok with %v", reg.Result, reg.Reason, reg.AMR, reg.UserVerified, tc.wantAMR)
+			}
+			cred := sdk.Credential{Key: reg.CredentialKey, State: reg.CredentialState}
 			creds := []sdk.Credential{cred}
 			for round := range 2 {
 				resp := assert(t, f, tc.key, testUser, creds, challenge(t, f, testUser, creds), softkey.Ceremony{Origin: testOrigin})

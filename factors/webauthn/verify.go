@@ -88,12 +88,17 @@ func (f *Factor) accepted(cer ceremony, used held, v *gowebauthn.Credential, uv 
 	if err != nil {
 		return sdk.VerifyResponse{}, fmt.Errorf("webauthn: %w", err)
 	}
-	amr := []string{"hwk"}
-	if uv {
-		amr = append(amr, "user")
-	}
 	return sdk.VerifyResponse{Result: sdk.ResultOK, CredentialKey: used.key, CredentialState: credState,
-		ChallengeState: chState, AMR: amr, UserVerified: uv}, nil
+		ChallengeState: chState, AMR: provedAMR(uv), UserVerified: uv}, nil
+}
+
+// provedAMR is what one ceremony proved: the key, and the user when the
+// authenticator verified them (a PIN or biometric).
+func provedAMR(userVerified bool) []string {
+	if userVerified {
+		return []string{"hwk", "user"}
+	}
+	return []string{"hwk"}
 }
 
 func refusal(r sdk.Result, key, reason string) sdk.VerifyResponse {

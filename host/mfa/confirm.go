@@ -34,6 +34,9 @@ type ConfirmRequest struct {
 // Confirmed is an enrollment that became an active credential.
 type Confirmed struct {
 	Credential CredentialInfo
+	// AMR is what the enrollment's proof proved: the factor's answer, or
+	// its description's AMR when it gave none.
+	AMR []string
 	// Display is what the factor shows once on confirmation (backup codes).
 	Display sdk.Display
 	// Also is the enrollment made with ConfirmRequest.AlsoEnroll, if any.
@@ -185,6 +188,10 @@ func (s *Service) activateConfirmed(ctx context.Context, m Meta, c *confirmation
 		}
 	}
 	out.Credential, out.Display = s.info(c.cred), resp.Display
+	out.AMR = out.Credential.AMR
+	if len(resp.AMR) > 0 {
+		out.AMR = resp.AMR
+	}
 	if c.also != nil {
 		c.also.cred.Status = store.CredentialActive
 		out.Also.Credential = s.info(c.also.cred)

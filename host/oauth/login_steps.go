@@ -215,7 +215,7 @@ func (p *Provider) loginConfirm(w http.ResponseWriter, r *http.Request) {
 		p.renderStep(w, r, fl, status, msg, nil)
 		return
 	}
-	fl.AMR = signin.AddMethods(fl.AMR, true, c.Credential.AMR...)
+	fl.AMR = signin.AddMethods(fl.AMR, true, c.AMR...)
 	fl.AuthTime, fl.Display, fl.EnrollmentID = p.now(), nil, ""
 	if c.Also == nil || len(c.Also.Display.Codes) == 0 {
 		p.finish(w, r, fl)

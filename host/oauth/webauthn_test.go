@@ -65,7 +65,7 @@ func TestSecurityKeyAtLogin(t *testing.T) {
 			p = b.submit(p, "/login/continue", nil)
 		}
 		_, claims := c.exchange(t, a, codeFrom(t, p, a.state))
-		checkAuth(t, "enrolment login", claims.AMR, claims.ACR, claims.AuthTime, []string{"pwd", "hwk", "mfa"}, oauth.ACRMFA, start)
+		checkAuth(t, "enrolment login", claims.AMR, claims.ACR, claims.AuthTime, []string{"pwd", "hwk", "user", "mfa"}, oauth.ACRMFA, start)
 
 		// Second factor: a new login asks for the key; the client asked for
 		// the phishing-resistant class and gets it.

@@ -1232,6 +1232,14 @@ type FinishEnrollmentResponse struct {
 	// For a factor with multiple_credentials: the new credential's public key
 	// (see DescribeResponse.multiple_credentials); required with RESULT_OK.
 	CredentialKey string `protobuf:"bytes,7,opt,name=credential_key,json=credentialKey,proto3" json:"credential_key,omitempty"`
+	// The authentication method reference values this enrollment's proof
+	// proved, when they differ from the description's (as in VerifyResponse:
+	// "user" only when a WebAuthn registration verified the user). Empty means
+	// the description's amr.
+	Amr []string `protobuf:"bytes,8,rep,name=amr,proto3" json:"amr,omitempty"`
+	// The authenticator verified the user as part of the proof (as in
+	// VerifyResponse).
+	UserVerified  bool `protobuf:"varint,9,opt,name=user_verified,json=userVerified,proto3" json:"user_verified,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1313,6 +1321,20 @@ func (x *FinishEnrollmentResponse) GetCredentialKey() string {
 		return x.CredentialKey
 	}
 	return ""
+}
+
+func (x *FinishEnrollmentResponse) GetAmr() []string {
+	if x != nil {
+		return x.Amr
+	}
+	return nil
+}
+
+func (x *FinishEnrollmentResponse) GetUserVerified() bool {
+	if x != nil {
+		return x.UserVerified
+	}
+	return false
 }
 
 type ChallengeRequest struct {
@@ -2016,7 +2038,7 @@ const file_factor_proto_rawDesc = "" +
 	"\x04user\x18\x02 \x01(\v2\x1a.factorgate.factor.v1.UserR\x04user\x12#\n" +
 	"\rpending_state\x18\x03 \x01(\fR\fpendingState\x121\n" +
 	"\x05proof\x18\x04 \x01(\v2\x1b.factorgate.factor.v1.ProofR\x05proof\x12,\n" +
-	"\x03now\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\x03now\"\xeb\x02\n" +
+	"\x03now\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\x03now\"\xa2\x03\n" +
 	"\x18FinishEnrollmentResponse\x124\n" +
 	"\x06result\x18\x01 \x01(\x0e2\x1c.factorgate.factor.v1.ResultR\x06result\x12)\n" +
 	"\x10credential_state\x18\x02 \x01(\fR\x0fcredentialState\x12(\n" +
@@ -2025,7 +2047,9 @@ const file_factor_proto_rawDesc = "" +
 	"\x06reason\x18\x05 \x01(\tR\x06reason\x12:\n" +
 	"\vretry_after\x18\x06 \x01(\v2\x19.google.protobuf.DurationR\n" +
 	"retryAfter\x12%\n" +
-	"\x0ecredential_key\x18\a \x01(\tR\rcredentialKeyB\x10\n" +
+	"\x0ecredential_key\x18\a \x01(\tR\rcredentialKey\x12\x10\n" +
+	"\x03amr\x18\b \x03(\tR\x03amr\x12#\n" +
+	"\ruser_verified\x18\t \x01(\bR\fuserVerifiedB\x10\n" +
 	"\x0e_pending_state\"\x82\x03\n" +
 	"\x10ChallengeRequest\x12\x1a\n" +
 	"\binstance\x18\x01 \x01(\tR\binstance\x12.\n" +
