@@ -127,7 +127,7 @@ func (p *Provider) accountRemove(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	act := stepUpAction{Action: actionRemoveFactor, Credential: r.PostFormValue("credential")}
+	act := stepUpAction{Action: actionRemoveFactor, Credential: r.PostFormValue("credential_id")}
 	if !p.fresh(se) {
 		p.renderStepUp(w, r, se, act, "", http.StatusOK, "")
 		return
@@ -239,8 +239,9 @@ func (p *Provider) accountMessage(w http.ResponseWriter, status int, title, msg 
 	p.render(w, status, "account-message", accountData{pageData: pageData{Title: title}, Message: msg})
 }
 
-// signInFactors returns the user's active factors proven with a code the
-// page can ask for; the first is the one asked for by default.
+// signInFactors returns the user's active factors proven with a code or a
+// security key the page can ask for; the first is the one asked for by
+// default.
 func (p *Provider) signInFactors(r *http.Request, userID string) ([]factorChoice, error) {
 	factors, err := p.activeFactors(r.Context(), userID)
 	if err != nil {
@@ -249,7 +250,7 @@ func (p *Provider) signInFactors(r *http.Request, userID string) ([]factorChoice
 	inst := p.instances()
 	return slices.DeleteFunc(factors, func(f factorChoice) bool {
 		proof := inst[f.Factor].Proof()
-		return proof != sdk.ProofTypedCode && proof != sdk.ProofSentCode
+		return proof != sdk.ProofTypedCode && proof != sdk.ProofSentCode && proof != sdk.ProofBrowserCeremony
 	}), nil
 }
 

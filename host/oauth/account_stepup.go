@@ -3,8 +3,6 @@ package oauth
 import (
 	"fmt"
 	"net/http"
-	"slices"
-	"strings"
 
 	"github.com/factorgate/factorgate/host/auth"
 	"github.com/factorgate/factorgate/host/signin"
@@ -44,21 +42,22 @@ func (p *Provider) accountStepUpStart(w http.ResponseWriter, r *http.Request) {
 }
 
 // accountVerify is the step-up form: send=1 picks a factor (and sends its
-// code, for a factor that sends one); a code proves it, records the proof in
-// the session and carries out the action the step-up was for.
+// code, or issues a security key's options); a code, or what the browser's
+// security key or passkey returned, proves it, records the proof in the
+// session and carries out the action the step-up was for.
 func (p *Provider) accountVerify(w http.ResponseWriter, r *http.Request) {
 	se, ok := p.accountSession(w, r)
 	if !ok {
 		return
 	}
-	act := stepUpAction{Action: r.PostFormValue("action"), Credential: r.PostFormValue("credential")}
+	act := stepUpAction{Action: r.PostFormValue("action"), Credential: r.PostFormValue("credential_id")}
 	factor := r.PostFormValue("factor")
 	if r.PostFormValue("send") != "" {
 		p.renderStepUp(w, r, se, act, factor, http.StatusOK, "")
 		return
 	}
-	code := strings.TrimSpace(r.PostFormValue("code"))
-	if code == "" {
+	proof, ok := formProof(r)
+	if !ok {
 		p.renderStepUpError(w, r, se, act, factor, http.StatusBadRequest, "Enter the code.")
 		return
 	}
@@ -72,9 +71,14 @@ func (p *Provider) accountVerify(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	meta := p.signInMeta(r, "", "account")
-	amr, err := p.signin.Prove(r.Context(), meta, signin.Step{UserID: se.User.ID, Factor: factor}, code)
+	amr, err := p.signin.ProveWith(r.Context(), meta, signin.Step{UserID: se.User.ID, Factor: factor}, proof)
 	if err != nil {
-		status, msg := p.mfaMessage(w, r, err)
+		status, msg := p.proofMessage(w, r, proof, err)
+		if proof.Payload != nil {
+			// A ceremony's challenge is spent by any answer: ask anew.
+			p.renderStepUp(w, r, se, act, factor, status, msg)
+			return
+		}
 		p.renderStepUpError(w, r, se, act, factor, status, msg)
 		return
 	}
@@ -120,6 +124,8 @@ func (p *Provider) renderStepUp(w http.ResponseWriter, r *http.Request, se auth.
 			status, msg = p.mfaMessage(w, r, err)
 		} else {
 			d.Masked = ch.Display.MaskedDestination
+			d.Ceremony = d.StepUp.Chosen.Ceremony
+			d.CeremonyOptions = string(ch.Display.OptionsJSON)
 		}
 	}
 	d.Error = msg
@@ -143,7 +149,7 @@ func (p *Provider) stepUpPage(w http.ResponseWriter, r *http.Request, se auth.Se
 	if act.Action != actionRemoveFactor && act.Action != actionNewCodes {
 		act = stepUpAction{Action: actionAddFactor}
 	}
-	factors, err := p.stepUpFactors(r, se.User.ID)
+	factors, err := p.signInFactors(r, se.User.ID)
 	if err != nil {
 		p.renderError(w, r, http.StatusInternalServerError, "Your factors could not be listed.", err)
 		return accountData{}, false
@@ -166,17 +172,6 @@ func (p *Provider) stepUpPage(w http.ResponseWriter, r *http.Request, se auth.Se
 	}
 	d := accountData{pageData: pageData{Title: "Verify it's you", CSRF: se.CSRFToken(), Wide: true}, StepUp: &up}
 	return d, true
-}
-
-// stepUpFactors are the user's factors the page's step-up takes: those
-// proven with a typed or sent code. A security key or passkey is not taken
-// here yet; a user who has one also has backup codes, which are.
-func (p *Provider) stepUpFactors(r *http.Request, userID string) ([]factorChoice, error) {
-	factors, err := p.signInFactors(r, userID)
-	if err != nil {
-		return nil, err
-	}
-	return slices.DeleteFunc(factors, func(f factorChoice) bool { return f.Ceremony }), nil
 }
 
 // stepUpPurpose says what a step-up is for.

@@ -107,7 +107,7 @@ func TestAccountRemoveAndCodesNeedStepUp(t *testing.T) {
 			}
 			form := url.Values{}
 			if tc.path == "/account/remove" {
-				form.Set("credential", h.credentialID(t, bob, "sms"))
+				form.Set("credential_id", h.credentialID(t, bob, "sms"))
 			}
 			if tc.stale {
 				h.clock.Add(5*time.Minute + time.Second)
@@ -134,7 +134,7 @@ func TestAccountRemoveAndCodesNeedStepUp(t *testing.T) {
 // with the given extra fields.
 func withFields(p page, kv ...string) url.Values {
 	form := url.Values{}
-	for _, name := range []string{"action", "credential", "factor"} {
+	for _, name := range []string{"action", "credential_id", "factor"} {
 		form.Set(name, p.field(regexp.MustCompile(`name="`+name+`" value="([^"]*)"`)))
 	}
 	for i := 0; i+1 < len(kv); i += 2 {
@@ -295,10 +295,10 @@ func TestAccountCSRF(t *testing.T) {
 		name, path string
 		form       url.Values
 	}{
-		{"remove", "/account/remove", url.Values{"credential": {sms}}},
+		{"remove", "/account/remove", url.Values{"credential_id": {sms}}},
 		{"new codes", "/account/codes", nil},
 		{"add", "/account/add", url.Values{"factor": {"totp"}}},
-		{"step-up", "/account/verify", url.Values{"factor": {"totp"}, "code": {"123456"}, "action": {"remove"}, "credential": {sms}}},
+		{"step-up", "/account/verify", url.Values{"factor": {"totp"}, "code": {"123456"}, "action": {"remove"}, "credential_id": {sms}}},
 		{"sign out", "/account/signout", nil},
 		{"sign out everywhere", "/account/signout-everywhere", nil},
 	} {
@@ -371,7 +371,7 @@ func TestAccountStepUpWithSentCode(t *testing.T) {
 	h.enrollSMS(bob, phone)
 	b, p := h.signInToAccount(t, "bob", secret)
 	h.clock.Add(10 * time.Minute)
-	p = b.submit(p, "/account/remove", url.Values{"credential": {h.credentialID(t, bob, "totp")}})
+	p = b.submit(p, "/account/remove", url.Values{"credential_id": {h.credentialID(t, bob, "totp")}})
 	if !p.contains("To remove Authenticator app") || !p.contains("Use another method") || !p.contains(`value="sms"`) {
 		t.Fatalf("step-up page: %d %s", p.status, p.body)
 	}

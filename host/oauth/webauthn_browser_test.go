@@ -71,7 +71,7 @@ func TestBrowserPasskey(t *testing.T) {
 		landed = p.ClickNav("button[type=submit]")
 	}
 	_, claims := c.exchange(t, a, browserCode(t, landed, a))
-	checkAuth(t, "enrolment", claims.AMR, claims.ACR, claims.AuthTime, []string{"pwd", "hwk", "mfa"}, oauth.ACRMFA, start)
+	checkAuth(t, "enrolment", claims.AMR, claims.ACR, claims.AuthTime, []string{"pwd", "hwk", "user", "mfa"}, oauth.ACRMFA, start)
 	// The script ran under the pages' CSP without a violation or an error
 	// (a missing favicon's 404 is no concern of this test).
 	for _, line := range p.Console() {
