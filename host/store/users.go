@@ -83,10 +83,12 @@ func (s *SQLStore) UpdateUser(ctx context.Context, u User) (User, error) {
 	}
 	u.UpdatedAt = normTime(u.UpdatedAt)
 	var created int64
-	err := s.queryRow(ctx, `UPDATE users
+	err := s.InTx(ctx, func(ctx context.Context) error {
+		return s.queryRow(ctx, `UPDATE users
 		SET org_id = ?, name = ?, password_hash = ?, email = ?, admin = ?, updated_at = ?
 		WHERE id = ? RETURNING created_at`,
-		u.OrgID, u.Name, u.PasswordHash, u.Email, u.Admin, toMicros(u.UpdatedAt), u.ID).Scan(&created)
+			u.OrgID, u.Name, u.PasswordHash, u.Email, u.Admin, toMicros(u.UpdatedAt), u.ID).Scan(&created)
+	})
 	if err != nil {
 		return User{}, wrapErr("update user", err)
 	}
