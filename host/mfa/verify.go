@@ -45,9 +45,10 @@ type verification struct {
 	withChallenge bool
 }
 
-// Verify checks a proof: load the credential with its version, count the
-// attempt (refusing while locked), ask the factor, and commit the state it
-// returns with compare-and-swap. When another host committed first, the
+// Verify checks a proof: load the credential with its version, admit the
+// attempt against the user's allowance (refusing while locked; see
+// admitAttempt), ask the factor, and commit the state it returns with
+// compare-and-swap, or count the failure. When another host committed first, the
 // credential is reloaded and the factor asked again, so it sees the code as
 // used. Nothing succeeds without its commit: a database failure fails closed.
 func (s *Service) Verify(ctx context.Context, m Meta, req VerifyRequest) (_ Verified, err error) {
@@ -68,9 +69,11 @@ func (s *Service) Verify(ctx context.Context, m Meta, req VerifyRequest) (_ Veri
 		return Verified{}, notFound(err, ErrNotEnrolled)
 	}
 	v.entry.credentialID = v.cred.ID
-	if err := s.reserveAttempt(ctx, user, v.now); err != nil {
+	leave, err := s.admitAttempt(ctx, user, v.now)
+	if err != nil {
 		return Verified{}, err
 	}
+	defer leave()
 	for try := range s.opts.MaxCommitRetries {
 		out, done, err := s.verifyOnce(ctx, m, v, try)
 		if done && err == nil {
@@ -103,7 +106,7 @@ func (s *Service) verifyOnce(ctx context.Context, m Meta, v *verification, try i
 	if resp.Result == sdk.ResultOK {
 		ev, err = s.commitVerified(ctx, m, v.entry, v.cred, ch, resp, v.now)
 	} else {
-		err = s.commitFailed(ctx, v.cred, ch, resp)
+		err = s.commitFailed(ctx, v, ch, resp)
 	}
 	switch {
 	case errors.Is(err, store.ErrConflict):
@@ -200,12 +203,11 @@ func (s *Service) consumeChallenge(ctx context.Context, ch store.Challenge, stat
 	return err
 }
 
-// commitFailed keeps what a failed attempt changed (a challenge's attempt
-// count), with compare-and-swap like a success.
-func (s *Service) commitFailed(ctx context.Context, cred store.Credential, ch store.Challenge, resp sdk.VerifyResponse) error {
-	if resp.ChallengeState == nil && resp.CredentialState == nil {
-		return nil
-	}
+// commitFailed counts the failed attempt against the user and keeps what it
+// changed (a challenge's attempt count), with compare-and-swap like a
+// success, in one transaction.
+func (s *Service) commitFailed(ctx context.Context, v *verification, ch store.Challenge, resp sdk.VerifyResponse) error {
+	cred := v.cred
 	var chState, credState []byte
 	var err error
 	if resp.ChallengeState != nil && ch.ID != "" {
@@ -219,6 +221,9 @@ func (s *Service) commitFailed(ctx context.Context, cred store.Credential, ch st
 		}
 	}
 	err = s.store.InTx(ctx, func(ctx context.Context) error {
+		if err := s.countFailure(ctx, v.user, v.now); err != nil {
+			return err
+		}
 		if chState != nil {
 			if _, err := s.store.UpdateChallengeState(ctx, ch.ID, ch.Version, chState); errors.Is(err, store.ErrNotFound) {
 				return store.ErrConflict
