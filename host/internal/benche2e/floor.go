@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -61,7 +62,7 @@ func (f *Floor) prepare(ctx context.Context) error {
 		`UPDATE floor_users SET last_step = ? WHERE id = ? AND last_step < ?`
 	if f.postgres {
 		get, use = `SELECT secret, last_step FROM floor_users WHERE id = $1`,
-			`UPDATE floor_users SET last_step = $1 WHERE id = $2 AND last_step < $1`
+			`UPDATE floor_users SET last_step = $1 WHERE id = $2 AND last_step < $3`
 	}
 	var err error
 	if f.get, err = f.read.PrepareContext(ctx, get); err != nil {
@@ -119,6 +120,7 @@ func (f *Floor) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "unknown user", http.StatusNotFound)
 		return
 	} else if err != nil {
+		slog.ErrorContext(r.Context(), "floor: read user", "error", err)
 		http.Error(w, "database", http.StatusServiceUnavailable)
 		return
 	}
@@ -129,6 +131,7 @@ func (f *Floor) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	res, err := f.use.ExecContext(r.Context(), step, req.User, step)
 	if err != nil {
+		slog.ErrorContext(r.Context(), "floor: record use", "error", err)
 		http.Error(w, "database", http.StatusServiceUnavailable)
 		return
 	}

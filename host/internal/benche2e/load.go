@@ -57,10 +57,6 @@ func NewLoader(accounts []Account, clients int) *Loader {
 		client: &http.Client{Transport: tr, Timeout: 30 * time.Second}}
 }
 
-// Capacity is how many fresh codes the accounts can give at once, right
-// after seeding (a window of steps each).
-func (l *Loader) Capacity() int { return len(l.accounts) * (2*Skew + 1) }
-
 // next claims a fresh code of the next user that has one.
 func (l *Loader) next() (Account, string, bool) {
 	cur := Step(time.Now())
@@ -68,8 +64,10 @@ func (l *Loader) next() (Account, string, bool) {
 		i := int(l.cursor.Add(1) % uint64(len(l.accounts)))
 		for {
 			last := l.last[i].Load()
-			s := max(last+1, cur-Skew)
-			if s > cur+Skew {
+			// A step of margin on either side: the server may be in the
+			// next step by the time the code arrives.
+			s := max(last+1, cur-Skew+1)
+			if s > cur+Skew-1 {
 				break
 			}
 			if l.last[i].CompareAndSwap(last, s) {

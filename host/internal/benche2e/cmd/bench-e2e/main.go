@@ -16,6 +16,8 @@ import (
 	"os/exec"
 	"strconv"
 	"time"
+
+	"github.com/factorgate/factorgate/host/internal/benche2e"
 )
 
 type config struct {
@@ -69,9 +71,10 @@ func run(ctx context.Context, c config) error {
 }
 
 // requestsPerRound keeps a run within the fresh codes the users can give:
-// seven each at once, one more each per TOTP period.
+// five each at once (the window of 2*Skew+1 steps less a step of margin on
+// either side), one more each per TOTP period.
 func requestsPerRound(c config) int {
-	capacity := c.users*(2*3+1)*8/10 - 400
+	capacity := c.users*(2*benche2e.Skew-1)*9/10 - 400
 	perRound := capacity / (c.rounds * 11 / 10)
 	return max(min(c.requests, perRound), 100)
 }
