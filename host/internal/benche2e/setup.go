@@ -74,6 +74,11 @@ type Host struct {
 // NewHost writes the host's configuration (the TOTP plugin pinned, the
 // documented routes of other factors off) under dir and draws a seal key.
 func NewHost(bin, pluginPath, dir, databaseURL string) (*Host, error) {
+	// The host resolves a relative plugin path against its plugin directory.
+	pluginPath, err := filepath.Abs(pluginPath)
+	if err != nil {
+		return nil, fmt.Errorf("plugin path: %w", err)
+	}
 	sum, err := fileSHA256(pluginPath)
 	if err != nil {
 		return nil, err
