@@ -12,7 +12,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"time"
 
 	"github.com/factorgate/factorgate/host/seal"
 	"github.com/factorgate/factorgate/host/store"
@@ -154,6 +153,3 @@ func (h *Host) run(args ...string) (string, error) {
 func (h *Host) Start(logs io.Writer) (*Process, error) {
 	return Start(h.Bin, []string{"serve"}, h.Env, logs)
 }
-
-// settle gives a server a moment after start before it is measured.
-func settle() { time.Sleep(500 * time.Millisecond) }
