@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 )
 
 // Group commit for SQLite.
@@ -84,15 +85,32 @@ func (c *committer) close() error {
 // submit hands r to the writer and waits for its answer. It waits even when
 // ctx ends meanwhile: once the writer has started r, only the commit decides
 // whether its work happened.
+//
+// A request the writer does not take within the busy timeout fails, as a
+// transaction waiting that long for SQLite's write lock would: the writer is
+// held up by a leased transaction, or by a function that waits for another
+// write (which would otherwise wait forever).
 func (c *committer) submit(r *writeRequest) writeResult {
-	select {
-	case c.reqs <- r:
-	case <-c.stopped:
-		return writeResult{err: errClosed}
-	case <-r.ctx.Done():
-		return writeResult{err: fmt.Errorf("store: begin transaction: %w", r.ctx.Err())}
+	if err := c.enqueue(r); err != nil {
+		return writeResult{err: err}
 	}
 	return <-r.done
+}
+
+// enqueue hands r to the writer, waiting at most the busy timeout.
+func (c *committer) enqueue(r *writeRequest) error {
+	busy := time.NewTimer(sqliteBusyTimeout)
+	defer busy.Stop()
+	select {
+	case c.reqs <- r:
+		return nil
+	case <-c.stopped:
+		return errClosed
+	case <-r.ctx.Done():
+		return fmt.Errorf("store: begin transaction: %w", r.ctx.Err())
+	case <-busy.C:
+		return fmt.Errorf("store: begin transaction: the writer was busy for %v", sqliteBusyTimeout)
+	}
 }
 
 // run collects the requests that are waiting into batches.
@@ -250,12 +268,8 @@ func (c *committer) inTx(ctx context.Context, fn func(ctx context.Context) error
 // with endLease.
 func (c *committer) beginLease(ctx context.Context) (*leasedTx, chan writeResult, error) {
 	r := &writeRequest{ctx: ctx, lease: make(chan *leasedTx, 1), done: make(chan writeResult, 1)}
-	select {
-	case c.reqs <- r:
-	case <-c.stopped:
-		return nil, nil, errClosed
-	case <-ctx.Done():
-		return nil, nil, fmt.Errorf("store: begin transaction: %w", ctx.Err())
+	if err := c.enqueue(r); err != nil {
+		return nil, nil, err
 	}
 	select {
 	case l := <-r.lease:
