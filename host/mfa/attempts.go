@@ -66,29 +66,32 @@ func (g *attemptGate) leave(key string) {
 // durable failures reach the limit, or a lock is in force, the attempt goes
 // through Reserve, which locks (durably, for every host) and refuses. While
 // attempts in flight fill the allowance, it refuses for a second.
-func (s *Service) admitAttempt(ctx context.Context, user store.User, now time.Time) (func(), error) {
+//
+// clean reports that the counter held nothing to reset when it was read (no
+// failures, no earlier lock), so a success need not write it.
+func (s *Service) admitAttempt(ctx context.Context, user store.User, now time.Time) (leave func(), clean bool, err error) {
 	p := s.opts.Lockout
 	n := s.attempts.enter(user.ID)
-	leave := func() { s.attempts.leave(user.ID) }
+	leave = func() { s.attempts.leave(user.ID) }
 	l, err := s.store.GetLockout(ctx, user.ID)
 	if err != nil {
 		leave()
-		return nil, fmt.Errorf("count attempt: %w", err)
+		return nil, false, fmt.Errorf("count attempt: %w", err)
 	}
 	if l.LockedUntil.After(now) || l.Failures >= p.MaxFailures {
 		leave()
 		if err := s.reserveAttempt(ctx, user, now); err != nil {
-			return nil, err
+			return nil, false, err
 		}
 		// The counter started over meanwhile: this attempt is counted
 		// durably already.
-		return func() {}, nil
+		return func() {}, false, nil
 	}
 	if l.Failures+n > p.MaxFailures {
 		leave()
-		return nil, &Error{Kind: ErrLocked, RetryAfter: time.Second, Reason: "too many attempts at once"}
+		return nil, false, &Error{Kind: ErrLocked, RetryAfter: time.Second, Reason: "too many attempts at once"}
 	}
-	return leave, nil
+	return leave, l.Failures == 0 && l.LockCount == 0, nil
 }
 
 // countFailure makes a failed attempt count: one more failure for the user,

@@ -43,6 +43,9 @@ type verification struct {
 	now   time.Time
 	// withChallenge says the factor answers a challenge (an SMS code).
 	withChallenge bool
+	// resetCount says the user's failure counter held something when the
+	// attempt was admitted, which a success resets.
+	resetCount bool
 }
 
 // Verify checks a proof: load the credential with its version, admit the
@@ -69,7 +72,8 @@ func (s *Service) Verify(ctx context.Context, m Meta, req VerifyRequest) (_ Veri
 		return Verified{}, notFound(err, ErrNotEnrolled)
 	}
 	v.entry.credentialID = v.cred.ID
-	leave, err := s.admitAttempt(ctx, user, v.now)
+	leave, clean, err := s.admitAttempt(ctx, user, v.now)
+	v.resetCount = !clean
 	if err != nil {
 		return Verified{}, err
 	}
@@ -104,7 +108,7 @@ func (s *Service) verifyOnce(ctx context.Context, m Meta, v *verification, try i
 	}
 	var ev Event
 	if resp.Result == sdk.ResultOK {
-		ev, err = s.commitVerified(ctx, m, v.entry, v.cred, ch, resp, v.now)
+		ev, err = s.commitVerified(ctx, m, v, ch, resp)
 	} else {
 		err = s.commitFailed(ctx, v, ch, resp)
 	}
@@ -156,8 +160,11 @@ func (s *Service) reloadVerification(ctx context.Context, v *verification, ch st
 // commitVerified makes a success durable: the credential's new state (its
 // version bumps even if the factor returned none, so a concurrent success on
 // the same version loses), the challenge consumed, the user's failure count
-// reset and the audit event, in one transaction.
-func (s *Service) commitVerified(ctx context.Context, m Meta, entry auditEntry, cred store.Credential, ch store.Challenge, resp sdk.VerifyResponse, now time.Time) (Event, error) {
+// reset (when it held anything as the attempt was admitted; a failure of a
+// parallel attempt that came later still counts) and the audit event, in one
+// transaction.
+func (s *Service) commitVerified(ctx context.Context, m Meta, v *verification, ch store.Challenge, resp sdk.VerifyResponse) (Event, error) {
+	entry, cred, now := v.entry, v.cred, v.now
 	state := cred.State
 	if resp.CredentialState != nil {
 		var err error
@@ -173,6 +180,9 @@ func (s *Service) commitVerified(ctx context.Context, m Meta, entry auditEntry, 
 			if err := s.consumeChallenge(ctx, ch, resp.ChallengeState); err != nil {
 				return err
 			}
+		}
+		if !v.resetCount {
+			return nil
 		}
 		return s.store.ResetAttempts(ctx, entry.user.ID)
 	})
