@@ -16,7 +16,7 @@ STATICCHECK_VERSION        := v0.8.2
 FACTORGATE_TEST_POSTGRES_DSN ?=
 export FACTORGATE_TEST_POSTGRES_DSN
 
-.PHONY: all build plugins go-plugins node-plugins host run test test-short test-browser browser-deps bench chaos proto lint fuzz clean tools
+.PHONY: all build plugins go-plugins node-plugins host run test test-short test-browser browser-deps bench bench-e2e chaos proto lint fuzz clean tools
 
 all: build
 
@@ -87,6 +87,19 @@ bench:
 	@mkdir -p $(BIN)
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime 2s ./... | tee $(BIN)/bench.txt
 	@awk -f .ci/ratios.awk $(BIN)/bench.txt
+
+# The host measured from outside against a floor program (HTTP, the same
+# TOTP check, one durable write per request) on SQLite and, with
+# FACTORGATE_TEST_POSTGRES_DSN set, PostgreSQL: interleaved rounds of fresh
+# valid codes from BENCH_CLIENTS (16) clients over BENCH_USERS (5000) seeded
+# users; prints verifications/s, p50, p99, ratios, CPU and RSS.
+BENCH_USERS   ?= 5000
+BENCH_CLIENTS ?= 16
+bench-e2e: host go-plugins
+	$(GO) build -trimpath -o $(BIN)/bench-floor ./host/internal/benche2e/cmd/bench-floor
+	$(GO) build -trimpath -o $(BIN)/bench-e2e ./host/internal/benche2e/cmd/bench-e2e
+	$(BIN)/bench-e2e -host $(BIN)/factorgate -plugin $(PLUGINDIR)/factorgate-factor-totp -floor $(BIN)/bench-floor \
+	  -users $(BENCH_USERS) -clients $(BENCH_CLIENTS)
 
 # Fault injection (host/chaos): a steady verification load over HTTP while
 # plugin processes are SIGKILLed and the PostgreSQL connection is cut through

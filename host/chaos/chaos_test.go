@@ -29,6 +29,13 @@ func TestChaos(t *testing.T) {
 		lost, twice := checkNothingLost(t, h, admin, accounts)
 		t.Logf("credentials: %d users, %d lost, %d acknowledged verifications applied twice", len(accounts), lost, twice)
 	})
+	t.Run("host SIGKILLed under load on SQLite", func(t *testing.T) {
+		h := startHost(t, b, "")
+		admin, accounts := setUp(t, h)
+		hostKilled(t, h, admin, accounts)
+		lost, twice := checkNothingLost(t, h, admin, accounts)
+		t.Logf("credentials: %d users, %d lost, %d acknowledged verifications applied twice", len(accounts), lost, twice)
+	})
 	t.Run("PostgreSQL connection cut under load", func(t *testing.T) {
 		dsn := os.Getenv(testdb.PostgresDSNEnv)
 		if dsn == "" {

@@ -148,7 +148,10 @@ func (s *Service) verifyDiscovered(ctx context.Context, m Meta, f guardedFactor,
 		case !resp.UserVerified:
 			return Verified{}, failure(ErrInvalidCode, "this passkey did not verify you (PIN or biometric), so it cannot sign you in on its own")
 		}
-		ev, err := s.commitVerified(ctx, m, entry, cred, store.Challenge{}, resp, now)
+		// The attempt was reserved (counted durably) before the factor saw
+		// the proof, so the success resets the count.
+		v := &verification{user: entry.user, f: f, cred: cred, entry: entry, now: now, resetCount: true}
+		ev, err := s.commitVerified(ctx, m, v, store.Challenge{}, resp)
 		if errors.Is(err, store.ErrConflict) {
 			if cred, err = s.store.GetCredential(ctx, cred.ID); err != nil || cred.Status != store.CredentialActive {
 				return Verified{}, &Error{Kind: ErrNotEnrolled}

@@ -56,6 +56,7 @@ type Store interface {
 	DeleteCredentialChallenges(ctx context.Context, credentialID string) error
 
 	LockoutCounter
+	GetLockout(ctx context.Context, key string) (store.Lockout, error)
 	ResetAttempts(ctx context.Context, key string) error
 
 	SendStore
@@ -130,6 +131,8 @@ type Service struct {
 	sealer  Sealer
 	opts    Options
 	log     *slog.Logger
+	// attempts counts the verifications in flight per user (admitAttempt).
+	attempts *attemptGate
 }
 
 // New returns the lifecycle service over its dependencies.
@@ -157,7 +160,7 @@ func New(st Store, factors Factors, sealer Sealer, opts Options) *Service {
 	if opts.Observer == nil {
 		opts.Observer = nopObserver{}
 	}
-	return &Service{store: st, factors: factors, sealer: sealer, opts: opts, log: opts.Logger}
+	return &Service{store: st, factors: factors, sealer: sealer, opts: opts, log: opts.Logger, attempts: newAttemptGate()}
 }
 
 // Meta says who is acting and from where, for the audit log.

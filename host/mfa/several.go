@@ -126,9 +126,12 @@ func (s *Service) verifyAll(ctx context.Context, m Meta, v *verification) (Verif
 	if len(creds) == 0 {
 		return Verified{}, &Error{Kind: ErrNotEnrolled}
 	}
-	if err := s.reserveAttempt(ctx, v.user, v.now); err != nil {
+	leave, clean, err := s.admitAttempt(ctx, v.user, v.now)
+	v.resetCount = !clean
+	if err != nil {
 		return Verified{}, err
 	}
+	defer leave()
 	for try := range s.opts.MaxCommitRetries {
 		out, done, err := s.verifyAllOnce(ctx, m, v, creds, try)
 		if done || err != nil {
@@ -160,6 +163,7 @@ func (s *Service) verifyAllOnce(ctx context.Context, m Meta, v *verification, cr
 		return Verified{}, true, factorError("verify", err)
 	}
 	used, found := credentialByKey(creds, resp.CredentialKey)
+	v.cred = used
 	if found {
 		v.entry.credentialID = used.ID
 	}
@@ -168,9 +172,11 @@ func (s *Service) verifyAllOnce(ctx context.Context, m Meta, v *verification, cr
 	case resp.Result == sdk.ResultOK && !found:
 		return Verified{}, true, &Error{Kind: ErrCredentialBroken, cause: fmt.Errorf("factor verified with credential %q, which the user does not hold", resp.CredentialKey)}
 	case resp.Result == sdk.ResultOK:
-		ev, err = s.commitVerified(ctx, m, v.entry, used, ch, resp, v.now)
+		ev, err = s.commitVerified(ctx, m, v, ch, resp)
 	default:
-		err = s.commitFailed(ctx, used, ch, sdk.VerifyResponse{ChallengeState: resp.ChallengeState})
+		// A refusal keeps no credential state: the credential it names may
+		// not be the user's at all.
+		err = s.commitFailed(ctx, v, ch, sdk.VerifyResponse{ChallengeState: resp.ChallengeState})
 	}
 	switch {
 	case errors.Is(err, store.ErrConflict):

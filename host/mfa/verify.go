@@ -49,11 +49,15 @@ type verification struct {
 	now   time.Time
 	// withChallenge says the factor answers a challenge (an SMS code).
 	withChallenge bool
+	// resetCount says the user's failure counter held something when the
+	// attempt was admitted, which a success resets.
+	resetCount bool
 }
 
-// Verify checks a proof: load the credential with its version, count the
-// attempt (refusing while locked), ask the factor, and commit the state it
-// returns with compare-and-swap. When another host committed first, the
+// Verify checks a proof: load the credential with its version, admit the
+// attempt against the user's allowance (refusing while locked; see
+// admitAttempt), ask the factor, and commit the state it returns with
+// compare-and-swap, or count the failure. When another host committed first, the
 // credential is reloaded and the factor asked again, so it sees the code as
 // used. Nothing succeeds without its commit: a database failure fails closed.
 func (s *Service) Verify(ctx context.Context, m Meta, req VerifyRequest) (_ Verified, err error) {
@@ -77,9 +81,12 @@ func (s *Service) Verify(ctx context.Context, m Meta, req VerifyRequest) (_ Veri
 		return Verified{}, notFound(err, ErrNotEnrolled)
 	}
 	v.entry.credentialID = v.cred.ID
-	if err := s.reserveAttempt(ctx, user, v.now); err != nil {
+	leave, clean, err := s.admitAttempt(ctx, user, v.now)
+	v.resetCount = !clean
+	if err != nil {
 		return Verified{}, err
 	}
+	defer leave()
 	for try := range s.opts.MaxCommitRetries {
 		out, done, err := s.verifyOnce(ctx, m, v, try)
 		if done && err == nil {
@@ -110,9 +117,9 @@ func (s *Service) verifyOnce(ctx context.Context, m Meta, v *verification, try i
 	}
 	var ev Event
 	if resp.Result == sdk.ResultOK {
-		ev, err = s.commitVerified(ctx, m, v.entry, v.cred, ch, resp, v.now)
+		ev, err = s.commitVerified(ctx, m, v, ch, resp)
 	} else {
-		err = s.commitFailed(ctx, v.cred, ch, resp)
+		err = s.commitFailed(ctx, v, ch, resp)
 	}
 	switch {
 	case errors.Is(err, store.ErrConflict):
@@ -162,8 +169,11 @@ func (s *Service) reloadVerification(ctx context.Context, v *verification, ch st
 // commitVerified makes a success durable: the credential's new state (its
 // version bumps even if the factor returned none, so a concurrent success on
 // the same version loses), the challenge consumed, the user's failure count
-// reset and the audit event, in one transaction.
-func (s *Service) commitVerified(ctx context.Context, m Meta, entry auditEntry, cred store.Credential, ch store.Challenge, resp sdk.VerifyResponse, now time.Time) (Event, error) {
+// reset (when it held anything as the attempt was admitted; a failure of a
+// parallel attempt that came later still counts) and the audit event, in one
+// transaction.
+func (s *Service) commitVerified(ctx context.Context, m Meta, v *verification, ch store.Challenge, resp sdk.VerifyResponse) (Event, error) {
+	entry, cred, now := v.entry, v.cred, v.now
 	state := cred.State
 	if resp.CredentialState != nil {
 		var err error
@@ -179,6 +189,9 @@ func (s *Service) commitVerified(ctx context.Context, m Meta, entry auditEntry, 
 			if err := s.consumeChallenge(ctx, ch, resp.ChallengeState); err != nil {
 				return err
 			}
+		}
+		if !v.resetCount {
+			return nil
 		}
 		return s.store.ResetAttempts(ctx, entry.user.ID)
 	})
@@ -209,12 +222,11 @@ func (s *Service) consumeChallenge(ctx context.Context, ch store.Challenge, stat
 	return err
 }
 
-// commitFailed keeps what a failed attempt changed (a challenge's attempt
-// count), with compare-and-swap like a success.
-func (s *Service) commitFailed(ctx context.Context, cred store.Credential, ch store.Challenge, resp sdk.VerifyResponse) error {
-	if resp.ChallengeState == nil && resp.CredentialState == nil {
-		return nil
-	}
+// commitFailed counts the failed attempt against the user and keeps what it
+// changed (a challenge's attempt count), with compare-and-swap like a
+// success, in one transaction.
+func (s *Service) commitFailed(ctx context.Context, v *verification, ch store.Challenge, resp sdk.VerifyResponse) error {
+	cred := v.cred
 	var chState, credState []byte
 	var err error
 	if resp.ChallengeState != nil && ch.ID != "" {
@@ -228,6 +240,9 @@ func (s *Service) commitFailed(ctx context.Context, cred store.Credential, ch st
 		}
 	}
 	err = s.store.InTx(ctx, func(ctx context.Context) error {
+		if err := s.countFailure(ctx, v.user, v.now); err != nil {
+			return err
+		}
 		if chState != nil {
 			if _, err := s.store.UpdateChallengeState(ctx, ch.ID, ch.Version, chState); errors.Is(err, store.ErrNotFound) {
 				return store.ErrConflict

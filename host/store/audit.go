@@ -53,9 +53,13 @@ func (s *SQLStore) AppendAudit(ctx context.Context, e AuditEvent) (AuditEvent, e
 	}
 	// The database numbers the event; an append whose transaction rolls back
 	// may leave a gap in the ids.
-	err := s.queryRow(ctx, `INSERT INTO audit_events (`+auditInsertColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+	// InTx joins the caller's transaction, or sends a lone append through
+	// the writer of a SQLite store.
+	err := s.InTx(ctx, func(ctx context.Context) error {
+		return s.queryRow(ctx, `INSERT INTO audit_events (`+auditInsertColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		RETURNING id`, toMicros(e.Time), e.OrgID, e.UserID, e.Actor, e.Action, e.Factor,
-		e.CredentialID, e.Result, e.RemoteAddr, e.UserAgent, detail).Scan(&e.ID)
+			e.CredentialID, e.Result, e.RemoteAddr, e.UserAgent, detail).Scan(&e.ID)
+	})
 	if err != nil {
 		return AuditEvent{}, wrapErr("append audit", err)
 	}

@@ -55,8 +55,8 @@ func (s *SQLStore) PutPendingCredential(ctx context.Context, c Credential) (Cred
 		if err := s.lockUser(ctx, c.UserID); err != nil {
 			return err
 		}
-		if _, err := s.exec(ctx, `DELETE FROM credentials WHERE user_id = ? AND factor = ? AND status = ?`,
-			c.UserID, c.Factor, string(CredentialPending)); err != nil {
+		if _, err := s.exec(ctx, `DELETE FROM credentials WHERE user_id = ? AND factor = ? AND status = 'pending'`,
+			c.UserID, c.Factor); err != nil {
 			return err
 		}
 		_, err := s.exec(ctx, `INSERT INTO credentials (`+credentialColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -97,8 +97,14 @@ func (s *SQLStore) FindCredential(ctx context.Context, userID, factor string, st
 	if !status.Valid() {
 		return Credential{}, fmt.Errorf("store: find credential: invalid status %q", status)
 	}
-	c, err := scanCredential(s.queryRow(ctx, `SELECT `+credentialColumns+` FROM credentials
-		WHERE user_id = ? AND factor = ? AND status = ? ORDER BY created_at, id LIMIT 1`, userID, factor, string(status)))
+	// The status is written into the query, not bound: the partial unique
+	// index on (user_id, factor) serves only one status, and SQLite plans a
+	// bound status anew on every execution to check that it is that one.
+	q := `SELECT ` + credentialColumns + ` FROM credentials WHERE user_id = ? AND factor = ? AND status = 'active'`
+	if status == CredentialPending {
+		q = `SELECT ` + credentialColumns + ` FROM credentials WHERE user_id = ? AND factor = ? AND status = 'pending'`
+	}
+	c, err := scanCredential(s.queryRow(ctx, q, userID, factor))
 	if err != nil {
 		return Credential{}, wrapErr("find credential", err)
 	}
@@ -200,8 +206,8 @@ func (s *SQLStore) ActivateCredential(ctx context.Context, id string, expectedVe
 			return fmt.Errorf("%q: pending credential expired: %w", id, ErrNotFound)
 		}
 		var activeID string
-		err = s.queryRow(ctx, `SELECT id FROM credentials WHERE user_id = ? AND factor = ? AND status = ? AND credential_key = ''`,
-			c.UserID, c.Factor, string(CredentialActive)).Scan(&activeID)
+		err = s.queryRow(ctx, `SELECT id FROM credentials WHERE user_id = ? AND factor = ? AND status = 'active' AND credential_key = ''`,
+			c.UserID, c.Factor).Scan(&activeID)
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
 		case err != nil:
@@ -240,8 +246,8 @@ func (s *SQLStore) DeleteCredential(ctx context.Context, userID, id string) erro
 // DeleteExpiredPending deletes pending credentials that expired at or before
 // now.
 func (s *SQLStore) DeleteExpiredPending(ctx context.Context, now time.Time) (int64, error) {
-	res, err := s.exec(ctx, `DELETE FROM credentials WHERE status = ? AND expires_at IS NOT NULL AND expires_at <= ?`,
-		string(CredentialPending), toMicros(now))
+	res, err := s.exec(ctx, `DELETE FROM credentials WHERE status = 'pending' AND expires_at IS NOT NULL AND expires_at <= ?`,
+		toMicros(now))
 	if err != nil {
 		return 0, wrapErr("delete expired pending credentials", err)
 	}

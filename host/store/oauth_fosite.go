@@ -357,34 +357,76 @@ func (f *FositeStore) DeleteOpenIDConnectSession(ctx context.Context, code strin
 }
 
 // ownedTxKey marks a transaction that BeginTX started, so that only its
-// Commit or Rollback ends it.
+// Commit or Rollback ends it. Its value is an *ownedTx, nil when BeginTX
+// joined a transaction of someone else.
 type ownedTxKey struct{ s *SQLStore }
+
+// ownedTx is a transaction BeginTX started: on the pool (PostgreSQL) or lent
+// by the writer of a SQLite store.
+type ownedTx struct {
+	tx    *sql.Tx
+	lease *leasedTx
+	done  chan writeResult
+	ended bool
+}
+
+// end commits or rolls back the transaction.
+func (o *ownedTx) end(commit bool) error {
+	if o.ended {
+		if commit {
+			return sql.ErrTxDone
+		}
+		return nil
+	}
+	o.ended = true
+	if o.lease != nil {
+		return endLease(o.lease, o.done, commit)
+	}
+	if commit {
+		return o.tx.Commit()
+	}
+	if err := o.tx.Rollback(); err != nil && !errors.Is(err, sql.ErrTxDone) {
+		return err
+	}
+	return nil
+}
 
 // BeginTX starts a transaction carried by the returned context, in which
 // every method of the store (and of the SQLStore) runs. Inside a transaction
 // started by [SQLStore.InTx] it joins that one, and Commit and Rollback leave
-// it to its owner.
+// it to its owner. On SQLite the transaction is lent by the store's writer,
+// which waits for it: end it promptly.
 func (f *FositeStore) BeginTX(ctx context.Context) (context.Context, error) {
 	if _, ok := f.s.txFrom(ctx); ok {
-		return context.WithValue(ctx, ownedTxKey{f.s}, (*sql.Tx)(nil)), nil
+		return context.WithValue(ctx, ownedTxKey{f.s}, (*ownedTx)(nil)), nil
 	}
-	tx, err := f.s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return ctx, fmt.Errorf("store: begin transaction: %w", err)
+	o := &ownedTx{}
+	if f.s.writer != nil {
+		l, done, err := f.s.writer.beginLease(ctx)
+		if err != nil {
+			return ctx, err
+		}
+		o.tx, o.lease, o.done = l.tx, l, done
+	} else {
+		tx, err := f.s.db.BeginTx(ctx, nil)
+		if err != nil {
+			return ctx, fmt.Errorf("store: begin transaction: %w", err)
+		}
+		o.tx = tx
 	}
-	return context.WithValue(f.s.withTx(ctx, tx), ownedTxKey{f.s}, tx), nil
+	return context.WithValue(f.s.withTx(ctx, o.tx), ownedTxKey{f.s}, o), nil
 }
 
 // Commit commits the transaction BeginTX started.
 func (f *FositeStore) Commit(ctx context.Context) error {
-	tx, ok := ctx.Value(ownedTxKey{f.s}).(*sql.Tx)
+	o, ok := ctx.Value(ownedTxKey{f.s}).(*ownedTx)
 	if !ok {
 		return errors.New("store: commit: no transaction in context")
 	}
-	if tx == nil {
+	if o == nil {
 		return nil
 	}
-	if err := tx.Commit(); err != nil {
+	if err := o.end(true); err != nil {
 		return fmt.Errorf("store: commit transaction: %w", err)
 	}
 	return nil
@@ -392,14 +434,14 @@ func (f *FositeStore) Commit(ctx context.Context) error {
 
 // Rollback rolls back the transaction BeginTX started.
 func (f *FositeStore) Rollback(ctx context.Context) error {
-	tx, ok := ctx.Value(ownedTxKey{f.s}).(*sql.Tx)
+	o, ok := ctx.Value(ownedTxKey{f.s}).(*ownedTx)
 	if !ok {
 		return errors.New("store: rollback: no transaction in context")
 	}
-	if tx == nil {
+	if o == nil {
 		return nil
 	}
-	if err := tx.Rollback(); err != nil && !errors.Is(err, sql.ErrTxDone) {
+	if err := o.end(false); err != nil {
 		return fmt.Errorf("store: roll back transaction: %w", err)
 	}
 	return nil

@@ -33,8 +33,10 @@ const (
 	sqliteMaxConns    = 16
 )
 
-// PostgreSQL pool size when the URL has no pool_max_conns parameter.
-const defaultPostgresMaxConns = 10
+// PostgreSQL pool size when the URL has no pool_max_conns parameter: enough
+// for a few dozen concurrent requests, each holding a connection for one
+// short statement or transaction at a time.
+const defaultPostgresMaxConns = 24
 
 // SQLStore implements [Store] on SQLite or PostgreSQL through database/sql.
 // It is safe for concurrent use.
@@ -43,6 +45,12 @@ type SQLStore struct {
 	dialect dialect
 	logger  *slog.Logger
 	now     func() time.Time
+	// writer runs every write transaction of a SQLite store (group
+	// commit); nil on PostgreSQL.
+	writer *committer
+	// stmts keeps the prepared statements of a SQLite store; nil on
+	// PostgreSQL, whose driver keeps its own.
+	stmts *stmtCache
 }
 
 // Open connects to the database named by databaseURL and applies any pending
@@ -50,14 +58,16 @@ type SQLStore struct {
 //
 // A URL starting with postgres:// or postgresql:// selects PostgreSQL; it is
 // passed to pgx, except for an optional pool_max_conns parameter that sets
-// the size of the connection pool (default 10). The schema is the first one
+// the size of the connection pool (default 24). The schema is the first one
 // on the connection's search_path (for example ?search_path=factorgate).
 // Concurrent migrations are serialised with an advisory lock.
 //
 // Anything else is the path of a SQLite database file, created together with
 // its parent directory (mode 0700 and 0600) when missing. Each connection
-// enables WAL mode, a 10 s busy timeout and foreign keys, and begins every
-// transaction with BEGIN IMMEDIATE.
+// enables WAL mode with synchronous=FULL, a 10 s busy timeout and foreign
+// keys, and begins every transaction with BEGIN IMMEDIATE. Every write runs
+// on one writer goroutine that commits concurrent transactions together
+// (see InTx); statements are prepared once per connection.
 //
 // A nil logger discards log output.
 func Open(ctx context.Context, databaseURL string, logger *slog.Logger) (*SQLStore, error) {
@@ -80,6 +90,13 @@ func Open(ctx context.Context, databaseURL string, logger *slog.Logger) (*SQLSto
 	if err := s.migrate(ctx); err != nil {
 		_ = s.db.Close()
 		return nil, err
+	}
+	if s.dialect == sqliteDialect {
+		s.stmts = &stmtCache{stmts: map[string]*sql.Stmt{}}
+		if s.writer, err = startCommitter(ctx, s); err != nil {
+			_ = s.db.Close()
+			return nil, err
+		}
 	}
 	return s, nil
 }
@@ -131,6 +148,7 @@ func sqliteDSN(path string) string {
 	return "file:" + escaped +
 		"?_pragma=busy_timeout(" + ms + ")" +
 		"&_pragma=journal_mode(WAL)" +
+		"&_pragma=synchronous(FULL)" +
 		"&_pragma=foreign_keys(1)" +
 		"&_txlock=immediate"
 }
@@ -270,8 +288,16 @@ func (s *SQLStore) Ping(ctx context.Context) error {
 	return nil
 }
 
-// Close closes the connection pool.
+// Close stops the writer and closes the connection pool.
 func (s *SQLStore) Close() error {
+	if s.writer != nil {
+		if err := s.writer.close(); err != nil {
+			s.logger.Debug("store: close writer connection", "error", err)
+		}
+	}
+	if s.stmts != nil {
+		s.stmts.close()
+	}
 	if err := s.db.Close(); err != nil {
 		return fmt.Errorf("store: close: %w", err)
 	}

@@ -51,19 +51,43 @@ func (s *SQLStore) q(ctx context.Context) querier {
 }
 
 // exec, query and queryRow run a query written with '?' placeholders in the
-// transaction carried by ctx, if any.
+// transaction carried by ctx, if any. On SQLite the query is prepared once
+// per connection and kept (see stmt), and a write outside a transaction goes
+// through the writer like any transaction.
 // An unreachable database is reported as ErrUnavailable.
 func (s *SQLStore) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if s.writer != nil {
+		if _, ok := s.txFrom(ctx); !ok {
+			var res sql.Result
+			err := s.InTx(ctx, func(ctx context.Context) error {
+				var err error
+				res, err = s.exec(ctx, query, args...)
+				return err
+			})
+			return res, err
+		}
+	}
+	if st := s.stmt(ctx, query); st != nil {
+		res, err := st.ExecContext(ctx, args...)
+		return res, unavailable(err)
+	}
 	res, err := s.q(ctx).ExecContext(ctx, s.dialect.rebind(query), args...)
 	return res, unavailable(err)
 }
 
 func (s *SQLStore) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if st := s.stmt(ctx, query); st != nil {
+		rows, err := st.QueryContext(ctx, args...)
+		return rows, unavailable(err)
+	}
 	rows, err := s.q(ctx).QueryContext(ctx, s.dialect.rebind(query), args...)
 	return rows, unavailable(err)
 }
 
 func (s *SQLStore) queryRow(ctx context.Context, query string, args ...any) row {
+	if st := s.stmt(ctx, query); st != nil {
+		return row{st.QueryRowContext(ctx, args...)}
+	}
 	return row{s.q(ctx).QueryRowContext(ctx, s.dialect.rebind(query), args...)}
 }
 
@@ -78,12 +102,18 @@ func (s *SQLStore) queryRow(ctx context.Context, query string, args ...any) row 
 // error should therefore be returned to the outer function; on PostgreSQL a
 // failed statement aborts the whole transaction anyway.
 //
-// On SQLite the transaction is BEGIN IMMEDIATE and holds the database write
-// lock until it ends, so keep transactions short. A transaction context must
+// On SQLite fn runs on the store's one writer, in a savepoint of a
+// transaction it may share with other callers' functions (group commit): InTx
+// returns once that transaction is durable, and a failing fn rolls back only
+// its own savepoint. fn runs without ctx's cancellation and holds up every
+// other writer while it runs, so keep it short and never wait inside it. A transaction context must
 // not be used from several goroutines at once.
 func (s *SQLStore) InTx(ctx context.Context, fn func(ctx context.Context) error) (err error) {
 	if _, ok := s.txFrom(ctx); ok {
 		return fn(ctx)
+	}
+	if s.writer != nil {
+		return s.writer.inTx(ctx, fn)
 	}
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {

@@ -23,7 +23,7 @@ func TestSQLiteDSN(t *testing.T) {
 	if !strings.HasPrefix(got, "file:/data/a%25b%3fc%23d.db?") {
 		t.Fatalf("sqliteDSN = %s", got)
 	}
-	for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "foreign_keys(1)", "_txlock=immediate"} {
+	for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "synchronous(FULL)", "foreign_keys(1)", "_txlock=immediate"} {
 		if !strings.Contains(got, p) {
 			t.Errorf("sqliteDSN lacks %s: %s", p, got)
 		}

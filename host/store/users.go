@@ -90,10 +90,12 @@ func (s *SQLStore) UpdateUser(ctx context.Context, u User) (User, error) {
 		created  int64
 		disabled sql.NullInt64
 	)
-	err := s.queryRow(ctx, `UPDATE users
+	err := s.InTx(ctx, func(ctx context.Context) error {
+		return s.queryRow(ctx, `UPDATE users
 		SET org_id = ?, name = ?, password_hash = ?, email = ?, admin = ?, updated_at = ?
 		WHERE id = ? RETURNING created_at, disabled_at`,
-		u.OrgID, u.Name, u.PasswordHash, u.Email, u.Admin, toMicros(u.UpdatedAt), u.ID).Scan(&created, &disabled)
+			u.OrgID, u.Name, u.PasswordHash, u.Email, u.Admin, toMicros(u.UpdatedAt), u.ID).Scan(&created, &disabled)
+	})
 	if err != nil {
 		return User{}, wrapErr("update user", err)
 	}

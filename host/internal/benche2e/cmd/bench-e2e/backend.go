@@ -1,0 +1,128 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/factorgate/factorgate/host/internal/benche2e"
+)
+
+// servers are the host and the floor of one backend, started.
+type servers struct {
+	host, floor         *benche2e.Process
+	hostLoad, floorLoad *benche2e.Loader
+	hostT, floorT       benche2e.Target
+}
+
+func runBackend(ctx context.Context, c config, dsn string) error {
+	dir, err := os.MkdirTemp("", "factorgate-bench-e2e-")
+	if err != nil {
+		return fmt.Errorf("temp dir: %w", err)
+	}
+	defer os.RemoveAll(dir)
+	dbs, err := benche2e.NewDatabases(ctx, dir, dsn)
+	if err != nil {
+		return err
+	}
+	defer dbs.Close()
+	s, stop, err := start(ctx, c, dir, dbs)
+	if err != nil {
+		return err
+	}
+	defer stop()
+	perRound := requestsPerRound(c)
+	fmt.Printf("\n== %s: %d verifications per round at %d clients, %d at 1 client\n", dbs.Backend, perRound, c.clients, perRound/10)
+	s.hostLoad.Run(ctx, s.hostT, c.clients, 200) // warm up both
+	s.floorLoad.Run(ctx, s.floorT, c.clients, 200)
+	many := rounds(ctx, c, s, c.clients, perRound)
+	one := rounds(ctx, c, s, 1, perRound/10)
+	for _, series := range append(many, one...) {
+		series.Print(os.Stdout)
+	}
+	report(dbs.Backend, s, many, one)
+	return nil
+}
+
+// start creates and seeds the databases and starts both servers.
+func start(ctx context.Context, c config, dir string, dbs benche2e.Databases) (*servers, func(), error) {
+	accounts, err := benche2e.NewAccounts(c.users)
+	if err != nil {
+		return nil, nil, err
+	}
+	h, err := benche2e.NewHost(c.host, c.plugin, dir, dbs.Host)
+	if err != nil {
+		return nil, nil, err
+	}
+	t0 := time.Now()
+	if err := h.Seed(ctx, dbs.Host, accounts); err != nil {
+		return nil, nil, err
+	}
+	f, err := benche2e.OpenFloor(ctx, dbs.Floor)
+	if err != nil {
+		return nil, nil, err
+	}
+	err = f.Seed(ctx, accounts)
+	_ = f.Close()
+	if err != nil {
+		return nil, nil, err
+	}
+	fmt.Printf("seeded %d users into host and floor databases in %s\n", len(accounts), seconds(time.Since(t0)))
+	token, err := h.AdminToken()
+	if err != nil {
+		return nil, nil, err
+	}
+	var hostLogs, floorLogs bytes.Buffer
+	hostProc, err := h.Start(&hostLogs)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w\n%s", err, hostLogs.String())
+	}
+	floorProc, err := benche2e.Start(c.floor, []string{"-db", dbs.Floor}, os.Environ(), &floorLogs)
+	if err != nil {
+		hostProc.Stop()
+		return nil, nil, fmt.Errorf("%w\n%s", err, floorLogs.String())
+	}
+	s := &servers{host: hostProc, floor: floorProc,
+		hostLoad: benche2e.NewLoader(accounts, c.clients), floorLoad: benche2e.NewLoader(accounts, c.clients),
+		hostT:  benche2e.Target{Name: "host", Base: hostProc.Base, Token: token},
+		floorT: benche2e.Target{Name: "floor", Base: floorProc.Base}}
+	return s, func() { hostProc.Stop(); floorProc.Stop() }, nil
+}
+
+// rounds runs the host and the floor in turn, rounds times each.
+func rounds(ctx context.Context, c config, s *servers, clients, requests int) []benche2e.Series {
+	host := benche2e.Series{Name: "host", Clients: clients}
+	floor := benche2e.Series{Name: "floor", Clients: clients}
+	for range c.rounds {
+		cpu := benche2e.TreeCPU(s.host.Cmd.Process.Pid)
+		host.Rounds = append(host.Rounds, s.hostLoad.Run(ctx, s.hostT, clients, requests))
+		host.CPU += benche2e.TreeCPU(s.host.Cmd.Process.Pid) - cpu
+		cpu = benche2e.CPU(s.floor.Cmd.Process.Pid)
+		floor.Rounds = append(floor.Rounds, s.floorLoad.Run(ctx, s.floorT, clients, requests))
+		floor.CPU += benche2e.CPU(s.floor.Cmd.Process.Pid) - cpu
+	}
+	return []benche2e.Series{host, floor}
+}
+
+// report prints the ratios and the memory of the host and its plugins.
+func report(backend string, s *servers, many, one []benche2e.Series) {
+	host, floor := many[0], many[1]
+	fmt.Printf("%s SUMMARY: host %.0f/s (p50 %.2f ms, p99 %.2f ms) vs floor %.0f/s (p50 %.2f ms, p99 %.2f ms) at %d clients: ratio %.2fx\n",
+		backend, host.PerSecond(), host.P50(), host.P99(), floor.PerSecond(), floor.P50(), floor.P99(), host.Clients,
+		host.PerSecond()/floor.PerSecond())
+	fmt.Printf("%s SUMMARY: at 1 client host p50 %.2f ms p99 %.2f ms, floor p50 %.2f ms p99 %.2f ms\n",
+		backend, one[0].P50(), one[0].P99(), one[1].P50(), one[1].P99())
+	fmt.Printf("%s SUMMARY: cpu per verification: host+plugins %.3f ms, floor %.3f ms\n",
+		backend, host.CPUPerVerification(), floor.CPUPerVerification())
+	pid := s.host.Cmd.Process.Pid
+	rss, peak := benche2e.RSS(pid)
+	fmt.Printf("%s SUMMARY: memory: host RSS %.1f MiB (peak %.1f)", backend, rss, peak)
+	for _, c := range benche2e.Children(pid) {
+		rss, peak := benche2e.RSS(c)
+		fmt.Printf(", plugin %d RSS %.1f MiB (peak %.1f)", c, rss, peak)
+	}
+	rss, peak = benche2e.RSS(s.floor.Cmd.Process.Pid)
+	fmt.Printf("; floor RSS %.1f MiB (peak %.1f)\n", rss, peak)
+}

@@ -1,0 +1,286 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+)
+
+// Group commit for SQLite.
+//
+// SQLite has one writer at a time, and in WAL mode with synchronous=FULL every
+// commit waits for its own fsync. Instead of letting each transaction take the
+// write lock in turn (and sleep in the busy handler while another holds it),
+// the store hands every write transaction to one goroutine that owns one
+// connection. It runs the transactions that are waiting together as one
+// database transaction, each inside a savepoint of its own, and commits them
+// with one fsync. Each caller is answered only after the commit that holds
+// its work is durable; a caller whose function fails has only its savepoint
+// rolled back.
+
+// maxBatch bounds how many transactions share one commit.
+const maxBatch = 64
+
+// errClosed is returned to a transaction submitted after Close.
+var errClosed = errors.New("store: closed")
+
+// writeRequest is one transaction waiting for the writer.
+type writeRequest struct {
+	ctx context.Context
+	fn  func(ctx context.Context) error
+	// lease, when set, asks for the transaction itself (FositeStore.BeginTX):
+	// the writer hands it over and waits until the caller ends it.
+	lease chan *leasedTx
+	done  chan writeResult
+}
+
+// writeResult is what the writer answers a request with.
+type writeResult struct {
+	err error
+	// panicked holds what fn panicked with, re-raised in the caller.
+	panicked any
+	didPanic bool
+}
+
+// leasedTx is a transaction the writer lent to one caller until it calls end.
+type leasedTx struct {
+	tx  *sql.Tx
+	end chan bool // true commits, false rolls back
+}
+
+// committer is the single writer of a SQLite store.
+type committer struct {
+	s       *SQLStore
+	conn    *sql.Conn
+	reqs    chan *writeRequest
+	quit    chan struct{}
+	stopped chan struct{}
+	once    sync.Once
+}
+
+// startCommitter takes one connection of the pool for writing and starts
+// the writer on it.
+func startCommitter(ctx context.Context, s *SQLStore) (*committer, error) {
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("store: open writer connection: %w", err)
+	}
+	c := &committer{s: s, conn: conn, reqs: make(chan *writeRequest),
+		quit: make(chan struct{}), stopped: make(chan struct{})}
+	go c.run()
+	return c, nil
+}
+
+// close stops the writer after the batch in progress and releases its
+// connection. Requests that arrive later fail with errClosed.
+func (c *committer) close() error {
+	c.once.Do(func() { close(c.quit) })
+	<-c.stopped
+	return c.conn.Close()
+}
+
+// submit hands r to the writer and waits for its answer. It waits even when
+// ctx ends meanwhile: once the writer has started r, only the commit decides
+// whether its work happened.
+//
+// A request the writer does not take within the busy timeout fails, as a
+// transaction waiting that long for SQLite's write lock would: the writer is
+// held up by a leased transaction, or by a function that waits for another
+// write (which would otherwise wait forever).
+func (c *committer) submit(r *writeRequest) writeResult {
+	if err := c.enqueue(r); err != nil {
+		return writeResult{err: err}
+	}
+	return <-r.done
+}
+
+// enqueue hands r to the writer, waiting at most the busy timeout.
+func (c *committer) enqueue(r *writeRequest) error {
+	busy := time.NewTimer(sqliteBusyTimeout)
+	defer busy.Stop()
+	select {
+	case c.reqs <- r:
+		return nil
+	case <-c.stopped:
+		return errClosed
+	case <-r.ctx.Done():
+		return fmt.Errorf("store: begin transaction: %w", r.ctx.Err())
+	case <-busy.C:
+		return fmt.Errorf("store: begin transaction: the writer was busy for %v", sqliteBusyTimeout)
+	}
+}
+
+// run collects the requests that are waiting into batches.
+func (c *committer) run() {
+	defer close(c.stopped)
+	batch := make([]*writeRequest, 0, maxBatch)
+	for {
+		select {
+		case r := <-c.reqs:
+			batch = append(batch[:0], r)
+		case <-c.quit:
+			return
+		}
+	collect:
+		for len(batch) < maxBatch && batch[0].lease == nil {
+			select {
+			case r := <-c.reqs:
+				if r.lease != nil {
+					// A lease runs alone: answer it in the next batch.
+					c.runBatch(batch)
+					batch = append(batch[:0], r)
+					break collect
+				}
+				batch = append(batch, r)
+			default:
+				break collect
+			}
+		}
+		if batch[0].lease != nil {
+			c.runLease(batch[0])
+			continue
+		}
+		c.runBatch(batch)
+	}
+}
+
+// runBatch runs the batch's functions in one transaction and commits it.
+func (c *committer) runBatch(batch []*writeRequest) {
+	results := make([]writeResult, len(batch))
+	bg := context.Background()
+	tx, err := c.conn.BeginTx(bg, nil)
+	if err != nil {
+		c.answerAll(batch, fmt.Errorf("store: begin transaction: %w", unavailable(err)))
+		return
+	}
+	savepoints := len(batch) > 1
+	failed := 0
+	for i, r := range batch {
+		if err := r.ctx.Err(); err != nil {
+			results[i].err = fmt.Errorf("store: begin transaction: %w", err)
+			failed++
+			continue
+		}
+		res, err := c.runOne(tx, r, savepoints)
+		if err != nil {
+			// The savepoint itself failed: nothing of this batch is sure.
+			_ = tx.Rollback()
+			c.answerAll(batch, fmt.Errorf("store: group commit: %w", unavailable(err)))
+			return
+		}
+		results[i] = res
+		if res.err != nil || res.didPanic {
+			failed++
+		}
+	}
+	if !savepoints && failed == len(batch) {
+		_ = tx.Rollback()
+	} else if err := tx.Commit(); err != nil {
+		err = fmt.Errorf("store: commit transaction: %w", unavailable(err))
+		for i := range results {
+			if results[i].err == nil && !results[i].didPanic {
+				results[i].err = err
+			}
+		}
+	}
+	for i, r := range batch {
+		r.done <- results[i]
+	}
+}
+
+// runOne runs one request's function inside the batch's transaction, in a
+// savepoint of its own when it shares the transaction. The returned error is
+// a failure of the savepoint statements, not of the function.
+func (c *committer) runOne(tx *sql.Tx, r *writeRequest, savepoint bool) (writeResult, error) {
+	bg := context.Background()
+	if savepoint {
+		if _, err := tx.ExecContext(bg, "SAVEPOINT batch_member"); err != nil {
+			return writeResult{}, err
+		}
+	}
+	// The function runs without the caller's cancellation: interrupting a
+	// statement would roll back the whole batch.
+	res := callFn(c.s.withTx(context.WithoutCancel(r.ctx), tx), r.fn)
+	if !savepoint {
+		return res, nil
+	}
+	if res.err != nil || res.didPanic {
+		if _, err := tx.ExecContext(bg, "ROLLBACK TO batch_member"); err != nil {
+			return writeResult{}, err
+		}
+	}
+	if _, err := tx.ExecContext(bg, "RELEASE batch_member"); err != nil {
+		return writeResult{}, err
+	}
+	return res, nil
+}
+
+// callFn calls fn, turning a panic into a result for the caller to re-raise.
+func callFn(ctx context.Context, fn func(ctx context.Context) error) (res writeResult) {
+	defer func() {
+		if p := recover(); p != nil {
+			res = writeResult{panicked: p, didPanic: true}
+		}
+	}()
+	return writeResult{err: fn(ctx)}
+}
+
+// runLease begins a transaction, lends it to the caller and ends it as the
+// caller asks.
+func (c *committer) runLease(r *writeRequest) {
+	tx, err := c.conn.BeginTx(context.Background(), nil)
+	if err != nil {
+		r.done <- writeResult{err: fmt.Errorf("store: begin transaction: %w", unavailable(err))}
+		return
+	}
+	l := &leasedTx{tx: tx, end: make(chan bool, 1)}
+	r.lease <- l
+	if <-l.end {
+		err = tx.Commit()
+	} else {
+		err = tx.Rollback()
+		if errors.Is(err, sql.ErrTxDone) {
+			err = nil
+		}
+	}
+	r.done <- writeResult{err: unavailable(err)}
+}
+
+func (c *committer) answerAll(batch []*writeRequest, err error) {
+	for _, r := range batch {
+		r.done <- writeResult{err: err}
+	}
+}
+
+// inTx runs fn through the writer (see InTx).
+func (c *committer) inTx(ctx context.Context, fn func(ctx context.Context) error) error {
+	res := c.submit(&writeRequest{ctx: ctx, fn: fn, done: make(chan writeResult, 1)})
+	if res.didPanic {
+		panic(res.panicked)
+	}
+	return res.err
+}
+
+// beginLease asks the writer for a transaction of the caller's own; end it
+// with endLease.
+func (c *committer) beginLease(ctx context.Context) (*leasedTx, chan writeResult, error) {
+	r := &writeRequest{ctx: ctx, lease: make(chan *leasedTx, 1), done: make(chan writeResult, 1)}
+	if err := c.enqueue(r); err != nil {
+		return nil, nil, err
+	}
+	select {
+	case l := <-r.lease:
+		return l, r.done, nil
+	case res := <-r.done:
+		return nil, nil, res.err
+	}
+}
+
+// endLease commits or rolls back a leased transaction and waits for it.
+func endLease(l *leasedTx, done chan writeResult, commit bool) error {
+	l.end <- commit
+	return (<-done).err
+}
