@@ -29,9 +29,10 @@ func (s *SQLStore) stmt(ctx context.Context, query string) *sql.Stmt {
 	}
 	s.stmts.mu.RLock()
 	st, ok := s.stmts.stmts[query]
+	full := len(s.stmts.stmts) >= maxCachedStmts
 	s.stmts.mu.RUnlock()
 	if !ok {
-		if len(s.stmts.stmts) >= maxCachedStmts {
+		if full {
 			return nil
 		}
 		var err error
