@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/factorgate/factorgate/host/operator"
 	"github.com/factorgate/factorgate/host/store"
 )
 
@@ -46,7 +47,7 @@ from now (24h). --json writes one JSON object per line.`,
 				if jsonOutput {
 					enc := json.NewEncoder(c.stdout)
 					for _, e := range events {
-						if err := enc.Encode(auditJSON(e)); err != nil {
+						if err := enc.Encode(operator.AuditJSON(e)); err != nil {
 							return err
 						}
 					}
@@ -80,25 +81,6 @@ func parseSince(s string, now time.Time) (time.Time, error) {
 		}
 	}
 	return time.Time{}, fmt.Errorf("--since %q: use a time (2026-01-02, 2026-01-02T15:04:05Z) or a duration (24h)", s)
-}
-
-// auditEventJSON is an audit event as the command line and the API show it.
-type auditEventJSON struct {
-	ID           int64             `json:"id"`
-	Time         time.Time         `json:"time"`
-	UserID       string            `json:"user_id,omitempty"`
-	Actor        string            `json:"actor,omitempty"`
-	Action       string            `json:"action"`
-	Factor       string            `json:"factor,omitempty"`
-	CredentialID string            `json:"credential_id,omitempty"`
-	Result       string            `json:"result,omitempty"`
-	RemoteAddr   string            `json:"remote_addr,omitempty"`
-	Detail       map[string]string `json:"detail,omitempty"`
-}
-
-func auditJSON(e store.AuditEvent) auditEventJSON {
-	return auditEventJSON{ID: e.ID, Time: e.Time.UTC(), UserID: e.UserID, Actor: e.Actor, Action: e.Action, Factor: e.Factor,
-		CredentialID: e.CredentialID, Result: e.Result, RemoteAddr: e.RemoteAddr, Detail: e.Detail}
 }
 
 func writeAuditTable(c *cli, events []store.AuditEvent) error {

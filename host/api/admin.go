@@ -277,20 +277,6 @@ func (s *server) revokeToken(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// auditEventJSON is one audit event.
-type auditEventJSON struct {
-	ID           int64             `json:"id"`
-	Time         time.Time         `json:"time"`
-	UserID       string            `json:"user_id,omitempty"`
-	Actor        string            `json:"actor,omitempty"`
-	Action       string            `json:"action"`
-	Factor       string            `json:"factor,omitempty"`
-	CredentialID string            `json:"credential_id,omitempty"`
-	Result       string            `json:"result,omitempty"`
-	RemoteAddr   string            `json:"remote_addr,omitempty"`
-	Detail       map[string]string `json:"detail,omitempty"`
-}
-
 // readAudit serves GET /v1/audit (admin only): events newest first, by
 // user, since a time, by action; ?before= the last id of the previous page.
 func (s *server) readAudit(w http.ResponseWriter, r *http.Request) error {
@@ -306,12 +292,11 @@ func (s *server) readAudit(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	out := struct {
-		Events []auditEventJSON `json:"events"`
-		Next   int64            `json:"next,omitempty"`
-	}{Events: []auditEventJSON{}}
+		Events []operator.AuditEventJSON `json:"events"`
+		Next   int64                     `json:"next,omitempty"`
+	}{Events: []operator.AuditEventJSON{}}
 	for _, e := range events {
-		out.Events = append(out.Events, auditEventJSON{ID: e.ID, Time: e.Time.UTC(), UserID: e.UserID, Actor: e.Actor, Action: e.Action,
-			Factor: e.Factor, CredentialID: e.CredentialID, Result: e.Result, RemoteAddr: e.RemoteAddr, Detail: e.Detail})
+		out.Events = append(out.Events, operator.AuditJSON(e))
 	}
 	if len(events) == q.Limit {
 		out.Next = events[len(events)-1].ID
