@@ -35,9 +35,10 @@ var (
 // Store is what authentication needs from persistence.
 type Store interface {
 	CreateAPIToken(ctx context.Context, t store.APIToken) (store.APIToken, error)
-	GetAPITokenByHash(ctx context.Context, hash []byte) (store.APIToken, error)
+	// GetAPITokenWithUser returns the token with the hash and its user, in
+	// one read: every authenticated request makes it.
+	GetAPITokenWithUser(ctx context.Context, hash []byte) (store.APIToken, store.User, error)
 	TouchAPIToken(ctx context.Context, id string, now time.Time) error
-	GetUser(ctx context.Context, id string) (store.User, error)
 }
 
 // Principal is an authenticated caller.
@@ -100,7 +101,7 @@ func (t *Tokens) Authenticate(ctx context.Context, secret string) (Principal, er
 		return Principal{}, ErrBadToken
 	}
 	// The lookup is by hash, so its timing says nothing about the secret.
-	tok, err := t.store.GetAPITokenByHash(ctx, HashToken(secret))
+	tok, user, err := t.store.GetAPITokenWithUser(ctx, HashToken(secret))
 	if errors.Is(err, store.ErrNotFound) {
 		return Principal{}, ErrBadToken
 	}
@@ -108,15 +109,8 @@ func (t *Tokens) Authenticate(ctx context.Context, secret string) (Principal, er
 		return Principal{}, fmt.Errorf("look up token: %w", err)
 	}
 	now := t.now()
-	if !tok.ExpiresAt.IsZero() && !now.Before(tok.ExpiresAt) {
+	if (!tok.ExpiresAt.IsZero() && !now.Before(tok.ExpiresAt)) || user.Disabled() {
 		return Principal{}, ErrBadToken
-	}
-	user, err := t.store.GetUser(ctx, tok.UserID)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && user.Disabled()) {
-		return Principal{}, ErrBadToken
-	}
-	if err != nil {
-		return Principal{}, fmt.Errorf("look up token user: %w", err)
 	}
 	// Recording last use is bookkeeping; a failure must not refuse the caller.
 	if now.Sub(tok.LastUsedAt) > time.Minute {

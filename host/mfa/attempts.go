@@ -70,14 +70,20 @@ func (g *attemptGate) leave(key string) {
 // clean reports that the counter held nothing to reset when it was read (no
 // failures, no earlier lock), so a success need not write it.
 func (s *Service) admitAttempt(ctx context.Context, user store.User, now time.Time) (leave func(), clean bool, err error) {
-	p := s.opts.Lockout
 	n := s.attempts.enter(user.ID)
-	leave = func() { s.attempts.leave(user.ID) }
 	l, err := s.store.GetLockout(ctx, user.ID)
 	if err != nil {
-		leave()
+		s.attempts.leave(user.ID)
 		return nil, false, fmt.Errorf("count attempt: %w", err)
 	}
+	return s.admitCounted(ctx, user, l, n, now)
+}
+
+// admitCounted decides about an attempt that entered the count in flight as
+// the n-th of its user, with the user's counter l as read after it entered.
+func (s *Service) admitCounted(ctx context.Context, user store.User, l store.Lockout, n int, now time.Time) (leave func(), clean bool, err error) {
+	p := s.opts.Lockout
+	leave = func() { s.attempts.leave(user.ID) }
 	if l.LockedUntil.After(now) || l.Failures >= p.MaxFailures {
 		leave()
 		if err := s.reserveAttempt(ctx, user, now); err != nil {

@@ -62,6 +62,11 @@ type Store interface {
 	SendStore
 
 	AppendAudit(ctx context.Context, e store.AuditEvent) (store.AuditEvent, error)
+
+	// The verification path of a factor with one credential per user
+	// (verify.go): one read and one write.
+	LoadVerification(ctx context.Context, userID, factor string) (store.VerificationRecord, error)
+	CommitCredentialUse(ctx context.Context, use store.CredentialUse, e store.AuditEvent) (store.AuditEvent, error)
 }
 
 // Factor is one configured factor instance, in a plugin or in process.

@@ -61,42 +61,66 @@ type verification struct {
 // credential is reloaded and the factor asked again, so it sees the code as
 // used. Nothing succeeds without its commit: a database failure fails closed.
 func (s *Service) Verify(ctx context.Context, m Meta, req VerifyRequest) (_ Verified, err error) {
+	if f, err := s.factor(req.Factor); err == nil && !f.Description().MultipleCredentials && req.UserID != "" {
+		return s.verifyOne(ctx, m, req, f)
+	}
 	user, f, err := s.userAndFactor(ctx, req.UserID, req.Factor)
 	if err != nil {
 		return Verified{}, err
 	}
-	v := &verification{req: req, user: user, f: f, now: s.now(), withChallenge: f.Description().Has(sdk.CapabilityChallenge),
-		entry: auditEntry{action: actionVerify, user: user, factor: req.Factor}}
-	defer func() {
-		// A success wrote its event with its commit.
-		if err != nil {
-			v.entry.err = err
-			s.audit(ctx, m, v.entry)
-		}
-	}()
-	if f.Description().MultipleCredentials {
-		return s.verifyAll(ctx, m, v)
+	v := s.newVerification(req, user, f)
+	defer s.auditFailure(ctx, m, v, &err)
+	return s.verifyAll(ctx, m, v)
+}
+
+// verifyOne verifies a proof for the one active credential of a factor. The
+// attempt enters the user's count in flight before anything is read, and one
+// query reads the user, the credential and the failure count.
+func (s *Service) verifyOne(ctx context.Context, m Meta, req VerifyRequest, f guardedFactor) (_ Verified, err error) {
+	n := s.attempts.enter(req.UserID)
+	rec, err := s.store.LoadVerification(ctx, req.UserID, req.Factor)
+	if err != nil {
+		s.attempts.leave(req.UserID)
+		return Verified{}, notFound(err, ErrUserNotFound)
 	}
-	if v.cred, err = s.store.FindCredential(ctx, user.ID, req.Factor, store.CredentialActive); err != nil {
-		return Verified{}, notFound(err, ErrNotEnrolled)
+	v := s.newVerification(req, rec.User, f)
+	defer s.auditFailure(ctx, m, v, &err)
+	if rec.Credential.ID == "" {
+		s.attempts.leave(req.UserID)
+		return Verified{}, &Error{Kind: ErrNotEnrolled}
 	}
+	v.cred = rec.Credential
 	v.entry.credentialID = v.cred.ID
-	leave, clean, err := s.admitAttempt(ctx, user, v.now)
-	v.resetCount = !clean
+	leave, clean, err := s.admitCounted(ctx, v.user, rec.Lockout, n, v.now)
 	if err != nil {
 		return Verified{}, err
 	}
 	defer leave()
+	v.resetCount = !clean
 	for try := range s.opts.MaxCommitRetries {
 		out, done, err := s.verifyOnce(ctx, m, v, try)
 		if done && err == nil {
-			s.codeUsed(ctx, user.ID, f)
+			s.codeUsed(ctx, v.user.ID, f)
 		}
 		if done || err != nil {
 			return out, err
 		}
 	}
 	return Verified{}, &Error{Kind: ErrBusy}
+}
+
+func (s *Service) newVerification(req VerifyRequest, user store.User, f guardedFactor) *verification {
+	return &verification{req: req, user: user, f: f, now: s.now(), withChallenge: f.Description().Has(sdk.CapabilityChallenge),
+		entry: auditEntry{action: actionVerify, user: user, factor: req.Factor}}
+}
+
+// auditFailure records a verification that failed; a success wrote its event
+// with its commit.
+func (s *Service) auditFailure(ctx context.Context, m Meta, v *verification, err *error) {
+	if *err != nil {
+		v.entry.err = *err
+		s.audit(ctx, m, v.entry)
+	}
 }
 
 // verifyOnce asks the factor about the proof against the credential (and
@@ -181,6 +205,9 @@ func (s *Service) commitVerified(ctx context.Context, m Meta, v *verification, c
 			return Event{}, err
 		}
 	}
+	if ch.ID == "" {
+		return s.commitUse(ctx, m, v, state)
+	}
 	ev, err := s.commit(ctx, m, entry, func(ctx context.Context) error {
 		if _, err := s.store.UpdateCredentialState(ctx, cred.ID, cred.Version, state, now); err != nil {
 			return err
@@ -199,6 +226,24 @@ func (s *Service) commitVerified(ctx context.Context, m Meta, v *verification, c
 		return Event{}, fmt.Errorf("commit verification: %w", err)
 	}
 	return ev, err
+}
+
+// commitUse is commitVerified for a proof that answered no challenge: the
+// store writes the state, the counter reset and the event in one statement.
+func (s *Service) commitUse(ctx context.Context, m Meta, v *verification, state []byte) (Event, error) {
+	use := store.CredentialUse{ID: v.cred.ID, Version: v.cred.Version, State: state, UsedAt: v.now}
+	if v.resetCount {
+		use.ResetAttempts = v.user.ID
+	}
+	stored, err := s.store.CommitCredentialUse(ctx, use, s.auditEvent(m, v.entry))
+	switch {
+	case errors.Is(err, store.ErrConflict):
+		return Event{}, err
+	case err != nil:
+		return Event{}, fmt.Errorf("commit verification: %w", err)
+	}
+	s.observe(m, v.entry)
+	return Event{ID: stored.ID, Time: stored.Time}, nil
 }
 
 // consumeChallenge records that a challenge was answered: with the state the

@@ -37,25 +37,15 @@ func scanAudit(row interface{ Scan(...any) error }) (AuditEvent, error) {
 // reading the log back. An empty Detail is stored as NULL and read back as
 // nil.
 func (s *SQLStore) AppendAudit(ctx context.Context, e AuditEvent) (AuditEvent, error) {
-	if e.Time.IsZero() {
-		e.Time = s.now()
-	}
-	e.Time = normTime(e.Time)
-	var detail sql.NullString
-	if len(e.Detail) > 0 {
-		b, err := json.Marshal(e.Detail)
-		if err != nil {
-			return AuditEvent{}, fmt.Errorf("store: append audit: encode detail: %w", err)
-		}
-		detail = sql.NullString{String: string(b), Valid: true}
-	} else {
-		e.Detail = nil
+	e, detail, err := s.auditRow(e)
+	if err != nil {
+		return AuditEvent{}, fmt.Errorf("store: append audit: %w", err)
 	}
 	// The database numbers the event; an append whose transaction rolls back
 	// may leave a gap in the ids.
 	// InTx joins the caller's transaction, or sends a lone append through
 	// the writer of a SQLite store.
-	err := s.InTx(ctx, func(ctx context.Context) error {
+	err = s.InTx(ctx, func(ctx context.Context) error {
 		return s.queryRow(ctx, `INSERT INTO audit_events (`+auditInsertColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		RETURNING id`, toMicros(e.Time), e.OrgID, e.UserID, e.Actor, e.Action, e.Factor,
 			e.CredentialID, e.Result, e.RemoteAddr, e.UserAgent, detail).Scan(&e.ID)
@@ -64,6 +54,24 @@ func (s *SQLStore) AppendAudit(ctx context.Context, e AuditEvent) (AuditEvent, e
 		return AuditEvent{}, wrapErr("append audit", err)
 	}
 	return e, nil
+}
+
+// auditRow returns e as it is stored (its time set and rounded, an empty
+// Detail nil) and its detail column.
+func (s *SQLStore) auditRow(e AuditEvent) (AuditEvent, sql.NullString, error) {
+	if e.Time.IsZero() {
+		e.Time = s.now()
+	}
+	e.Time = normTime(e.Time)
+	if len(e.Detail) == 0 {
+		e.Detail = nil
+		return e, sql.NullString{}, nil
+	}
+	b, err := json.Marshal(e.Detail)
+	if err != nil {
+		return AuditEvent{}, sql.NullString{}, fmt.Errorf("encode detail: %w", err)
+	}
+	return e, sql.NullString{String: string(b), Valid: true}, nil
 }
 
 // ListAudit returns up to limit events of a user, or of every user when

@@ -10,26 +10,38 @@ import (
 
 const credentialColumns = `id, user_id, factor, status, state, version, created_at, updated_at, last_used_at, expires_at, credential_key, name`
 
-func scanCredential(row interface{ Scan(...any) error }) (Credential, error) {
-	var (
-		c                Credential
-		status           string
-		created, updated int64
-		used, expires    sql.NullInt64
-	)
-	if err := row.Scan(&c.ID, &c.UserID, &c.Factor, &status, &c.State, &c.Version,
-		&created, &updated, &used, &expires, &c.Key, &c.Name); err != nil {
-		return Credential{}, err
-	}
-	c.Status = CredentialStatus(status)
-	c.CreatedAt = fromMicros(created)
-	c.UpdatedAt = fromMicros(updated)
-	c.LastUsedAt = fromNullMicros(used)
-	c.ExpiresAt = fromNullMicros(expires)
+// credentialRow receives the credentialColumns of one row.
+type credentialRow struct {
+	c                Credential
+	status           string
+	created, updated int64
+	used, expires    sql.NullInt64
+}
+
+func (r *credentialRow) dest() []any {
+	return []any{&r.c.ID, &r.c.UserID, &r.c.Factor, &r.status, &r.c.State, &r.c.Version,
+		&r.created, &r.updated, &r.used, &r.expires, &r.c.Key, &r.c.Name}
+}
+
+func (r *credentialRow) credential() Credential {
+	c := r.c
+	c.Status = CredentialStatus(r.status)
+	c.CreatedAt = fromMicros(r.created)
+	c.UpdatedAt = fromMicros(r.updated)
+	c.LastUsedAt = fromNullMicros(r.used)
+	c.ExpiresAt = fromNullMicros(r.expires)
 	if c.State == nil {
 		c.State = []byte{}
 	}
-	return c, nil
+	return c
+}
+
+func scanCredential(row interface{ Scan(...any) error }) (Credential, error) {
+	var r credentialRow
+	if err := row.Scan(r.dest()...); err != nil {
+		return Credential{}, err
+	}
+	return r.credential(), nil
 }
 
 // PutPendingCredential inserts c as the pending credential of its user and
@@ -170,8 +182,14 @@ func (s *SQLStore) checkCAS(ctx context.Context, res sql.Result, table, id strin
 	if n == 1 {
 		return nil
 	}
+	return s.casMiss(ctx, table, id)
+}
+
+// casMiss tells why a compare-and-swap of row id in table matched nothing:
+// ErrNotFound when the row is gone, ErrConflict when its version moved on.
+func (s *SQLStore) casMiss(ctx context.Context, table, id string) error {
 	var one int
-	err = s.queryRow(ctx, `SELECT 1 FROM `+table+` WHERE id = ?`, id).Scan(&one)
+	err := s.queryRow(ctx, `SELECT 1 FROM `+table+` WHERE id = ?`, id).Scan(&one)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return fmt.Errorf("%q: %w", id, ErrNotFound)

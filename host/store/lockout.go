@@ -75,16 +75,29 @@ func (s *SQLStore) GetLockout(ctx context.Context, key string) (Lockout, error) 
 	return l, nil
 }
 
+// lockoutRow receives the lockoutColumns of one row.
+type lockoutRow struct {
+	l       Lockout
+	until   sql.NullInt64
+	updated int64
+}
+
+func (r *lockoutRow) dest() []any {
+	return []any{&r.l.Failures, &r.l.LockCount, &r.until, &r.updated}
+}
+
+func (r *lockoutRow) lockout(key string) Lockout {
+	l := r.l
+	l.Key = key
+	l.LockedUntil = fromNullMicros(r.until)
+	l.UpdatedAt = fromMicros(r.updated)
+	return l
+}
+
 func scanLockout(key string, row interface{ Scan(...any) error }) (Lockout, error) {
-	l := Lockout{Key: key}
-	var (
-		until   sql.NullInt64
-		updated int64
-	)
-	if err := row.Scan(&l.Failures, &l.LockCount, &until, &updated); err != nil {
+	var r lockoutRow
+	if err := row.Scan(r.dest()...); err != nil {
 		return Lockout{}, err
 	}
-	l.LockedUntil = fromNullMicros(until)
-	l.UpdatedAt = fromMicros(updated)
-	return l, nil
+	return r.lockout(key), nil
 }

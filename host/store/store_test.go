@@ -23,6 +23,9 @@ type storeTest struct {
 func storeTests() []storeTest {
 	return []storeTest{
 		{"Basics", testBasics},
+		{"LoadVerification", testLoadVerification},
+		{"CommitCredentialUse", testCommitCredentialUse},
+		{"APITokenWithUser", testAPITokenWithUser},
 		{"Orgs", testOrgs},
 		{"KeyedCredentials", testKeyedCredentials},
 		{"DiscoverableChallenges", testDiscoverableChallenges},

@@ -9,19 +9,31 @@ import (
 
 const userColumns = `id, org_id, name, password_hash, email, admin, created_at, updated_at, disabled_at`
 
+// userRow receives the userColumns of one row.
+type userRow struct {
+	u                User
+	created, updated int64
+	disabled         sql.NullInt64
+}
+
+func (r *userRow) dest() []any {
+	return []any{&r.u.ID, &r.u.OrgID, &r.u.Name, &r.u.PasswordHash, &r.u.Email, &r.u.Admin, &r.created, &r.updated, &r.disabled}
+}
+
+func (r *userRow) user() User {
+	u := r.u
+	u.CreatedAt = fromMicros(r.created)
+	u.UpdatedAt = fromMicros(r.updated)
+	u.DisabledAt = fromNullMicros(r.disabled)
+	return u
+}
+
 func scanUser(row interface{ Scan(...any) error }) (User, error) {
-	var (
-		u                User
-		created, updated int64
-		disabled         sql.NullInt64
-	)
-	if err := row.Scan(&u.ID, &u.OrgID, &u.Name, &u.PasswordHash, &u.Email, &u.Admin, &created, &updated, &disabled); err != nil {
+	var r userRow
+	if err := row.Scan(r.dest()...); err != nil {
 		return User{}, err
 	}
-	u.CreatedAt = fromMicros(created)
-	u.UpdatedAt = fromMicros(updated)
-	u.DisabledAt = fromNullMicros(disabled)
-	return u, nil
+	return r.user(), nil
 }
 
 // CreateUser inserts u and returns it as stored.

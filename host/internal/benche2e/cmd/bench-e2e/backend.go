@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/factorgate/factorgate/host/internal/benche2e"
@@ -15,6 +16,7 @@ type servers struct {
 	host, floor         *benche2e.Process
 	hostLoad, floorLoad *benche2e.Loader
 	hostT, floorT       benche2e.Target
+	admin, backend      string // the host's admin listener (profiling on) and the backend's name
 }
 
 func runBackend(ctx context.Context, c config, dsn string) error {
@@ -56,6 +58,13 @@ func start(ctx context.Context, c config, dir string, dbs benche2e.Databases) (*
 	if err != nil {
 		return nil, nil, err
 	}
+	admin := ""
+	if c.pprof != "" {
+		if admin, err = benche2e.FreeAddr(); err != nil {
+			return nil, nil, err
+		}
+		h.Env = append(h.Env, "FACTORGATE_ADMIN_LISTEN="+admin)
+	}
 	t0 := time.Now()
 	if err := h.Seed(ctx, dbs.Host, accounts); err != nil {
 		return nil, nil, err
@@ -84,7 +93,7 @@ func start(ctx context.Context, c config, dir string, dbs benche2e.Databases) (*
 		hostProc.Stop()
 		return nil, nil, fmt.Errorf("%w\n%s", err, floorLogs.String())
 	}
-	s := &servers{host: hostProc, floor: floorProc,
+	s := &servers{host: hostProc, floor: floorProc, admin: admin, backend: dbs.Backend,
 		hostLoad: benche2e.NewLoader(accounts, c.clients), floorLoad: benche2e.NewLoader(accounts, c.clients),
 		hostT:  benche2e.Target{Name: "host", Base: hostProc.Base, Token: token},
 		floorT: benche2e.Target{Name: "floor", Base: floorProc.Base}}
@@ -95,15 +104,35 @@ func start(ctx context.Context, c config, dir string, dbs benche2e.Databases) (*
 func rounds(ctx context.Context, c config, s *servers, clients, requests int) []benche2e.Series {
 	host := benche2e.Series{Name: "host", Clients: clients}
 	floor := benche2e.Series{Name: "floor", Clients: clients}
-	for range c.rounds {
+	for i := range c.rounds {
+		profiled := profile(ctx, c, s, i == 0 && clients == c.clients)
 		cpu := benche2e.TreeCPU(s.host.Cmd.Process.Pid)
 		host.Rounds = append(host.Rounds, s.hostLoad.Run(ctx, s.hostT, clients, requests))
+		profiled()
 		host.CPU += benche2e.TreeCPU(s.host.Cmd.Process.Pid) - cpu
 		cpu = benche2e.CPU(s.floor.Cmd.Process.Pid)
 		floor.Rounds = append(floor.Rounds, s.floorLoad.Run(ctx, s.floorT, clients, requests))
 		floor.CPU += benche2e.CPU(s.floor.Cmd.Process.Pid) - cpu
 	}
 	return []benche2e.Series{host, floor}
+}
+
+// profile starts a CPU profile of the host when asked for and on, and
+// returns what waits for it and writes it.
+func profile(ctx context.Context, c config, s *servers, on bool) func() {
+	if !on || s.admin == "" {
+		return func() {}
+	}
+	path := filepath.Join(c.pprof, "host-"+s.backend+".pprof")
+	done := make(chan error, 1)
+	go func() { done <- benche2e.Profile(ctx, s.admin, 3*time.Second, path) }()
+	return func() {
+		if err := <-done; err != nil {
+			fmt.Fprintf(os.Stderr, "profile: %v\n", err)
+			return
+		}
+		fmt.Printf("profile of the host written to %s\n", path)
+	}
 }
 
 // report prints the ratios and the memory of the host and its plugins.
