@@ -105,7 +105,7 @@ func rounds(ctx context.Context, c config, s *servers, clients, requests int) []
 	host := benche2e.Series{Name: "host", Clients: clients}
 	floor := benche2e.Series{Name: "floor", Clients: clients}
 	for i := range c.rounds {
-		profiled := profile(ctx, c, s, i == 0 && clients == c.clients)
+		profiled := profile(ctx, c, s, clients == c.clients, i)
 		cpu := benche2e.TreeCPU(s.host.Cmd.Process.Pid)
 		host.Rounds = append(host.Rounds, s.hostLoad.Run(ctx, s.hostT, clients, requests))
 		profiled()
@@ -117,13 +117,14 @@ func rounds(ctx context.Context, c config, s *servers, clients, requests int) []
 	return []benche2e.Series{host, floor}
 }
 
-// profile starts a CPU profile of the host when asked for and on, and
-// returns what waits for it and writes it.
-func profile(ctx context.Context, c config, s *servers, on bool) func() {
+// profile starts a CPU profile of the host's round when asked for and on,
+// and returns what waits for it and writes it. `go tool pprof` merges the
+// profiles of the rounds when given them all.
+func profile(ctx context.Context, c config, s *servers, on bool, round int) func() {
 	if !on || s.admin == "" {
 		return func() {}
 	}
-	path := filepath.Join(c.pprof, "host-"+s.backend+".pprof")
+	path := filepath.Join(c.pprof, fmt.Sprintf("host-%s-%d.pprof", s.backend, round+1))
 	done := make(chan error, 1)
 	go func() { done <- benche2e.Profile(ctx, s.admin, 3*time.Second, path) }()
 	return func() {

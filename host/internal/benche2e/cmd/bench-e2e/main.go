@@ -38,7 +38,7 @@ func main() {
 	flag.IntVar(&c.rounds, "rounds", envInt("BENCH_ROUNDS", 3), "rounds per server and concurrency (BENCH_ROUNDS, at least 3)")
 	flag.IntVar(&c.requests, "requests", envInt("BENCH_REQUESTS", 8000), "verifications per round at full concurrency (BENCH_REQUESTS)")
 	flag.StringVar(&c.postgres, "postgres", os.Getenv("FACTORGATE_TEST_POSTGRES_DSN"), "PostgreSQL URL; empty skips PostgreSQL")
-	flag.StringVar(&c.pprof, "pprof", os.Getenv("BENCH_PPROF"), "write a CPU profile of the host during its first round at full concurrency to this directory (BENCH_PPROF)")
+	flag.StringVar(&c.pprof, "pprof", os.Getenv("BENCH_PPROF"), "write CPU profiles of the host during its rounds at full concurrency to this directory (BENCH_PPROF)")
 	flag.Parse()
 	c.rounds = max(c.rounds, 3)
 	if err := run(context.Background(), c); err != nil {
