@@ -13,8 +13,8 @@ type Series struct {
 	Clients int
 	Rounds  []Result
 	// CPU is the processor time the server (and its plugins) used over
-	// the rounds.
-	CPU time.Duration
+	// the rounds; OwnCPU the part of the server process itself.
+	CPU, OwnCPU time.Duration
 }
 
 // median returns the median of f over the rounds.
@@ -37,7 +37,12 @@ func (s Series) P99() float64       { return s.median(func(r Result) float64 { r
 
 // CPUPerVerification is the server's processor time per successful
 // verification, in milliseconds.
-func (s Series) CPUPerVerification() float64 {
+func (s Series) CPUPerVerification() float64 { return s.perVerification(s.CPU) }
+
+// OwnCPUPerVerification is CPUPerVerification without the plugins.
+func (s Series) OwnCPUPerVerification() float64 { return s.perVerification(s.OwnCPU) }
+
+func (s Series) perVerification(d time.Duration) float64 {
 	ok := 0
 	for _, r := range s.Rounds {
 		ok += r.OK
@@ -45,7 +50,7 @@ func (s Series) CPUPerVerification() float64 {
 	if ok == 0 {
 		return 0
 	}
-	return ms(s.CPU) / float64(ok)
+	return ms(d) / float64(ok)
 }
 
 // Print writes the rounds and the medians of a series.
