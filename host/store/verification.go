@@ -40,14 +40,16 @@ func outerJoined(alias, columns string, zero map[string]string) string {
 }
 
 // verificationQuery reads a user, its active credential of a factor and its
-// failure counter (keyed by the user's id).
+// failure counter (keyed by the user's id). The credential's conditions are
+// those of the partial unique index credentials_one_active, which is what
+// finds it.
 var verificationQuery = `SELECT ` + qualify("u", userColumns) + `, ` +
 	outerJoined("c", credentialColumns, map[string]string{
 		"id": "''", "user_id": "''", "factor": "''", "status": "''", "version": "0",
 		"created_at": "0", "updated_at": "0", "credential_key": "''", "name": "''"}) + `, ` +
 	outerJoined("l", lockoutColumns, map[string]string{"failures": "0", "lock_count": "0", "updated_at": "0"}) + `
 	FROM users u
-	LEFT JOIN credentials c ON c.user_id = u.id AND c.factor = ? AND c.status = 'active'
+	LEFT JOIN credentials c ON c.user_id = u.id AND c.factor = ? AND c.status = 'active' AND c.credential_key = ''
 	LEFT JOIN lockout_counters l ON l.counter_key = u.id
 	WHERE u.id = ?`
 
@@ -64,9 +66,9 @@ type VerificationRecord struct {
 
 // LoadVerification reads the user with the given id, its active credential
 // of factor and its failure counter in one query. A missing user is
-// ErrNotFound; a missing credential or counter is not an error. It suits
-// factors with one credential per user: of several active credentials it
-// returns one.
+// ErrNotFound; a missing credential or counter is not an error. It is for
+// factors with one credential per user: a credential with a key (one of
+// several) is not found.
 func (s *SQLStore) LoadVerification(ctx context.Context, userID, factor string) (VerificationRecord, error) {
 	var (
 		u userRow

@@ -19,6 +19,9 @@ func testLoadVerification(t *testing.T, e *testEnv) {
 		return l
 	})
 	noErr(t, err)
+	key := mustPending(t, e.s, "k-ann", ann.ID, "webauthn")
+	_, err = e.s.ActivateKeyedCredential(ctx, key.ID, key.Version, []byte("key"), "key-1", "", t0)
+	noErr(t, err)
 
 	got, err := e.s.LoadVerification(ctx, ann.ID, "totp")
 	noErr(t, err)
@@ -38,6 +41,7 @@ func testLoadVerification(t *testing.T, e *testEnv) {
 	}{
 		{"pending credential only", bob.ID, "totp"},
 		{"another factor", ann.ID, "sms"},
+		{"a credential of several", ann.ID, "webauthn"},
 	}
 	for _, tc := range tests {
 		got, err := e.s.LoadVerification(ctx, tc.user, tc.factor)
