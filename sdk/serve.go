@@ -20,6 +20,7 @@ import (
 // The host launches the binary with a handshake cookie and mutual TLS; run by
 // hand, the binary says it is a plugin and exits.
 func Serve(f Factor) {
+	tuneGC(os.LookupEnv)
 	logger := NewLogger(slog.LevelInfo)
 	d := f.Describe()
 	logger.Info("serving factor", "factor", d.Name, "version", d.Version, "protocol", plugin.ProtocolVersion)

@@ -61,3 +61,18 @@ func (s Series) Print(w io.Writer) {
 	fmt.Fprintf(w, "  %-22s clients %2d MEDIAN  : %8.0f verify/s  p50 %6.2f ms  p99 %6.2f ms  cpu %.3f ms/verify\n",
 		s.Name, s.Clients, s.PerSecond(), s.P50(), s.P99(), s.CPUPerVerification())
 }
+
+// PluginRSSTarget is the most memory a built-in plugin process may keep
+// resident under load: 20 MB (decimal, the stricter reading), in MiB as
+// RSS reports it.
+const PluginRSSTarget = 20e6 / (1 << 20)
+
+// PluginRSSCheck says how a plugin's peak RSS (MiB) compares with
+// PluginRSSTarget, for the summary.
+func PluginRSSCheck(peak float64) string {
+	verdict := "ok"
+	if peak > PluginRSSTarget {
+		verdict = "OVER"
+	}
+	return fmt.Sprintf("peak %.1f MiB of %.1f MiB (20 MB): %s", peak, PluginRSSTarget, verdict)
+}

@@ -156,4 +156,8 @@ func report(backend string, s *servers, many, one []benche2e.Series) {
 	}
 	rss, peak = benche2e.RSS(s.floor.Cmd.Process.Pid)
 	fmt.Printf("; floor RSS %.1f MiB (peak %.1f)\n", rss, peak)
+	for _, c := range benche2e.Children(pid) {
+		_, peak := benche2e.RSS(c)
+		fmt.Printf("%s SUMMARY: plugin %d RSS target: %s\n", backend, c, benche2e.PluginRSSCheck(peak))
+	}
 }
