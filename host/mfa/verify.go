@@ -60,8 +60,12 @@ type verification struct {
 // compare-and-swap, or count the failure. When another host committed first, the
 // credential is reloaded and the factor asked again, so it sees the code as
 // used. Nothing succeeds without its commit: a database failure fails closed.
+//
+// A factor with one credential per user takes the lean path (verifyOne);
+// factors with several credentials, and requests naming no user or an
+// unknown factor, the general one.
 func (s *Service) Verify(ctx context.Context, m Meta, req VerifyRequest) (_ Verified, err error) {
-	if f, err := s.factor(req.Factor); err == nil && !f.Description().MultipleCredentials && req.UserID != "" {
+	if f, ferr := s.factor(req.Factor); ferr == nil && !f.Description().MultipleCredentials && req.UserID != "" {
 		return s.verifyOne(ctx, m, req, f)
 	}
 	user, f, err := s.userAndFactor(ctx, req.UserID, req.Factor)
