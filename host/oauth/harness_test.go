@@ -154,6 +154,8 @@ type hostOptions struct {
 	// browser's WebAuthn accepts as RP ID) and makes the WebAuthn factor's
 	// RP ID localhost with that origin.
 	localhost bool
+	// signingAlg is the provider's default ID token algorithm (empty: RS256).
+	signingAlg string
 }
 
 // webauthnOrigin is the origin the test's software authenticators claim.
@@ -226,6 +228,7 @@ func newHost(t testing.TB, databaseURL string, opts hostOptions) *host {
 		Store: st, Sealer: sealer, MFA: h.mfa, Factors: h.plugins,
 		Sessions:  auth.NewSessions(st, time.Hour, 12*time.Hour, nil),
 		PublicURL: h.url, Now: h.clock.Now, Lockout: opts.lockout, Logger: testLogger(t, opts.logs),
+		SigningAlg: opts.signingAlg,
 	})
 	if err != nil {
 		t.Fatal(err)
