@@ -29,6 +29,7 @@ func TestOAuth(t *testing.T) {
 				{"PKCEAndOpenIDConnect", testOAuthPKCEAndOIDC},
 				{"Transactional", testOAuthTransactional},
 				{"ConcurrentCodeExchange", testOAuthConcurrentInvalidate},
+				{"ConcurrentTransactions", testOAuthConcurrentTransactions},
 				{"ClientAssertionJTI", testOAuthJTI},
 				{"Keys", testOAuthKeys},
 				{"KeysReseal", testOAuthKeysReseal},
@@ -403,6 +404,45 @@ func testOAuthConcurrentInvalidate(t *testing.T, e *testEnv) {
 	wg.Wait()
 	if wins != 1 {
 		t.Fatalf("%d exchanges of one code succeeded, want 1", wins)
+	}
+}
+
+// testOAuthConcurrentTransactions checks that transactions begun at once
+// (which SQLite's writer may commit together) keep their own outcome: the
+// committed ones' writes are there, the rolled-back ones' are not.
+func testOAuthConcurrentTransactions(t *testing.T, e *testEnv) {
+	ctx := context.Background()
+	s, f := e.s, e.s.Fosite()
+	mustUser(t, s, "u1")
+	c := mustClient(t, s, "app")
+	const n = 8
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			tx, err := f.BeginTX(ctx)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			req := fositeRequest(&c, fmt.Sprintf("req-%d", i), "u1")
+			if err := f.CreateAccessTokenSession(tx, fmt.Sprintf("at-%d", i), req); err != nil {
+				t.Errorf("transaction %d: %v", i, err)
+			}
+			end := f.Commit
+			if i%2 == 1 {
+				end = f.Rollback
+			}
+			if err := end(tx); err != nil {
+				t.Errorf("transaction %d: %v", i, err)
+			}
+		})
+	}
+	wg.Wait()
+	for i := range n {
+		_, err := f.GetAccessTokenSession(ctx, fmt.Sprintf("at-%d", i), newSession())
+		if committed := i%2 == 0; committed != (err == nil) {
+			t.Errorf("transaction %d (committed %v): token lookup %v", i, committed, err)
+		}
 	}
 }
 
