@@ -68,18 +68,6 @@ type storedRequest struct {
 	Form              url.Values `json:"form"`
 }
 
-// GetClient returns the client with the given id as a fosite.Client.
-func (f *FositeStore) GetClient(ctx context.Context, id string) (fosite.Client, error) {
-	c, err := f.s.GetOAuthClient(ctx, id)
-	if errors.Is(err, ErrNotFound) {
-		return nil, fmt.Errorf("%w: %w", err, fosite.ErrNotFound)
-	}
-	if err != nil {
-		return nil, err
-	}
-	return &c, nil
-}
-
 // ClientAssertionJWTValid returns fosite.ErrJTIKnown when jti was seen and
 // has not expired.
 func (f *FositeStore) ClientAssertionJWTValid(ctx context.Context, jti string) error {
@@ -146,11 +134,17 @@ func (f *FositeStore) create(ctx context.Context, op, kind, signature, accessSig
 // the row is active.
 func (f *FositeStore) get(ctx context.Context, op, kind, signature string, session fosite.Session) (fosite.Requester, bool, error) {
 	var (
-		body, sessionJSON string
-		active            bool
+		body, sessionJSON, clientID string
+		active                      bool
+		clientRevision              int64
 	)
-	err := f.s.queryRow(ctx, `SELECT request, session, active FROM oauth_requests WHERE kind = ? AND signature = ?`,
-		kind, signature).Scan(&body, &sessionJSON, &active)
+	// The client's revision comes with the row, so a kept client is used
+	// only while it is current.
+	gen := f.s.clients.generation()
+	err := f.s.queryRow(ctx, `SELECT r.request, r.session, r.active, r.client_id, c.revision
+		FROM oauth_requests r JOIN oauth_clients c ON c.id = r.client_id
+		WHERE r.kind = ? AND r.signature = ?`,
+		kind, signature).Scan(&body, &sessionJSON, &active, &clientID, &clientRevision)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, false, fmt.Errorf("%w: %w", wrapErr(op, err), fosite.ErrNotFound)
 	}
@@ -168,7 +162,7 @@ func (f *FositeStore) get(ctx context.Context, op, kind, signature string, sessi
 			return nil, false, fmt.Errorf("store: %s: decode session: %w", op, err)
 		}
 	}
-	client, err := f.GetClient(ctx, sr.ClientID)
+	client, err := f.client(ctx, clientID, clientRevision, gen)
 	if err != nil {
 		return nil, false, err
 	}
