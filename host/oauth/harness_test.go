@@ -154,8 +154,6 @@ type hostOptions struct {
 	// browser's WebAuthn accepts as RP ID) and makes the WebAuthn factor's
 	// RP ID localhost with that origin.
 	localhost bool
-	// signingAlg is the provider's default ID token algorithm (empty: RS256).
-	signingAlg string
 }
 
 // webauthnOrigin is the origin the test's software authenticators claim.
@@ -228,7 +226,6 @@ func newHost(t testing.TB, databaseURL string, opts hostOptions) *host {
 		Store: st, Sealer: sealer, MFA: h.mfa, Factors: h.plugins,
 		Sessions:  auth.NewSessions(st, time.Hour, 12*time.Hour, nil),
 		PublicURL: h.url, Now: h.clock.Now, Lockout: opts.lockout, Logger: testLogger(t, opts.logs),
-		SigningAlg: opts.signingAlg,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -293,6 +290,7 @@ type clientSpec struct {
 	grants     []string
 	scopes     []string
 	logouts    []string // post-logout redirect URIs
+	idTokenAlg string   // id_token_signed_response_alg
 }
 
 func (h *host) client(c clientSpec) (id, secret string) {
@@ -301,7 +299,7 @@ func (h *host) client(c clientSpec) (id, secret string) {
 		ID: c.id, Name: "App " + c.id, Public: c.public, RedirectURIs: c.redirects,
 		GrantTypes: c.grants, ResponseTypes: []string{"code"}, Scopes: c.scopes,
 		RequireMFA: c.requireMFA, JWTAccessTokens: c.jwt, FirstParty: c.firstParty,
-		PostLogoutRedirectURIs: c.logouts,
+		PostLogoutRedirectURIs: c.logouts, IDTokenSignedResponseAlg: c.idTokenAlg,
 	}
 	if oc.RedirectURIs == nil {
 		oc.RedirectURIs = []string{redirectURI}
