@@ -36,7 +36,7 @@ func (c *cli) clientsCommand() *cobra.Command {
 // clientsCreateCommand registers a client.
 func (c *cli) clientsCreateCommand() *cobra.Command {
 	var (
-		id, name                                     string
+		id, name, idTokenAlg                         string
 		redirects, logouts, scopes, grants, audience []string
 		public, requireMFA, jwt, first               bool
 	)
@@ -52,6 +52,12 @@ func (c *cli) clientsCreateCommand() *cobra.Command {
 			cl, err := newClient(id, name, redirects, scopes, grants, audience, public, requireMFA, jwt, first)
 			if err == nil {
 				cl.PostLogoutRedirectURIs, err = checkRedirects("--post-logout-redirect-uri", logouts)
+			}
+			if err == nil {
+				cl.IDTokenSignedResponseAlg = idTokenAlg
+				if err = oauth.CheckIDTokenAlg(idTokenAlg); err != nil {
+					err = fmt.Errorf("--id-token-signed-response-alg: %w", err)
+				}
 			}
 			if err != nil {
 				return err
@@ -88,6 +94,8 @@ func (c *cli) clientsCreateCommand() *cobra.Command {
 	f.BoolVar(&requireMFA, "require-mfa", false, "every login for this client proves a second factor (enrolling one if needed)")
 	f.BoolVar(&jwt, "jwt-access-tokens", false, "issue RFC 9068 JWT access tokens instead of opaque ones")
 	f.BoolVar(&first, "first-party", false, "allow the password step and the MFA grants (Auth0's MFA API) for this client")
+	f.StringVar(&idTokenAlg, "id-token-signed-response-alg", "", "how the client's ID tokens are signed (OpenID Connect id_token_signed_response_alg): "+
+		"RS256 or ES256, which costs far less CPU per token; the client must accept it (default: the provider's, RS256)")
 	return create
 }
 
@@ -114,7 +122,8 @@ func (c *cli) clientsListCommand() *cobra.Command {
 					for _, o := range []struct {
 						on   bool
 						name string
-					}{{cl.RequireMFA, "require-mfa"}, {cl.JWTAccessTokens, "jwt-access-tokens"}, {cl.FirstParty, "first-party"}} {
+					}{{cl.RequireMFA, "require-mfa"}, {cl.JWTAccessTokens, "jwt-access-tokens"}, {cl.FirstParty, "first-party"},
+						{cl.IDTokenSignedResponseAlg != "", "id-token-alg=" + cl.IDTokenSignedResponseAlg}} {
 						if o.on {
 							opts = append(opts, o.name)
 						}

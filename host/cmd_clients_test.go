@@ -74,19 +74,23 @@ func TestClientsCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	if bcrypt.CompareHashAndPassword(cl.SecretHash, []byte(secret)) != nil || strings.Contains(string(cl.SecretHash), secret) ||
-		!cl.RequireMFA || !cl.JWTAccessTokens || cl.FirstParty || cl.Public || cl.Name != "Web shop" ||
+		!cl.RequireMFA || !cl.JWTAccessTokens || cl.FirstParty || cl.Public || cl.Name != "Web shop" || cl.IDTokenSignedResponseAlg != "" ||
 		len(cl.RedirectURIs) != 2 || strings.Join(cl.PostLogoutRedirectURIs, " ") != "https://shop.example/signed-out" ||
 		strings.Join(cl.ResponseTypes, " ") != "code" || strings.Join(cl.GrantTypes, " ") != "authorization_code refresh_token" {
 		t.Fatalf("stored client %+v", cl)
 	}
 
-	out, _, err = runClients(t, env, "create", "Mobile", "--public", "--first-party", "--redirect-uri", "com.example.app:/oauth")
+	out, _, err = runClients(t, env, "create", "Mobile", "--public", "--first-party", "--redirect-uri", "com.example.app:/oauth",
+		"--id-token-signed-response-alg", "ES256")
 	if err != nil {
 		t.Fatal(err)
 	}
 	mobile := field(out, "client_id")
 	if mobile == "" || field(out, "client_secret") != "" {
 		t.Fatalf("public client create printed %q", out)
+	}
+	if cl, err := openStore().GetOAuthClient(context.Background(), mobile); err != nil || cl.IDTokenSignedResponseAlg != "ES256" {
+		t.Fatalf("stored client %+v, %v; want id_token_signed_response_alg ES256", cl, err)
 	}
 
 	for _, tc := range []struct {
@@ -102,6 +106,8 @@ func TestClientsCommand(t *testing.T) {
 		{"unknown grant", []string{"create", "Implicit", "--grant-type", "implicit", "--redirect-uri", "https://x.example/cb"}, "implicit"},
 		{"public client credentials", []string{"create", "Svc", "--public", "--grant-type", "client_credentials"}, "public client"},
 		{"bad id", []string{"create", "Bad", "--id", "a b", "--redirect-uri", "https://x.example/cb"}, "client id"},
+		{"unknown ID token algorithm", []string{"create", "HS", "--redirect-uri", "https://x.example/cb", "--id-token-signed-response-alg", "HS256"}, `"HS256": use RS256 or ES256`},
+		{"lower-case ID token algorithm", []string{"create", "Lower", "--redirect-uri", "https://x.example/cb", "--id-token-signed-response-alg", "es256"}, "id-token-signed-response-alg"},
 		{"delete unknown", []string{"delete", "nobody"}, "no client"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -116,7 +122,7 @@ func TestClientsCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	if !strings.Contains(out, "web") || !strings.Contains(out, "require-mfa,jwt-access-tokens") || !strings.Contains(out, mobile) ||
-		!strings.Contains(out, "first-party") || strings.Contains(out, secret) {
+		!strings.Contains(out, "first-party,id-token-alg=ES256") || strings.Contains(out, secret) {
 		t.Fatalf("list printed %q", out)
 	}
 

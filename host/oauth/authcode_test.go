@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
@@ -173,6 +174,7 @@ func TestDiscoveryAndJWKS(t *testing.T) {
 		{"MFA grants", slices.Contains(list("grant_types_supported"), oauth.GrantMFAOTP) && slices.Contains(list("grant_types_supported"), oauth.GrantMFAOOB) && slices.Contains(list("grant_types_supported"), oauth.GrantMFARecovery)},
 		{"no implicit grant", !slices.Contains(list("grant_types_supported"), "implicit")},
 		{"RS256 first", list("id_token_signing_alg_values_supported")[0] == "RS256"},
+		{"ES256 too", slices.Contains(list("id_token_signing_alg_values_supported"), "ES256")},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if !tc.ok {
@@ -278,6 +280,59 @@ func TestAuthorizationCodeFlow(t *testing.T) {
 			t.Fatalf("access token of a revoked family: %v", in)
 		}
 	})
+}
+
+// TestIDTokenSigningAlgorithm checks that an ID token is signed with the
+// algorithm its client registered (id_token_signed_response_alg), RS256 when
+// it registered none, and that a relying party verifies it through the
+// JWKS, accepting only that algorithm. A client stored with an algorithm
+// the provider does not sign with gets server_error, not a token.
+func TestIDTokenSigningAlgorithm(t *testing.T) {
+	h := sqliteHost(t, hostOptions{})
+	h.user("alice")
+	br := h.browser()
+	for i, tc := range []struct {
+		name, registered, want string
+	}{
+		{"none registered", "", "RS256"},
+		{"RS256", "RS256", "RS256"},
+		{"ES256", "ES256", "ES256"},
+		{"unknown", "HS256", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			id, secret := h.client(clientSpec{id: fmt.Sprintf("app%d", i), idTokenAlg: tc.registered})
+			c := h.rp(t, id, secret)
+			c.verifier = provider(t, h).Verifier(&oidc.Config{ClientID: id, SupportedSigningAlgs: []string{tc.want}})
+			a := c.authorization()
+			p := br.get(a.url)
+			if p.callback == nil {
+				p = br.signIn(p, "alice")
+			}
+			code := codeFrom(t, p, a.state)
+			if tc.want == "" {
+				c.conf.Endpoint.AuthStyle = oauth2.AuthStyleInHeader // one attempt
+				_, err := c.conf.Exchange(c.ctx, code, oauth2.VerifierOption(a.verifier))
+				if oauthError(err) != "server_error" {
+					t.Fatalf("exchange: %v, want server_error", err)
+				}
+				return
+			}
+			tok, claims := c.exchange(t, a, code)
+			if claims.Subject != "id-alice" {
+				t.Fatalf("sub = %q", claims.Subject)
+			}
+			hdr, err := jwtHeader(tok.Extra("id_token").(string))
+			if err != nil || hdr["alg"] != tc.want {
+				t.Fatalf("ID token header %v (%v), want alg %s", hdr, err, tc.want)
+			}
+			// A refresh signs the new ID token the same way.
+			tok, err = c.refresh(tok.RefreshToken)
+			if err != nil {
+				t.Fatalf("refresh: %v", err)
+			}
+			c.idToken(t, tok)
+		})
+	}
 }
 
 func provider(t testing.TB, h *host) *oidc.Provider {

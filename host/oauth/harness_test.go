@@ -290,6 +290,7 @@ type clientSpec struct {
 	grants     []string
 	scopes     []string
 	logouts    []string // post-logout redirect URIs
+	idTokenAlg string   // id_token_signed_response_alg
 }
 
 func (h *host) client(c clientSpec) (id, secret string) {
@@ -298,7 +299,7 @@ func (h *host) client(c clientSpec) (id, secret string) {
 		ID: c.id, Name: "App " + c.id, Public: c.public, RedirectURIs: c.redirects,
 		GrantTypes: c.grants, ResponseTypes: []string{"code"}, Scopes: c.scopes,
 		RequireMFA: c.requireMFA, JWTAccessTokens: c.jwt, FirstParty: c.firstParty,
-		PostLogoutRedirectURIs: c.logouts,
+		PostLogoutRedirectURIs: c.logouts, IDTokenSignedResponseAlg: c.idTokenAlg,
 	}
 	if oc.RedirectURIs == nil {
 		oc.RedirectURIs = []string{redirectURI}

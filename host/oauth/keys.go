@@ -34,6 +34,16 @@ const (
 	algHMAC = "HS512"
 )
 
+// CheckIDTokenAlg reports whether alg may be registered as a client's
+// id_token_signed_response_alg; empty takes the provider's default.
+func CheckIDTokenAlg(alg string) error {
+	switch alg {
+	case "", AlgRS256, AlgES256:
+		return nil
+	}
+	return fmt.Errorf("ID token signing algorithm %q: use %s or %s", alg, AlgRS256, AlgES256)
+}
+
 // rsaBits is the size of generated RSA keys.
 const rsaBits = 2048
 
@@ -238,15 +248,18 @@ func (k *Keyring) fresh(ctx context.Context) {
 	}
 }
 
-// signingKey returns the active key of the configured algorithm.
-func (k *Keyring) signingKey(ctx context.Context) (*jose.JSONWebKey, error) {
+// signingKey returns the active key of alg (empty: the configured one).
+func (k *Keyring) signingKey(ctx context.Context, alg string) (*jose.JSONWebKey, error) {
+	if alg == "" {
+		alg = k.alg
+	}
 	k.fresh(ctx)
 	k.mu.RLock()
 	defer k.mu.RUnlock()
-	if key := k.active[k.alg]; key != nil {
+	if key := k.active[alg]; key != nil {
 		return key, nil
 	}
-	return nil, fmt.Errorf("oauth: no active %s signing key", k.alg)
+	return nil, fmt.Errorf("oauth: no active %s signing key", alg)
 }
 
 // verificationKey returns the public key with id kid. An unknown id triggers
@@ -303,15 +316,19 @@ func (k *Keyring) JWKS(ctx context.Context) jose.JSONWebKeySet {
 }
 
 // signer signs and checks JWTs with the keyring: it signs with the active key
-// and puts its id in the kid header, and verifies with whichever published
-// key the kid names, so tokens signed before a rotation stay valid.
-type signer struct{ keys *Keyring }
+// of its algorithm (empty: the configured one) and puts its id in the kid
+// header, and verifies with whichever published key the kid names, so tokens
+// signed before a rotation stay valid.
+type signer struct {
+	keys *Keyring
+	alg  string
+}
 
 var _ jwt.Signer = signer{}
 
 // Generate signs claims with the active key.
 func (s signer) Generate(ctx context.Context, claims jwt.MapClaims, header jwt.Mapper) (string, string, error) {
-	key, err := s.keys.signingKey(ctx)
+	key, err := s.keys.signingKey(ctx, s.alg)
 	if err != nil {
 		return "", "", err
 	}

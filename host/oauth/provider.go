@@ -109,8 +109,9 @@ type Deps struct {
 	TrustedProxies []netip.Prefix
 	// MaxBodyBytes limits request bodies (default 64 KiB).
 	MaxBodyBytes int64
-	// SigningAlg signs ID tokens and JWT access tokens: AlgRS256 (default)
-	// or AlgES256. Both keys are published.
+	// SigningAlg signs JWT access tokens, and the ID tokens of clients that
+	// registered no id_token_signed_response_alg: AlgRS256 (default) or
+	// AlgES256. Both keys are published.
 	SigningAlg string
 	// BackupCodes is the factor instance enrolled alongside a factor
 	// confirmed at login or through /mfa/associate, and checked by the
@@ -294,8 +295,11 @@ func New(ctx context.Context, deps Deps) (*Provider, error) {
 	hmacStrategy := oauth2.NewHMACSHAStrategy(&hmac.HMACStrategy{Config: p.config}, p.config)
 	sig := signer{keys: keys}
 	p.strategy = &tokenStrategy{
-		hmac:     hmacStrategy,
-		idTokens: &openid.DefaultStrategy{Signer: sig, Config: p.config},
+		hmac: hmacStrategy,
+		idTokens: map[string]*openid.DefaultStrategy{
+			AlgRS256: {Signer: signer{keys: keys, alg: AlgRS256}, Config: p.config},
+			AlgES256: {Signer: signer{keys: keys, alg: AlgES256}, Config: p.config},
+		},
 		signer:   sig,
 		issuer:   p.issuer,
 		lifespan: d.AccessTokenLifespan,

@@ -22,8 +22,9 @@ import (
 // access token's signature is stored, so introspection and revocation work
 // the same for both. ID tokens are signed by the keyring.
 type tokenStrategy struct {
-	hmac     *oauth2.HMACSHAStrategy
-	idTokens *openid.DefaultStrategy
+	hmac *oauth2.HMACSHAStrategy
+	// idTokens sign ID tokens, by algorithm.
+	idTokens map[string]*openid.DefaultStrategy
 	signer
 	issuer   string
 	lifespan time.Duration
@@ -149,7 +150,16 @@ func (s *tokenStrategy) ValidateAuthorizeCode(ctx context.Context, req fosite.Re
 	return s.hmac.ValidateAuthorizeCode(ctx, req, token)
 }
 
-// GenerateIDToken issues a signed ID token.
+// GenerateIDToken issues an ID token signed with the algorithm the client
+// registered (id_token_signed_response_alg), or else the provider's.
 func (s *tokenStrategy) GenerateIDToken(ctx context.Context, lifespan time.Duration, req fosite.Requester) (string, error) {
-	return s.idTokens.GenerateIDToken(ctx, lifespan, req)
+	alg := s.signer.keys.alg
+	if c, ok := req.GetClient().(*store.OAuthClient); ok && c.IDTokenSignedResponseAlg != "" {
+		alg = c.IDTokenSignedResponseAlg
+	}
+	ids, ok := s.idTokens[alg]
+	if !ok {
+		return "", fosite.ErrServerError.WithDebugf("The client's ID token signing algorithm %q is not supported.", alg)
+	}
+	return ids.GenerateIDToken(ctx, lifespan, req)
 }

@@ -38,6 +38,10 @@ func (p *Provider) token(w http.ResponseWriter, r *http.Request) {
 		p.writeTokenError(ctx, w, ar, err)
 		return
 	}
+	if err := checkClientIDTokenAlg(ar.GetClient()); err != nil {
+		p.writeTokenError(ctx, w, ar, err)
+		return
+	}
 	if ar.GetGrantTypes().ExactOne("client_credentials") {
 		// A client acting for itself gets what it is registered for and
 		// asked for; fosite checked the request against the registration.
@@ -70,6 +74,20 @@ func (p *Provider) checkSubject(ctx context.Context, ar fosite.AccessRequester) 
 	}
 	if err != nil {
 		return fosite.ErrServerError.WithWrap(err).WithDebug(err.Error())
+	}
+	return nil
+}
+
+// checkClientIDTokenAlg refuses, before a code or refresh token is used up,
+// a request of a client whose registered ID token algorithm the provider
+// cannot sign with (a registration made around the CLI's checks).
+func checkClientIDTokenAlg(c fosite.Client) error {
+	oc, ok := c.(*store.OAuthClient)
+	if !ok {
+		return nil
+	}
+	if err := CheckIDTokenAlg(oc.IDTokenSignedResponseAlg); err != nil {
+		return fosite.ErrServerError.WithHint("The client's registered ID token signing algorithm is not supported.").WithDebug(err.Error())
 	}
 	return nil
 }

@@ -29,12 +29,9 @@ var errClosed = errors.New("store: closed")
 
 // writeRequest is one transaction waiting for the writer.
 type writeRequest struct {
-	ctx context.Context
-	fn  func(ctx context.Context) error
-	// lease, when set, asks for the transaction itself (FositeStore.BeginTX):
-	// the writer hands it over and waits until the caller ends it.
-	lease chan *leasedTx
-	done  chan writeResult
+	ctx  context.Context
+	fn   func(ctx context.Context) error
+	done chan writeResult
 }
 
 // writeResult is what the writer answers a request with.
@@ -43,12 +40,6 @@ type writeResult struct {
 	// panicked holds what fn panicked with, re-raised in the caller.
 	panicked any
 	didPanic bool
-}
-
-// leasedTx is a transaction the writer lent to one caller until it calls end.
-type leasedTx struct {
-	tx  *sql.Tx
-	end chan bool // true commits, false rolls back
 }
 
 // committer is the single writer of a SQLite store.
@@ -125,23 +116,13 @@ func (c *committer) run() {
 			return
 		}
 	collect:
-		for len(batch) < maxBatch && batch[0].lease == nil {
+		for len(batch) < maxBatch {
 			select {
 			case r := <-c.reqs:
-				if r.lease != nil {
-					// A lease runs alone: answer it in the next batch.
-					c.runBatch(batch)
-					batch = append(batch[:0], r)
-					break collect
-				}
 				batch = append(batch, r)
 			default:
 				break collect
 			}
-		}
-		if batch[0].lease != nil {
-			c.runLease(batch[0])
-			continue
 		}
 		c.runBatch(batch)
 	}
@@ -228,27 +209,6 @@ func callFn(ctx context.Context, fn func(ctx context.Context) error) (res writeR
 	return writeResult{err: fn(ctx)}
 }
 
-// runLease begins a transaction, lends it to the caller and ends it as the
-// caller asks.
-func (c *committer) runLease(r *writeRequest) {
-	tx, err := c.conn.BeginTx(context.Background(), nil)
-	if err != nil {
-		r.done <- writeResult{err: fmt.Errorf("store: begin transaction: %w", unavailable(err))}
-		return
-	}
-	l := &leasedTx{tx: tx, end: make(chan bool, 1)}
-	r.lease <- l
-	if <-l.end {
-		err = tx.Commit()
-	} else {
-		err = tx.Rollback()
-		if errors.Is(err, sql.ErrTxDone) {
-			err = nil
-		}
-	}
-	r.done <- writeResult{err: unavailable(err)}
-}
-
 func (c *committer) answerAll(batch []*writeRequest, err error) {
 	for _, r := range batch {
 		r.done <- writeResult{err: err}
@@ -262,25 +222,4 @@ func (c *committer) inTx(ctx context.Context, fn func(ctx context.Context) error
 		panic(res.panicked)
 	}
 	return res.err
-}
-
-// beginLease asks the writer for a transaction of the caller's own; end it
-// with endLease.
-func (c *committer) beginLease(ctx context.Context) (*leasedTx, chan writeResult, error) {
-	r := &writeRequest{ctx: ctx, lease: make(chan *leasedTx, 1), done: make(chan writeResult, 1)}
-	if err := c.enqueue(r); err != nil {
-		return nil, nil, err
-	}
-	select {
-	case l := <-r.lease:
-		return l, r.done, nil
-	case res := <-r.done:
-		return nil, nil, res.err
-	}
-}
-
-// endLease commits or rolls back a leased transaction and waits for it.
-func endLease(l *leasedTx, done chan writeResult, commit bool) error {
-	l.end <- commit
-	return (<-done).err
 }

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
+	"math/rand/v2"
 	"time"
 
 	"github.com/ory/fosite"
@@ -32,8 +34,15 @@ type OAuthClient struct {
 	JWTAccessTokens bool
 	// FirstParty allows the password step and the MFA grants (Auth0's contract).
 	FirstParty bool
-	CreatedAt  time.Time
-	UpdatedAt  time.Time
+	// IDTokenSignedResponseAlg is the algorithm the client registered for
+	// its ID tokens (OpenID Connect Dynamic Client Registration); empty
+	// takes the provider's default. The provider checks the value.
+	IDTokenSignedResponseAlg string
+	// Revision is set by the store and replaced by every change of the
+	// client, so that a decoded client can be kept while it is current.
+	Revision  int64
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 var _ fosite.Client = (*OAuthClient)(nil)
@@ -79,7 +88,8 @@ type OAuthClientStore interface {
 var _ OAuthClientStore = (*SQLStore)(nil)
 
 const oauthClientColumns = `id, name, secret_hash, public, redirect_uris, grant_types, response_types, scopes, audience,
-	require_mfa, jwt_access_tokens, first_party, created_at, updated_at, post_logout_redirect_uris`
+	require_mfa, jwt_access_tokens, first_party, created_at, updated_at, post_logout_redirect_uris,
+	id_token_signed_response_alg, revision`
 
 func scanOAuthClient(row interface{ Scan(...any) error }) (OAuthClient, error) {
 	var (
@@ -88,7 +98,8 @@ func scanOAuthClient(row interface{ Scan(...any) error }) (OAuthClient, error) {
 		created, updated                                  int64
 	)
 	if err := row.Scan(&c.ID, &c.Name, &c.SecretHash, &c.Public, &redirects, &grants, &responses, &scopes, &au,
-		&c.RequireMFA, &c.JWTAccessTokens, &c.FirstParty, &created, &updated, &logouts); err != nil {
+		&c.RequireMFA, &c.JWTAccessTokens, &c.FirstParty, &created, &updated, &logouts,
+		&c.IDTokenSignedResponseAlg, &c.Revision); err != nil {
 		return OAuthClient{}, err
 	}
 	for _, f := range []struct {
@@ -102,6 +113,11 @@ func scanOAuthClient(row interface{ Scan(...any) error }) (OAuthClient, error) {
 	c.CreatedAt, c.UpdatedAt = fromMicros(created), fromMicros(updated)
 	return c, nil
 }
+
+// newRevision returns a client revision: random, so that a client deleted
+// and registered again under its id, on any host, never repeats one; never 0,
+// the revision of rows from before revisions.
+func newRevision() int64 { return rand.Int64N(math.MaxInt64) + 1 }
 
 // jsonList encodes a string list for a JSON array column; nil is [].
 func jsonList(v []string) string {
@@ -145,13 +161,16 @@ func (s *SQLStore) CreateOAuthClient(ctx context.Context, c OAuthClient) (OAuthC
 	}
 	c.CreatedAt, c.UpdatedAt = normTime(c.CreatedAt), normTime(c.UpdatedAt)
 	c.SecretHash = nonNilBytes(c.SecretHash)
-	_, err := s.exec(ctx, `INSERT INTO oauth_clients (`+oauthClientColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	c.Revision = newRevision()
+	_, err := s.exec(ctx, `INSERT INTO oauth_clients (`+oauthClientColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		c.ID, c.Name, c.SecretHash, c.Public, jsonList(c.RedirectURIs), jsonList(c.GrantTypes), jsonList(c.ResponseTypes),
 		jsonList(c.Scopes), jsonList(c.Audience), c.RequireMFA, c.JWTAccessTokens, c.FirstParty,
-		toMicros(c.CreatedAt), toMicros(c.UpdatedAt), jsonList(c.PostLogoutRedirectURIs))
+		toMicros(c.CreatedAt), toMicros(c.UpdatedAt), jsonList(c.PostLogoutRedirectURIs),
+		c.IDTokenSignedResponseAlg, c.Revision)
 	if err != nil {
 		return OAuthClient{}, wrapErr("create oauth client", err)
 	}
+	s.clients.forget(c.ID)
 	return c, nil
 }
 
@@ -181,6 +200,7 @@ func (s *SQLStore) ListOAuthClients(ctx context.Context) ([]OAuthClient, error) 
 // through ON DELETE CASCADE.
 func (s *SQLStore) DeleteOAuthClient(ctx context.Context, id string) error {
 	res, err := s.exec(ctx, `DELETE FROM oauth_clients WHERE id = ?`, id)
+	s.clients.forget(id) // also when the outcome is unknown
 	if err != nil {
 		return wrapErr("delete oauth client", err)
 	}

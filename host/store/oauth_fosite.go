@@ -68,18 +68,6 @@ type storedRequest struct {
 	Form              url.Values `json:"form"`
 }
 
-// GetClient returns the client with the given id as a fosite.Client.
-func (f *FositeStore) GetClient(ctx context.Context, id string) (fosite.Client, error) {
-	c, err := f.s.GetOAuthClient(ctx, id)
-	if errors.Is(err, ErrNotFound) {
-		return nil, fmt.Errorf("%w: %w", err, fosite.ErrNotFound)
-	}
-	if err != nil {
-		return nil, err
-	}
-	return &c, nil
-}
-
 // ClientAssertionJWTValid returns fosite.ErrJTIKnown when jti was seen and
 // has not expired.
 func (f *FositeStore) ClientAssertionJWTValid(ctx context.Context, jti string) error {
@@ -146,11 +134,17 @@ func (f *FositeStore) create(ctx context.Context, op, kind, signature, accessSig
 // the row is active.
 func (f *FositeStore) get(ctx context.Context, op, kind, signature string, session fosite.Session) (fosite.Requester, bool, error) {
 	var (
-		body, sessionJSON string
-		active            bool
+		body, sessionJSON, clientID string
+		active                      bool
+		clientRevision              int64
 	)
-	err := f.s.queryRow(ctx, `SELECT request, session, active FROM oauth_requests WHERE kind = ? AND signature = ?`,
-		kind, signature).Scan(&body, &sessionJSON, &active)
+	// The client's revision comes with the row, so a kept client is used
+	// only while it is current.
+	gen := f.s.clients.generation()
+	err := f.s.queryRow(ctx, `SELECT r.request, r.session, r.active, r.client_id, c.revision
+		FROM oauth_requests r JOIN oauth_clients c ON c.id = r.client_id
+		WHERE r.kind = ? AND r.signature = ?`,
+		kind, signature).Scan(&body, &sessionJSON, &active, &clientID, &clientRevision)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, false, fmt.Errorf("%w: %w", wrapErr(op, err), fosite.ErrNotFound)
 	}
@@ -168,7 +162,7 @@ func (f *FositeStore) get(ctx context.Context, op, kind, signature string, sessi
 			return nil, false, fmt.Errorf("store: %s: decode session: %w", op, err)
 		}
 	}
-	client, err := f.GetClient(ctx, sr.ClientID)
+	client, err := f.client(ctx, clientID, clientRevision, gen)
 	if err != nil {
 		return nil, false, err
 	}
@@ -361,17 +355,20 @@ func (f *FositeStore) DeleteOpenIDConnectSession(ctx context.Context, code strin
 // joined a transaction of someone else.
 type ownedTxKey struct{ s *SQLStore }
 
-// ownedTx is a transaction BeginTX started: on the pool (PostgreSQL) or lent
-// by the writer of a SQLite store.
+// ownedTx is a transaction BeginTX started: on the pool (PostgreSQL), or a
+// member of the SQLite writer's group commit that waits for its caller.
 type ownedTx struct {
 	tx    *sql.Tx
-	lease *leasedTx
-	done  chan writeResult
+	end   chan bool  // member: true commits, false rolls back
+	done  chan error // member: the writer's answer, once the batch is durable
 	ended bool
 }
 
-// end commits or rolls back the transaction.
-func (o *ownedTx) end(commit bool) error {
+// errRolledBack ends a group-commit member that its caller rolled back.
+var errRolledBack = errors.New("store: transaction rolled back")
+
+// finish commits or rolls back the transaction.
+func (o *ownedTx) finish(commit bool) error {
 	if o.ended {
 		if commit {
 			return sql.ErrTxDone
@@ -379,8 +376,12 @@ func (o *ownedTx) end(commit bool) error {
 		return nil
 	}
 	o.ended = true
-	if o.lease != nil {
-		return endLease(o.lease, o.done, commit)
+	if o.end != nil {
+		o.end <- commit
+		if err := <-o.done; err != nil && !errors.Is(err, errRolledBack) {
+			return err
+		}
+		return nil
 	}
 	if commit {
 		return o.tx.Commit()
@@ -394,27 +395,46 @@ func (o *ownedTx) end(commit bool) error {
 // BeginTX starts a transaction carried by the returned context, in which
 // every method of the store (and of the SQLStore) runs. Inside a transaction
 // started by [SQLStore.InTx] it joins that one, and Commit and Rollback leave
-// it to its owner. On SQLite the transaction is lent by the store's writer,
-// which waits for it: end it promptly.
+// it to its owner. End it promptly: on SQLite it holds up the store's writer.
 func (f *FositeStore) BeginTX(ctx context.Context) (context.Context, error) {
 	if _, ok := f.s.txFrom(ctx); ok {
 		return context.WithValue(ctx, ownedTxKey{f.s}, (*ownedTx)(nil)), nil
 	}
-	o := &ownedTx{}
 	if f.s.writer != nil {
-		l, done, err := f.s.writer.beginLease(ctx)
-		if err != nil {
-			return ctx, err
-		}
-		o.tx, o.lease, o.done = l.tx, l, done
-	} else {
-		tx, err := f.s.db.BeginTx(ctx, nil)
-		if err != nil {
-			return ctx, fmt.Errorf("store: begin transaction: %w", err)
-		}
-		o.tx = tx
+		return f.beginMember(ctx)
 	}
-	return context.WithValue(f.s.withTx(ctx, o.tx), ownedTxKey{f.s}, o), nil
+	tx, err := f.s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return ctx, fmt.Errorf("store: begin transaction: %w", err)
+	}
+	o := &ownedTx{tx: tx}
+	return context.WithValue(f.s.withTx(ctx, tx), ownedTxKey{f.s}, o), nil
+}
+
+// beginMember starts a SQLite transaction as one function of the writer's
+// group commit, which waits in the writer until Commit or Rollback. So the
+// token writes of concurrent exchanges and refreshes share an fsync (each in
+// its own savepoint) instead of committing one at a time. Like every
+// function of the writer, its statements run without ctx's cancellation,
+// which would roll back the whole batch.
+func (f *FositeStore) beginMember(ctx context.Context) (context.Context, error) {
+	o := &ownedTx{end: make(chan bool, 1), done: make(chan error, 1)}
+	started := make(chan context.Context, 1)
+	go func() {
+		o.done <- f.s.InTx(ctx, func(txCtx context.Context) error {
+			started <- txCtx
+			if <-o.end {
+				return nil
+			}
+			return errRolledBack
+		})
+	}()
+	select {
+	case txCtx := <-started:
+		return context.WithValue(txCtx, ownedTxKey{f.s}, o), nil
+	case err := <-o.done:
+		return ctx, err
+	}
 }
 
 // Commit commits the transaction BeginTX started.
@@ -426,7 +446,7 @@ func (f *FositeStore) Commit(ctx context.Context) error {
 	if o == nil {
 		return nil
 	}
-	if err := o.end(true); err != nil {
+	if err := o.finish(true); err != nil {
 		return fmt.Errorf("store: commit transaction: %w", err)
 	}
 	return nil
@@ -441,7 +461,7 @@ func (f *FositeStore) Rollback(ctx context.Context) error {
 	if o == nil {
 		return nil
 	}
-	if err := o.end(false); err != nil {
+	if err := o.finish(false); err != nil {
 		return fmt.Errorf("store: roll back transaction: %w", err)
 	}
 	return nil

@@ -23,12 +23,14 @@ func TestOAuth(t *testing.T) {
 			}
 			for _, tc := range []storeTest{
 				{"Clients", testOAuthClients},
+				{"ClientCache", testOAuthClientCache},
 				{"AuthorizeCodes", testOAuthCodes},
 				{"RefreshRotation", testOAuthRefreshRotation},
 				{"RevokeGrant", testOAuthRevokeGrant},
 				{"PKCEAndOpenIDConnect", testOAuthPKCEAndOIDC},
 				{"Transactional", testOAuthTransactional},
 				{"ConcurrentCodeExchange", testOAuthConcurrentInvalidate},
+				{"ConcurrentTransactions", testOAuthConcurrentTransactions},
 				{"ClientAssertionJTI", testOAuthJTI},
 				{"Keys", testOAuthKeys},
 				{"KeysReseal", testOAuthKeysReseal},
@@ -86,14 +88,15 @@ func testOAuthClients(t *testing.T, e *testEnv) {
 	if !reflect.DeepEqual(got, c) {
 		t.Fatalf("GetOAuthClient = %+v, want %+v", got, c)
 	}
-	pub, err := s.CreateOAuthClient(ctx, OAuthClient{ID: "spa", Public: true, RequireMFA: true, JWTAccessTokens: true, FirstParty: true})
+	pub, err := s.CreateOAuthClient(ctx, OAuthClient{ID: "spa", Public: true, RequireMFA: true, JWTAccessTokens: true, FirstParty: true, IDTokenSignedResponseAlg: "ES256"})
 	noErr(t, err)
 	if pub.RedirectURIs != nil {
 		t.Fatalf("created client lists = %+v", pub)
 	}
 	got, err = s.GetOAuthClient(ctx, "spa")
 	noErr(t, err)
-	if !got.IsPublic() || !got.RequireMFA || !got.JWTAccessTokens || !got.FirstParty || len(got.GetHashedSecret()) != 0 || len(got.RedirectURIs) != 0 {
+	if !got.IsPublic() || !got.RequireMFA || !got.JWTAccessTokens || !got.FirstParty || got.IDTokenSignedResponseAlg != "ES256" ||
+		len(got.GetHashedSecret()) != 0 || len(got.RedirectURIs) != 0 || got.Revision == 0 || got.Revision == c.Revision {
 		t.Fatalf("public client read back as %+v", got)
 	}
 	for _, tc := range []struct {
@@ -131,6 +134,93 @@ func testOAuthClients(t *testing.T, e *testEnv) {
 	_, err = s.Fosite().GetClient(ctx, "spa")
 	if !errors.Is(err, fosite.ErrNotFound) || !errors.Is(err, ErrNotFound) {
 		t.Fatalf("GetClient(deleted) = %v, want fosite.ErrNotFound", err)
+	}
+}
+
+// testOAuthClientCache checks that the clients a store keeps never outlive
+// a change: one made through the store takes effect at once, one made by
+// another process (a second store on the same database) within
+// clientRecheck, and a token's client is always the current one.
+func testOAuthClientCache(t *testing.T, e *testEnv) {
+	ctx := context.Background()
+	mustUser(t, e.s, "u1")
+	other := openStore(t, e.url)
+	var now time.Time
+	e.s.now = func() time.Time { return now }
+	register := func(s *SQLStore, hash string) func(t *testing.T) {
+		return func(t *testing.T) {
+			_, err := s.CreateOAuthClient(ctx, OAuthClient{ID: "app", SecretHash: []byte(hash), GrantTypes: []string{"authorization_code"}})
+			noErr(t, err)
+		}
+	}
+	for _, tc := range []struct {
+		name     string
+		changes  []func(t *testing.T)
+		here     bool   // made through the store that keeps the client
+		wantHash string // empty: the client is gone
+	}{
+		{"deleted here", []func(*testing.T){deleteClient(e.s)}, true, ""},
+		{"registered again here", []func(*testing.T){deleteClient(e.s), register(e.s, "$2a$new")}, true, "$2a$new"},
+		{"deleted elsewhere", []func(*testing.T){deleteClient(other)}, false, ""},
+		{"registered again elsewhere", []func(*testing.T){deleteClient(other), register(other, "$2a$new")}, false, "$2a$new"},
+		{"changed in place elsewhere", []func(*testing.T){func(t *testing.T) {
+			_, err := other.exec(ctx, `UPDATE oauth_clients SET secret_hash = ?, revision = ? WHERE id = ?`, []byte("$2a$rotated"), newRevision(), "app")
+			noErr(t, err)
+		}}, false, "$2a$rotated"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			now = t0
+			_ = e.s.DeleteOAuthClient(ctx, "app")
+			c := mustClient(t, e.s, "app")
+			f := e.s.Fosite()
+			noErr(t, f.CreateAccessTokenSession(ctx, "at-"+tc.name, fositeRequest(&c, "req-"+tc.name, "u1")))
+			for range 2 { // decoded, then kept
+				if got, err := f.GetClient(ctx, "app"); err != nil || string(got.GetHashedSecret()) != "$2a$hash" {
+					t.Fatalf("GetClient before the change: %v, %v", got, err)
+				}
+				if _, err := f.GetAccessTokenSession(ctx, "at-"+tc.name, newSession()); err != nil {
+					t.Fatalf("token before the change: %v", err)
+				}
+			}
+			for _, change := range tc.changes {
+				change(t)
+			}
+			if tc.wantHash == "" {
+				// Its tokens went with it.
+				if _, err := f.GetAccessTokenSession(ctx, "at-"+tc.name, newSession()); !errors.Is(err, fosite.ErrNotFound) {
+					t.Fatalf("token of a deleted client: %v", err)
+				}
+			} else {
+				// A token of the changed client names the current one at once.
+				c2, err := other.GetOAuthClient(ctx, "app")
+				noErr(t, err)
+				noErr(t, f.CreateAccessTokenSession(ctx, "at2-"+tc.name, fositeRequest(&c2, "req2-"+tc.name, "u1")))
+				req, err := f.GetAccessTokenSession(ctx, "at2-"+tc.name, newSession())
+				if err != nil || string(req.GetClient().GetHashedSecret()) != tc.wantHash {
+					t.Fatalf("token's client after the change: %v; want secret %q", err, tc.wantHash)
+				}
+			}
+			if !tc.here {
+				now = now.Add(clientRecheck)
+			}
+			got, err := f.GetClient(ctx, "app")
+			if tc.wantHash == "" {
+				if !errors.Is(err, fosite.ErrNotFound) {
+					t.Fatalf("GetClient of a deleted client: %v, %v", got, err)
+				}
+				return
+			}
+			if err != nil || string(got.GetHashedSecret()) != tc.wantHash {
+				t.Fatalf("GetClient after the change: %v, %v; want secret %q", got, err, tc.wantHash)
+			}
+		})
+	}
+}
+
+// deleteClient deletes the client "app" through s.
+func deleteClient(s *SQLStore) func(t *testing.T) {
+	return func(t *testing.T) {
+		noErr(t, s.DeleteOAuthClient(context.Background(), "app"))
 	}
 }
 
@@ -403,6 +493,45 @@ func testOAuthConcurrentInvalidate(t *testing.T, e *testEnv) {
 	wg.Wait()
 	if wins != 1 {
 		t.Fatalf("%d exchanges of one code succeeded, want 1", wins)
+	}
+}
+
+// testOAuthConcurrentTransactions checks that transactions begun at once
+// (which SQLite's writer may commit together) keep their own outcome: the
+// committed ones' writes are there, the rolled-back ones' are not.
+func testOAuthConcurrentTransactions(t *testing.T, e *testEnv) {
+	ctx := context.Background()
+	s, f := e.s, e.s.Fosite()
+	mustUser(t, s, "u1")
+	c := mustClient(t, s, "app")
+	const n = 8
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			tx, err := f.BeginTX(ctx)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			req := fositeRequest(&c, fmt.Sprintf("req-%d", i), "u1")
+			if err := f.CreateAccessTokenSession(tx, fmt.Sprintf("at-%d", i), req); err != nil {
+				t.Errorf("transaction %d: %v", i, err)
+			}
+			end := f.Commit
+			if i%2 == 1 {
+				end = f.Rollback
+			}
+			if err := end(tx); err != nil {
+				t.Errorf("transaction %d: %v", i, err)
+			}
+		})
+	}
+	wg.Wait()
+	for i := range n {
+		_, err := f.GetAccessTokenSession(ctx, fmt.Sprintf("at-%d", i), newSession())
+		if committed := i%2 == 0; committed != (err == nil) {
+			t.Errorf("transaction %d (committed %v): token lookup %v", i, committed, err)
+		}
 	}
 }
 

@@ -51,6 +51,8 @@ type SQLStore struct {
 	// stmts keeps the prepared statements of a SQLite store; nil on
 	// PostgreSQL, whose driver keeps its own.
 	stmts *stmtCache
+	// clients keeps decoded OAuth clients (oauth_client_cache.go).
+	clients clientCache
 }
 
 // Open connects to the database named by databaseURL and applies any pending
