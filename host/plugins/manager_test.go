@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -127,6 +128,17 @@ func TestLoadConfiguresInstancesOnOneProcess(t *testing.T) {
 	}
 	if pids := m.PIDs(); len(pids) != 1 || len(pids["totp"]) != 2 {
 		t.Fatalf("want a pool of two totp processes, got %v", pids)
+	}
+	wantProcs := fmt.Sprintf("GOMAXPROCS=%d", (runtime.GOMAXPROCS(0)+1)/2)
+	for _, pid := range m.PIDs()["totp"] {
+		env, err := os.ReadFile(fmt.Sprintf("/proc/%d/environ", pid))
+		if err != nil {
+			t.Logf("environment of plugin %d not readable here: %v", pid, err)
+			continue
+		}
+		if vars := strings.Split(string(env), "\x00"); !slices.Contains(vars, wantProcs) {
+			t.Errorf("plugin %d started with %q, want %s among them", pid, vars, wantProcs)
+		}
 	}
 	ctx := context.Background()
 	for _, name := range []string{"totp", "totp-8"} {
