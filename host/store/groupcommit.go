@@ -27,6 +27,12 @@ const maxBatch = 64
 // errClosed is returned to a transaction submitted after Close.
 var errClosed = errors.New("store: closed")
 
+// errAbandoned, returned by a function of the writer, rolls back its whole
+// batch, not only its savepoint: its caller lost track of the transaction and
+// may still run statements in it (see FositeStore.BeginTX), which must fail
+// rather than land in another member's savepoint.
+var errAbandoned = errors.New("store: transaction abandoned by its caller")
+
 // writeRequest is one transaction waiting for the writer.
 type writeRequest struct {
 	ctx  context.Context
@@ -150,6 +156,11 @@ func (c *committer) runBatch(batch []*writeRequest) {
 			// The savepoint itself failed: nothing of this batch is sure.
 			_ = tx.Rollback()
 			c.answerAll(batch, fmt.Errorf("store: group commit: %w", unavailable(err)))
+			return
+		}
+		if errors.Is(res.err, errAbandoned) {
+			_ = tx.Rollback()
+			c.answerAll(batch, fmt.Errorf("store: group commit: %w", errAbandoned))
 			return
 		}
 		results[i] = res

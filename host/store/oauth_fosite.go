@@ -367,6 +367,37 @@ type ownedTx struct {
 // errRolledBack ends a group-commit member that its caller rolled back.
 var errRolledBack = errors.New("store: transaction rolled back")
 
+// abandonGrace is how long a group-commit member stays open after the
+// request that began it ended: long enough for a handler whose client went
+// away to finish, short enough that one whose handler panicked between
+// BeginTX and Commit does not hold up every write of the host for ever.
+const abandonGrace = time.Second
+
+// await waits in the writer for the caller to end a member, or gives it up
+// abandonGrace after ctx, the caller's request, ended.
+func (o *ownedTx) await(ctx context.Context) error {
+	select {
+	case commit := <-o.end:
+		return memberOutcome(commit)
+	case <-ctx.Done():
+	}
+	grace := time.NewTimer(abandonGrace)
+	defer grace.Stop()
+	select {
+	case commit := <-o.end:
+		return memberOutcome(commit)
+	case <-grace.C:
+		return errAbandoned
+	}
+}
+
+func memberOutcome(commit bool) error {
+	if commit {
+		return nil
+	}
+	return errRolledBack
+}
+
 // finish commits or rolls back the transaction.
 func (o *ownedTx) finish(commit bool) error {
 	if o.ended {
@@ -416,17 +447,15 @@ func (f *FositeStore) BeginTX(ctx context.Context) (context.Context, error) {
 // token writes of concurrent exchanges and refreshes share an fsync (each in
 // its own savepoint) instead of committing one at a time. Like every
 // function of the writer, its statements run without ctx's cancellation,
-// which would roll back the whole batch.
+// which would roll back the whole batch. A member its caller never ends is
+// given up (await), and with it the batch it is in.
 func (f *FositeStore) beginMember(ctx context.Context) (context.Context, error) {
 	o := &ownedTx{end: make(chan bool, 1), done: make(chan error, 1)}
 	started := make(chan context.Context, 1)
 	go func() {
 		o.done <- f.s.InTx(ctx, func(txCtx context.Context) error {
 			started <- txCtx
-			if <-o.end {
-				return nil
-			}
-			return errRolledBack
+			return o.await(ctx)
 		})
 	}()
 	select {

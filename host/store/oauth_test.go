@@ -29,6 +29,7 @@ func TestOAuth(t *testing.T) {
 				{"RevokeGrant", testOAuthRevokeGrant},
 				{"PKCEAndOpenIDConnect", testOAuthPKCEAndOIDC},
 				{"Transactional", testOAuthTransactional},
+				{"AbandonedTransaction", testOAuthAbandonedTransaction},
 				{"ConcurrentCodeExchange", testOAuthConcurrentInvalidate},
 				{"ConcurrentTransactions", testOAuthConcurrentTransactions},
 				{"ClientAssertionJTI", testOAuthJTI},
@@ -763,4 +764,37 @@ func testOAuthKeysReseal(t *testing.T, e *testEnv) {
 		t.Fatalf("after reseal: %+v", keys)
 	}
 	wantErr(t, s.ResealOAuthKey(ctx, "missing", []byte("x"), []byte("y")), ErrConflict)
+}
+
+// testOAuthAbandonedTransaction checks that a transaction whose caller's
+// request ended without Commit or Rollback (a handler that panicked) is
+// rolled back instead of holding up the writes of everyone else, and that
+// the abandoned context cannot write any more.
+func testOAuthAbandonedTransaction(t *testing.T, e *testEnv) {
+	ctx := context.Background()
+	s, f := e.s, e.s.Fosite()
+	mustUser(t, s, "u1")
+	c := mustClient(t, s, "app")
+	req := fositeRequest(&c, "req-1", "u1")
+
+	reqCtx, endRequest := context.WithCancel(ctx)
+	tx, err := f.BeginTX(reqCtx)
+	noErr(t, err)
+	noErr(t, f.CreateAccessTokenSession(tx, "at-lost", req))
+	endRequest()
+
+	// Waits for the writer, which gives the abandoned transaction up.
+	noErr(t, f.CreateAccessTokenSession(ctx, "at-after", req))
+	if _, err := f.GetAccessTokenSession(ctx, "at-lost", newSession()); !errors.Is(err, fosite.ErrNotFound) {
+		t.Fatalf("the abandoned transaction's write: %v, want not found", err)
+	}
+	if err := f.CreateAccessTokenSession(tx, "at-late", req); err == nil {
+		t.Fatal("a write through the abandoned transaction succeeded")
+	}
+	if err := f.Commit(tx); err == nil {
+		t.Fatal("the abandoned transaction committed")
+	}
+	if _, err := f.GetAccessTokenSession(ctx, "at-late", newSession()); !errors.Is(err, fosite.ErrNotFound) {
+		t.Fatalf("a late write of the abandoned transaction: %v, want not found", err)
+	}
 }
