@@ -1,6 +1,7 @@
 package signin
 
 import (
+	"sync"
 	"time"
 
 	lru "github.com/hashicorp/golang-lru/v2"
@@ -55,6 +56,7 @@ func (o ThrottleOptions) withDefaults() ThrottleOptions {
 // password-hash semaphore of one host.
 type throttle struct {
 	opts    ThrottleOptions
+	mu      sync.Mutex // makes checking and spending several budgets one step
 	byAddr  *lru.Cache[string, *rate.Limiter]
 	byName  *lru.Cache[string, *rate.Limiter]
 	hashing chan struct{}
@@ -79,24 +81,34 @@ func newThrottle(o ThrottleOptions) (*throttle, error) {
 func (t *throttle) admit(addr, name string, now time.Time) (time.Duration, bool) {
 	a := t.limiter(t.byAddr, "a:"+addr, t.opts.PerAddressBurst, t.opts.PerAddressMinute)
 	n := t.limiter(t.byName, "n:"+name, t.opts.PerNameBurst, t.opts.PerNameMinute)
-	ra, rn := a.ReserveN(now, 1), n.ReserveN(now, 1)
-	wait := max(ra.DelayFrom(now), rn.DelayFrom(now))
-	if wait > 0 {
-		ra.CancelAt(now)
-		rn.CancelAt(now)
-		return time.Duration(httpx.RetryAfterSeconds(wait)) * time.Second, false
-	}
-	return 0, true
+	return t.take(now, a, n)
 }
 
 // admitAddress takes one attempt from the address's budget alone, for a
 // sign-in that names no user (a passkey's).
 func (t *throttle) admitAddress(addr string, now time.Time) (time.Duration, bool) {
-	a := t.limiter(t.byAddr, "a:"+addr, t.opts.PerAddressBurst, t.opts.PerAddressMinute)
-	r := a.ReserveN(now, 1)
-	if wait := r.DelayFrom(now); wait > 0 {
-		r.CancelAt(now)
+	return t.take(now, t.limiter(t.byAddr, "a:"+addr, t.opts.PerAddressBurst, t.opts.PerAddressMinute))
+}
+
+// take spends one token from every limiter, or from none when any is short.
+// It checks before it spends, under one lock, rather than reserving and
+// cancelling: cancelled reservations that overlap restore less than they
+// took, so a burst of refused attempts would leave a budget in debt and hold
+// a legitimate user back long after the burst.
+func (t *throttle) take(now time.Time, limiters ...*rate.Limiter) (time.Duration, bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	var wait time.Duration
+	for _, l := range limiters {
+		if short := 1 - l.TokensAt(now); short > 0 {
+			wait = max(wait, time.Duration(short/float64(l.Limit())*float64(time.Second)))
+		}
+	}
+	if wait > 0 {
 		return time.Duration(httpx.RetryAfterSeconds(wait)) * time.Second, false
+	}
+	for _, l := range limiters {
+		l.AllowN(now, 1)
 	}
 	return 0, true
 }
