@@ -53,6 +53,8 @@ type SQLStore struct {
 	stmts *stmtCache
 	// clients keeps decoded OAuth clients (oauth_client_cache.go).
 	clients clientCache
+	// tokens keeps API tokens with their users (api_token_cache.go).
+	tokens tokenCache
 }
 
 // Open connects to the database named by databaseURL and applies any pending

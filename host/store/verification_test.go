@@ -140,3 +140,104 @@ func testAPITokenWithUser(t *testing.T, e *testEnv) {
 		wantErr(t, err, ErrNotFound)
 	}
 }
+
+// testAPITokenCache checks that the tokens a store keeps never outlive a
+// change: one made through the store takes effect at once, one made by
+// another process (a second store on the same database) within
+// tokenRecheck.
+func testAPITokenCache(t *testing.T, e *testEnv) {
+	ctx := context.Background()
+	other := openStore(t, e.url)
+	var now time.Time
+	e.s.now = func() time.Time { return now }
+	hash := []byte("hash-cached")
+	disable := func(s *SQLStore) func(t *testing.T) {
+		return func(t *testing.T) { noErr(t, s.SetUserDisabled(ctx, "ann", t0)) }
+	}
+	deleteToken := func(s *SQLStore) func(t *testing.T) {
+		return func(t *testing.T) { noErr(t, s.DeleteAPIToken(ctx, "t-cached")) }
+	}
+	deleteUser := func(s *SQLStore) func(t *testing.T) {
+		return func(t *testing.T) { noErr(t, s.DeleteUser(ctx, "ann")) }
+	}
+	demote := func(s *SQLStore) func(t *testing.T) {
+		return func(t *testing.T) {
+			u, err := s.GetUser(ctx, "ann")
+			noErr(t, err)
+			u.Admin = false
+			_, err = s.UpdateUser(ctx, u)
+			noErr(t, err)
+		}
+	}
+	gone := func(t *testing.T, _ APIToken, _ User, err error) { wantErr(t, err, ErrNotFound) }
+	disabled := func(t *testing.T, _ APIToken, u User, err error) {
+		if err != nil || !u.Disabled() {
+			t.Fatalf("user %+v, %v; want disabled", u, err)
+		}
+	}
+	notAdmin := func(t *testing.T, _ APIToken, u User, err error) {
+		if err != nil || u.Admin {
+			t.Fatalf("user %+v, %v; want not an admin", u, err)
+		}
+	}
+	for _, tc := range []struct {
+		name   string
+		change func(s *SQLStore) func(t *testing.T)
+		check  func(t *testing.T, tok APIToken, u User, err error)
+	}{
+		{"token deleted", deleteToken, gone},
+		{"user deleted", deleteUser, gone},
+		{"user disabled", disable, disabled},
+		{"user changed", demote, notAdmin},
+	} {
+		for _, here := range []bool{true, false} {
+			name := tc.name + " elsewhere"
+			if here {
+				name = tc.name + " here"
+			}
+			t.Run(name, func(t *testing.T) {
+				now = t0
+				_ = e.s.DeleteUser(ctx, "ann")
+				ann := mustUser(t, e.s, "ann")
+				ann.Admin = true
+				_, err := e.s.UpdateUser(ctx, ann)
+				noErr(t, err)
+				_, err = e.s.CreateAPIToken(ctx, APIToken{ID: "t-cached", UserID: "ann", Hash: hash, CreatedAt: t0})
+				noErr(t, err)
+				for range 2 { // read, then kept
+					if tok, u, err := e.s.GetAPITokenWithUser(ctx, hash); err != nil || tok.ID != "t-cached" || !u.Admin || u.Disabled() {
+						t.Fatalf("before the change: %+v %+v %v", tok, u, err)
+					}
+				}
+				s := other
+				if here {
+					s = e.s
+				}
+				tc.change(s)(t)
+				if !here {
+					// Kept until tokenRecheck has passed.
+					now = now.Add(tokenRecheck - time.Millisecond)
+					if tok, u, err := e.s.GetAPITokenWithUser(ctx, hash); err != nil || tok.ID != "t-cached" || !u.Admin {
+						t.Fatalf("within tokenRecheck of a change elsewhere: %+v %+v %v", tok, u, err)
+					}
+					now = now.Add(time.Millisecond)
+				}
+				tok, u, err := e.s.GetAPITokenWithUser(ctx, hash)
+				tc.check(t, tok, u, err)
+			})
+		}
+	}
+	t.Run("use recorded once", func(t *testing.T) {
+		now = t0
+		_ = e.s.DeleteUser(ctx, "ann")
+		mustUser(t, e.s, "ann")
+		_, err := e.s.CreateAPIToken(ctx, APIToken{ID: "t-cached", UserID: "ann", Hash: hash, CreatedAt: t0})
+		noErr(t, err)
+		_, _, err = e.s.GetAPITokenWithUser(ctx, hash)
+		noErr(t, err)
+		noErr(t, e.s.TouchAPIToken(ctx, "t-cached", t0.Add(time.Minute)))
+		if tok, _, err := e.s.GetAPITokenWithUser(ctx, hash); err != nil || !tok.LastUsedAt.Equal(t0.Add(time.Minute)) {
+			t.Fatalf("kept token after its use was recorded: %+v %v", tok, err)
+		}
+	})
+}
