@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"log/slog"
 	"sync"
 	"time"
 )
@@ -23,6 +24,10 @@ import (
 
 // maxBatch bounds how many transactions share one commit.
 const maxBatch = 64
+
+// maxLater bounds the writes handed over without waiting (see later) that
+// may wait for the writer; past it, callers wait for theirs.
+const maxLater = 4096
 
 // errClosed is returned to a transaction submitted after Close.
 var errClosed = errors.New("store: closed")
@@ -56,6 +61,12 @@ type committer struct {
 	quit    chan struct{}
 	stopped chan struct{}
 	once    sync.Once
+
+	// pending holds the writes handed over by later; wake tells an idle
+	// writer there are some.
+	mu      sync.Mutex
+	pending []deferredWrite
+	wake    chan struct{}
 }
 
 // startCommitter takes one connection of the pool for writing and starts
@@ -66,7 +77,7 @@ func startCommitter(ctx context.Context, s *SQLStore) (*committer, error) {
 		return nil, fmt.Errorf("store: open writer connection: %w", err)
 	}
 	c := &committer{s: s, conn: conn, reqs: make(chan *writeRequest),
-		quit: make(chan struct{}), stopped: make(chan struct{})}
+		quit: make(chan struct{}), stopped: make(chan struct{}), wake: make(chan struct{}, 1)}
 	go c.run()
 	return c, nil
 }
@@ -110,7 +121,8 @@ func (c *committer) enqueue(r *writeRequest) error {
 	}
 }
 
-// run collects the requests that are waiting into batches.
+// run collects the requests that are waiting into batches. Before it stops,
+// it runs what later handed over.
 func (c *committer) run() {
 	defer close(c.stopped)
 	batch := make([]*writeRequest, 0, maxBatch)
@@ -118,7 +130,10 @@ func (c *committer) run() {
 		select {
 		case r := <-c.reqs:
 			batch = append(batch[:0], r)
+		case <-c.wake:
+			batch = batch[:0]
 		case <-c.quit:
+			c.runBatch(nil)
 			return
 		}
 	collect:
@@ -134,16 +149,96 @@ func (c *committer) run() {
 	}
 }
 
-// runBatch runs the batch's functions in one transaction and commits it.
+// deferredWrite is a write handed over by later, and what to call once its
+// batch has ended.
+type deferredWrite struct {
+	fn    func(ctx context.Context) error
+	ended func()
+}
+
+// later hands fn to the writer to run in its next batch, and returns without
+// waiting for it to run or for its commit; ended, if not nil, is called once
+// that batch has committed or failed. It is for writes that only tidy up,
+// such as deleting a row that nothing can use any more, whose caller need
+// not wait for an fsync: a failure is logged, and a host that stops before
+// the commit leaves the row to expire. Any write submitted after later
+// returns commits together with fn or after it. When too many are waiting,
+// later runs fn as a transaction of its own and waits for it.
+func (c *committer) later(ctx context.Context, fn func(ctx context.Context) error, ended func()) error {
+	c.mu.Lock()
+	if len(c.pending) >= maxLater {
+		c.mu.Unlock()
+		if ended != nil {
+			defer ended()
+		}
+		return c.inTx(ctx, fn)
+	}
+	c.pending = append(c.pending, deferredWrite{fn: fn, ended: ended})
+	c.mu.Unlock()
+	select {
+	case c.wake <- struct{}{}:
+	default: // the writer is woken already
+	}
+	return nil
+}
+
+// takeLater returns the writes later handed over and forgets them.
+func (c *committer) takeLater() []deferredWrite {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	ws := c.pending
+	c.pending = nil
+	return ws
+}
+
+// runLater runs the writes later handed over, each in a savepoint of its
+// own, at the start of the batch's transaction. The returned error is a
+// failure of the savepoint statements, not of a write.
+func (c *committer) runLater(tx *sql.Tx, ws []deferredWrite) error {
+	for _, w := range ws {
+		res, err := c.runOne(tx, &writeRequest{ctx: context.Background(), fn: w.fn}, true)
+		if err != nil {
+			return err
+		}
+		if res.err != nil || res.didPanic {
+			c.s.logger.Warn("store: a deferred write failed", slog.Any("error", res.err), slog.Any("panic", res.panicked))
+		}
+	}
+	return nil
+}
+
+// endLater tells the writes of a batch that has ended.
+func endLater(ws []deferredWrite) {
+	for _, w := range ws {
+		if w.ended != nil {
+			w.ended()
+		}
+	}
+}
+
+// runBatch runs what later handed over and the batch's functions in one
+// transaction and commits it.
 func (c *committer) runBatch(batch []*writeRequest) {
+	fns := c.takeLater()
+	if len(batch) == 0 && len(fns) == 0 {
+		return
+	}
+	defer endLater(fns)
 	results := make([]writeResult, len(batch))
 	bg := context.Background()
 	tx, err := c.conn.BeginTx(bg, nil)
 	if err != nil {
+		c.laterLost(len(fns), err)
 		c.answerAll(batch, fmt.Errorf("store: begin transaction: %w", unavailable(err)))
 		return
 	}
-	savepoints := len(batch) > 1
+	if err := c.runLater(tx, fns); err != nil {
+		_ = tx.Rollback()
+		c.laterLost(len(fns), err)
+		c.answerAll(batch, fmt.Errorf("store: group commit: %w", unavailable(err)))
+		return
+	}
+	savepoints := len(batch) > 1 || len(fns) > 0
 	failed := 0
 	for i, r := range batch {
 		if err := r.ctx.Err(); err != nil {
@@ -155,11 +250,13 @@ func (c *committer) runBatch(batch []*writeRequest) {
 		if err != nil {
 			// The savepoint itself failed: nothing of this batch is sure.
 			_ = tx.Rollback()
+			c.laterLost(len(fns), err)
 			c.answerAll(batch, fmt.Errorf("store: group commit: %w", unavailable(err)))
 			return
 		}
 		if errors.Is(res.err, errAbandoned) {
 			_ = tx.Rollback()
+			c.laterLost(len(fns), errAbandoned)
 			c.answerAll(batch, fmt.Errorf("store: group commit: %w", errAbandoned))
 			return
 		}
@@ -171,6 +268,7 @@ func (c *committer) runBatch(batch []*writeRequest) {
 	if !savepoints && failed == len(batch) {
 		_ = tx.Rollback()
 	} else if err := tx.Commit(); err != nil {
+		c.laterLost(len(fns), err)
 		err = fmt.Errorf("store: commit transaction: %w", unavailable(err))
 		for i := range results {
 			if results[i].err == nil && !results[i].didPanic {
@@ -218,6 +316,13 @@ func callFn(ctx context.Context, fn func(ctx context.Context) error) (res writeR
 		}
 	}()
 	return writeResult{err: fn(ctx)}
+}
+
+// laterLost logs that n deferred writes were not committed.
+func (c *committer) laterLost(n int, err error) {
+	if n > 0 {
+		c.s.logger.Warn("store: deferred writes were not committed", slog.Int("writes", n), slog.Any("error", err))
+	}
 }
 
 func (c *committer) answerAll(batch []*writeRequest, err error) {

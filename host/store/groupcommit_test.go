@@ -64,3 +64,41 @@ func TestGroupCommitPanicReachesCaller(t *testing.T) {
 		t.Fatalf("the writer stopped after a panic: %v", err)
 	}
 }
+
+// A write handed over with later commits with or before any write submitted
+// after it, a failing one takes nothing else with it, and Close runs those
+// still waiting.
+func TestGroupCommitLater(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "later.db")
+	s := openStore(t, path)
+	ctx := context.Background()
+	org, err := s.EnsureDefaultOrg(ctx)
+	noErr(t, err)
+	create := func(id string) func(ctx context.Context) error {
+		st := s
+		return func(ctx context.Context) error {
+			_, err := st.CreateUser(ctx, User{ID: id, OrgID: org.ID, Name: "n-" + id})
+			return err
+		}
+	}
+	noErr(t, s.writer.later(ctx, create("deferred"), nil))
+	noErr(t, s.writer.later(ctx, func(ctx context.Context) error {
+		if err := create("failed")(ctx); err != nil {
+			return err
+		}
+		return errors.New("boom")
+	}, nil))
+	noErr(t, s.InTx(ctx, create("after")))
+	for id, want := range map[string]error{"deferred": nil, "after": nil, "failed": ErrNotFound} {
+		if _, err := s.GetUser(ctx, id); !errors.Is(err, want) {
+			t.Errorf("user %s: %v, want %v", id, err, want)
+		}
+	}
+
+	noErr(t, s.writer.later(ctx, create("at-close"), nil))
+	noErr(t, s.Close())
+	s = openStore(t, path)
+	if _, err := s.GetUser(ctx, "at-close"); err != nil {
+		t.Fatalf("a deferred write pending at Close: %v", err)
+	}
+}

@@ -386,6 +386,14 @@ func testOAuthPKCEAndOIDC(t *testing.T, e *testEnv) {
 	if _, err := f.GetOpenIDConnectSession(ctx, code, holder); !errors.Is(err, openid.ErrNoSessionFound) {
 		t.Fatalf("deleted oidc session: %v, want openid.ErrNoSessionFound", err)
 	}
+	// On SQLite the deletes commit without being waited for, with or
+	// before any write that comes after.
+	noErr(t, s.InTx(ctx, func(context.Context) error { return nil }))
+	var left int
+	noErr(t, s.queryRow(ctx, `SELECT COUNT(*) FROM oauth_requests WHERE kind IN ('pkce', 'oidc')`).Scan(&left))
+	if left != 0 {
+		t.Fatalf("%d pkce and oidc sessions left after the next write", left)
+	}
 }
 
 func testOAuthTransactional(t *testing.T, e *testEnv) {

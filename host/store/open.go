@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
@@ -55,6 +56,9 @@ type SQLStore struct {
 	clients clientCache
 	// tokens keeps API tokens with their users (api_token_cache.go).
 	tokens tokenCache
+	// deleting holds the OAuth requests being deleted without waiting for
+	// the commit (FositeStore.removeLater).
+	deleting sync.Map
 }
 
 // Open connects to the database named by databaseURL and applies any pending
