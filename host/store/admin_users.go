@@ -42,7 +42,6 @@ func likeEscape(s string) string {
 // before keeps working; personal API tokens stay, refused while the user is
 // disabled. ErrNotFound when there is no such user.
 func (s *SQLStore) SetUserDisabled(ctx context.Context, id string, at time.Time) error {
-	defer s.tokens.forget() // after the commit, and also when its outcome is unknown
 	return s.InTx(ctx, func(ctx context.Context) error {
 		res, err := s.exec(ctx, `UPDATE users SET disabled_at = ?, updated_at = ? WHERE id = ?`,
 			nullMicros(normTime(at)), toMicros(s.now()), id)
@@ -69,7 +68,6 @@ func (s *SQLStore) SetUserDisabled(ctx context.Context, id string, at time.Time)
 // also their second-factor failure counter. The audit log keeps its events.
 // ErrNotFound when there is no such user.
 func (s *SQLStore) DeleteUser(ctx context.Context, id string) error {
-	defer s.tokens.forget() // after the commit, and also when its outcome is unknown
 	return s.InTx(ctx, func(ctx context.Context) error {
 		res, err := s.exec(ctx, `DELETE FROM users WHERE id = ?`, id)
 		if err != nil {

@@ -54,8 +54,6 @@ type SQLStore struct {
 	stmts *stmtCache
 	// clients keeps decoded OAuth clients (oauth_client_cache.go).
 	clients clientCache
-	// tokens keeps API tokens with their users (api_token_cache.go).
-	tokens tokenCache
 	// deleting holds the OAuth requests being deleted without waiting for
 	// the commit (FositeStore.removeLater).
 	deleting sync.Map

@@ -26,7 +26,6 @@ func storeTests() []storeTest {
 		{"LoadVerification", testLoadVerification},
 		{"CommitCredentialUse", testCommitCredentialUse},
 		{"APITokenWithUser", testAPITokenWithUser},
-		{"APITokenCache", testAPITokenCache},
 		{"Orgs", testOrgs},
 		{"KeyedCredentials", testKeyedCredentials},
 		{"DiscoverableChallenges", testDiscoverableChallenges},

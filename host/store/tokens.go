@@ -70,6 +70,21 @@ func (s *SQLStore) GetAPITokenByHash(ctx context.Context, hash []byte) (APIToken
 var tokenAndUserQuery = `SELECT ` + qualify("t", tokenColumns) + `, ` + qualify("u", userColumns) + `
 	FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.hash = ?`
 
+// GetAPITokenWithUser returns the token with the given hash and its user.
+func (s *SQLStore) GetAPITokenWithUser(ctx context.Context, hash []byte) (APIToken, User, error) {
+	if len(hash) == 0 {
+		return APIToken{}, User{}, wrapErr("get api token", sql.ErrNoRows)
+	}
+	var (
+		t tokenRow
+		u userRow
+	)
+	if err := s.queryRow(ctx, tokenAndUserQuery, hash).Scan(append(t.dest(), u.dest()...)...); err != nil {
+		return APIToken{}, User{}, wrapErr("get api token", err)
+	}
+	return t.token(), u.user(), nil
+}
+
 // ListAPITokens returns the tokens of a user, oldest first.
 func (s *SQLStore) ListAPITokens(ctx context.Context, userID string) ([]APIToken, error) {
 	rows, err := s.query(ctx, `SELECT `+tokenColumns+` FROM api_tokens WHERE user_id = ? ORDER BY created_at, id`, userID)
@@ -86,7 +101,6 @@ func (s *SQLStore) ListAPITokens(ctx context.Context, userID string) ([]APIToken
 // DeleteAPIToken deletes the token with the given id.
 func (s *SQLStore) DeleteAPIToken(ctx context.Context, id string) error {
 	res, err := s.exec(ctx, `DELETE FROM api_tokens WHERE id = ?`, id)
-	s.tokens.forget() // also when the outcome is unknown
 	if err != nil {
 		return wrapErr("delete api token", err)
 	}
@@ -102,6 +116,5 @@ func (s *SQLStore) TouchAPIToken(ctx context.Context, id string, now time.Time) 
 	if err != nil {
 		return wrapErr("touch api token", err)
 	}
-	s.tokens.touched(id, normTime(now))
 	return wrapErr("touch api token", expectOne(res, id))
 }

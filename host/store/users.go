@@ -108,7 +108,6 @@ func (s *SQLStore) UpdateUser(ctx context.Context, u User) (User, error) {
 		WHERE id = ? RETURNING created_at, disabled_at`,
 			u.OrgID, u.Name, u.PasswordHash, u.Email, u.Admin, toMicros(u.UpdatedAt), u.ID).Scan(&created, &disabled)
 	})
-	s.tokens.forget() // after the commit, and also when its outcome is unknown
 	if err != nil {
 		return User{}, wrapErr("update user", err)
 	}
