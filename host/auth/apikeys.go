@@ -54,7 +54,7 @@ func NewAPIKeys(st APIKeyStore, now func() time.Time, newID func() string) *APIK
 		now = time.Now
 	}
 	if newID == nil {
-		newID = func() string { return randomString(12) }
+		newID = newRecordID
 	}
 	return &APIKeys{store: st, now: now, newID: newID}
 }

@@ -8,6 +8,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/http"
@@ -75,7 +76,7 @@ func NewTokens(st Store, now func() time.Time, newID func() string) *Tokens {
 		now = time.Now
 	}
 	if newID == nil {
-		newID = func() string { return randomString(12) }
+		newID = newRecordID
 	}
 	return &Tokens{store: st, now: now, newID: newID}
 }
@@ -137,6 +138,17 @@ func BearerToken(r *http.Request) (string, error) {
 func HashToken(secret string) []byte {
 	sum := sha256.Sum256([]byte(secret))
 	return sum[:]
+}
+
+// newRecordID returns the id of a new token or API key: 96 random bits in
+// hex, so that an id never starts with a dash and reads as an argument, not
+// a flag, on the command line (`tokens revoke ID`).
+func newRecordID() string {
+	b := make([]byte, 12)
+	if _, err := rand.Read(b); err != nil {
+		panic(fmt.Sprintf("crypto/rand: %v", err)) // never fails on supported platforms
+	}
+	return hex.EncodeToString(b)
 }
 
 func randomString(n int) string {

@@ -3,6 +3,7 @@ package auth_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
@@ -138,5 +139,40 @@ func TestSessions(t *testing.T) {
 	}
 	if _, err := sessions.Authenticate(ctx, se2.Secret); !errors.Is(err, auth.ErrBadSession) {
 		t.Fatalf("destroyed session: %v", err)
+	}
+}
+
+// TestRecordIDs: the ids of tokens and API keys are plain hex, so that none
+// starts with a dash and is read as a flag by `tokens revoke ID`.
+func TestRecordIDs(t *testing.T) {
+	st, u := newStore(t)
+	ctx := context.Background()
+	tokens, keys := auth.NewTokens(st, nil, nil), auth.NewAPIKeys(st, nil, nil)
+	for _, tc := range []struct {
+		name   string
+		create func(i int) (string, error)
+	}{
+		{"token", func(i int) (string, error) {
+			_, tok, err := tokens.Create(ctx, u.ID, fmt.Sprint("t", i), false, time.Hour)
+			return tok.ID, err
+		}},
+		{"api key", func(i int) (string, error) {
+			_, key, err := keys.Create(ctx, fmt.Sprint("k", i))
+			return key.ID, err
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			seen := map[string]bool{}
+			for i := range 64 {
+				id, err := tc.create(i)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(id) != 24 || strings.Trim(id, "0123456789abcdef") != "" || seen[id] {
+					t.Fatalf("id %q: want 24 hex digits, each id new", id)
+				}
+				seen[id] = true
+			}
+		})
 	}
 }
