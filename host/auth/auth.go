@@ -143,20 +143,16 @@ func HashToken(secret string) []byte {
 // newRecordID returns the id of a new token or API key: 96 random bits in
 // hex, so that an id never starts with a dash and reads as an argument, not
 // a flag, on the command line (`tokens revoke ID`).
-func newRecordID() string {
-	b := make([]byte, 12)
-	if _, err := rand.Read(b); err != nil {
-		panic(fmt.Sprintf("crypto/rand: %v", err)) // never fails on supported platforms
-	}
-	return hex.EncodeToString(b)
-}
+func newRecordID() string { return hex.EncodeToString(randomBytes(12)) }
 
-func randomString(n int) string {
+func randomString(n int) string { return base64.RawURLEncoding.EncodeToString(randomBytes(n)) }
+
+func randomBytes(n int) []byte {
 	b := make([]byte, n)
 	if _, err := rand.Read(b); err != nil {
 		panic(fmt.Sprintf("crypto/rand: %v", err)) // never fails on supported platforms
 	}
-	return base64.RawURLEncoding.EncodeToString(b)
+	return b
 }
 
 type principalKey struct{}
