@@ -228,14 +228,11 @@ func (c *committer) runBatch(batch []*writeRequest) {
 	bg := context.Background()
 	tx, err := c.conn.BeginTx(bg, nil)
 	if err != nil {
-		c.laterLost(len(fns), err)
-		c.answerAll(batch, fmt.Errorf("store: begin transaction: %w", unavailable(err)))
+		c.abort(nil, batch, fns, fmt.Errorf("store: begin transaction: %w", unavailable(err)))
 		return
 	}
 	if err := c.runLater(tx, fns); err != nil {
-		_ = tx.Rollback()
-		c.laterLost(len(fns), err)
-		c.answerAll(batch, fmt.Errorf("store: group commit: %w", unavailable(err)))
+		c.abort(tx, batch, fns, fmt.Errorf("store: group commit: %w", unavailable(err)))
 		return
 	}
 	savepoints := len(batch) > 1 || len(fns) > 0
@@ -249,15 +246,11 @@ func (c *committer) runBatch(batch []*writeRequest) {
 		res, err := c.runOne(tx, r, savepoints)
 		if err != nil {
 			// The savepoint itself failed: nothing of this batch is sure.
-			_ = tx.Rollback()
-			c.laterLost(len(fns), err)
-			c.answerAll(batch, fmt.Errorf("store: group commit: %w", unavailable(err)))
+			c.abort(tx, batch, fns, fmt.Errorf("store: group commit: %w", unavailable(err)))
 			return
 		}
 		if errors.Is(res.err, errAbandoned) {
-			_ = tx.Rollback()
-			c.laterLost(len(fns), errAbandoned)
-			c.answerAll(batch, fmt.Errorf("store: group commit: %w", errAbandoned))
+			c.abort(tx, batch, fns, fmt.Errorf("store: group commit: %w", errAbandoned))
 			return
 		}
 		results[i] = res
@@ -318,16 +311,22 @@ func callFn(ctx context.Context, fn func(ctx context.Context) error) (res writeR
 	return writeResult{err: fn(ctx)}
 }
 
+// abort rolls back a batch that cannot commit (tx is nil when it never
+// began) and answers every caller with err.
+func (c *committer) abort(tx *sql.Tx, batch []*writeRequest, fns []deferredWrite, err error) {
+	if tx != nil {
+		_ = tx.Rollback()
+	}
+	c.laterLost(len(fns), err)
+	for _, r := range batch {
+		r.done <- writeResult{err: err}
+	}
+}
+
 // laterLost logs that n deferred writes were not committed.
 func (c *committer) laterLost(n int, err error) {
 	if n > 0 {
 		c.s.logger.Warn("store: deferred writes were not committed", slog.Int("writes", n), slog.Any("error", err))
-	}
-}
-
-func (c *committer) answerAll(batch []*writeRequest, err error) {
-	for _, r := range batch {
-		r.done <- writeResult{err: err}
 	}
 }
 

@@ -138,11 +138,11 @@ func (f *FositeStore) get(ctx context.Context, op, kind, signature string, sessi
 		active                      bool
 		clientRevision              int64
 	)
-	// The client's revision comes with the row, so a kept client is used
-	// only while it is current.
 	if _, ok := f.s.deleting.Load(deletingKey(kind, signature)); ok {
 		return nil, false, fmt.Errorf("%w: %w", wrapErr(op, sql.ErrNoRows), fosite.ErrNotFound)
 	}
+	// The client's revision comes with the row, so a kept client is used
+	// only while it is current.
 	gen := f.s.clients.generation()
 	err := f.s.queryRow(ctx, `SELECT r.request, r.session, r.active, r.client_id, c.revision
 		FROM oauth_requests r JOIN oauth_clients c ON c.id = r.client_id
