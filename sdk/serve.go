@@ -27,7 +27,7 @@ func Serve(f Factor) {
 	goplugin.Serve(&goplugin.ServeConfig{
 		HandshakeConfig:  plugin.Handshake,
 		VersionedPlugins: plugin.ServerPlugins(NewServer(f, logger)),
-		GRPCServer:       goplugin.DefaultGRPCServer,
+		GRPCServer:       plugin.NewGRPCServer,
 		Logger: hclog.New(&hclog.LoggerOptions{
 			Name:       d.Name,
 			Output:     os.Stderr,

@@ -83,6 +83,7 @@ func (p *pool) launch(ctx context.Context, slot int) (*member, error) {
 		Logger:           newHCLogAdapter(p.opts.Logger, p.bin.Name, p.bin.Path),
 		Stderr:           newStderrLogger(p.opts.Logger, p.bin.Name),
 		StartTimeout:     p.settings.startTimeout,
+		GRPCDialOptions:  plugin.DialOptions(),
 	})
 	m, err := p.connect(ctx, client, slot)
 	if err != nil {
