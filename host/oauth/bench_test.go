@@ -74,24 +74,50 @@ type pendingCode struct {
 }
 
 // issueCodes signs a browser in and has it fetch n codes for c, from a few
-// goroutines at once.
+// goroutines at once. The workers stop at the first error, which fails the
+// benchmark from its own goroutine.
 func issueCodes(b *testing.B, h *host, c *rp, n int) []pendingCode {
 	br := h.browser()
 	a := c.authorization()
 	codeFrom(b, br.signIn(br.get(a.url), "bench"), a.state)
 	codes := make([]pendingCode, n)
-	var wg sync.WaitGroup
+	var (
+		wg     sync.WaitGroup
+		failed atomic.Pointer[error]
+	)
 	const workers = 8
 	for w := range workers {
 		wg.Go(func() {
-			for i := w; i < n; i += workers {
+			for i := w; i < n && failed.Load() == nil; i += workers {
 				a := c.authorization()
-				codes[i] = pendingCode{a: a, code: codeFrom(b, br.get(a.url), a.state)}
+				code, err := issueCode(br, a)
+				if err != nil {
+					failed.CompareAndSwap(nil, &err)
+					return
+				}
+				codes[i] = pendingCode{a: a, code: code}
 			}
 		})
 	}
 	wg.Wait()
+	if err := failed.Load(); err != nil {
+		b.Fatalf("issue codes: %v", *err)
+	}
 	return codes
+}
+
+// issueCode has the signed-in browser br follow the authorization a to its
+// callback and returns the code.
+func issueCode(br *browser, a authorization) (string, error) {
+	req, err := http.NewRequest(http.MethodGet, a.url, nil)
+	if err != nil {
+		return "", err
+	}
+	p, err := br.fetch(req)
+	if err != nil {
+		return "", err
+	}
+	return callbackCode(p, a.state)
 }
 
 // BenchmarkIntrospection measures RFC 7662 introspections per second of an

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"html"
 	"io"
@@ -434,29 +435,38 @@ func (p page) contains(s string) bool { return strings.Contains(html.UnescapeStr
 // do sends req and follows redirects inside the host.
 func (b *browser) do(req *http.Request) page {
 	b.t.Helper()
+	p, err := b.fetch(req)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	return p
+}
+
+// fetch is do for goroutines other than the test's: it returns its error
+// instead of failing the test.
+func (b *browser) fetch(req *http.Request) (page, error) {
 	for range 10 {
 		resp, err := b.http.Do(req)
 		if err != nil {
-			b.t.Fatal(err)
+			return page{}, err
 		}
 		body, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
 		if resp.StatusCode < 300 || resp.StatusCode >= 400 {
-			return page{status: resp.StatusCode, body: string(body), header: resp.Header}
+			return page{status: resp.StatusCode, body: string(body), header: resp.Header}, nil
 		}
 		loc, err := resp.Location()
 		if err != nil {
-			b.t.Fatal(err)
+			return page{}, err
 		}
 		if strings.HasPrefix(loc.String(), redirectURI) {
-			return page{status: resp.StatusCode, callback: loc}
+			return page{status: resp.StatusCode, callback: loc}, nil
 		}
 		if req, err = http.NewRequest(http.MethodGet, loc.String(), nil); err != nil {
-			b.t.Fatal(err)
+			return page{}, err
 		}
 	}
-	b.t.Fatal("too many redirects")
-	return page{}
+	return page{}, errors.New("too many redirects")
 }
 
 func (b *browser) get(u string) page {
@@ -518,15 +528,24 @@ func jwtHeader(raw string) (map[string]any, error) {
 // codeFrom returns the authorization code of a callback, checking the state.
 func codeFrom(t testing.TB, p page, state string) string {
 	t.Helper()
+	code, err := callbackCode(p, state)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return code
+}
+
+// callbackCode is codeFrom for goroutines other than the test's.
+func callbackCode(p page, state string) (string, error) {
 	if p.callback == nil {
-		t.Fatalf("expected a redirect to the client, got %d: %s", p.status, p.body)
+		return "", fmt.Errorf("expected a redirect to the client, got %d: %s", p.status, p.body)
 	}
 	q := p.callback.Query()
 	if e := q.Get("error"); e != "" {
-		t.Fatalf("authorization error %s: %s", e, q.Get("error_description"))
+		return "", fmt.Errorf("authorization error %s: %s", e, q.Get("error_description"))
 	}
 	if q.Get("state") != state {
-		t.Fatalf("state = %q, want %q", q.Get("state"), state)
+		return "", fmt.Errorf("state = %q, want %q", q.Get("state"), state)
 	}
-	return q.Get("code")
+	return q.Get("code"), nil
 }
