@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"testing"
 )
 
@@ -66,39 +67,85 @@ func TestGroupCommitPanicReachesCaller(t *testing.T) {
 }
 
 // A write handed over with later commits with or before any write submitted
-// after it, a failing one takes nothing else with it, and Close runs those
-// still waiting.
+// after it, a failing one takes nothing else with it, Close runs those still
+// waiting, and every one is told when its batch has ended.
 func TestGroupCommitLater(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "later.db")
 	s := openStore(t, path)
 	ctx := context.Background()
 	org, err := s.EnsureDefaultOrg(ctx)
 	noErr(t, err)
-	create := func(id string) func(ctx context.Context) error {
-		st := s
+	create := func(st *SQLStore, id string) func(ctx context.Context) error {
 		return func(ctx context.Context) error {
 			_, err := st.CreateUser(ctx, User{ID: id, OrgID: org.ID, Name: "n-" + id})
 			return err
 		}
 	}
-	noErr(t, s.writer.later(ctx, create("deferred"), nil))
+	var ended atomic.Int32
+	count := func() { ended.Add(1) }
+	noErr(t, s.writer.later(ctx, create(s, "deferred"), count))
 	noErr(t, s.writer.later(ctx, func(ctx context.Context) error {
-		if err := create("failed")(ctx); err != nil {
+		if err := create(s, "failed")(ctx); err != nil {
 			return err
 		}
 		return errors.New("boom")
-	}, nil))
-	noErr(t, s.InTx(ctx, create("after")))
+	}, count))
+	noErr(t, s.InTx(ctx, create(s, "after")))
 	for id, want := range map[string]error{"deferred": nil, "after": nil, "failed": ErrNotFound} {
 		if _, err := s.GetUser(ctx, id); !errors.Is(err, want) {
 			t.Errorf("user %s: %v, want %v", id, err, want)
 		}
 	}
 
-	noErr(t, s.writer.later(ctx, create("at-close"), nil))
+	noErr(t, s.writer.later(ctx, create(s, "at-close"), count))
 	noErr(t, s.Close())
+	// Close returns once the writer has stopped, after its last batch ended.
+	if n := ended.Load(); n != 3 {
+		t.Errorf("ended was called %d times, want once for each of the 3 deferred writes", n)
+	}
 	s = openStore(t, path)
 	if _, err := s.GetUser(ctx, "at-close"); err != nil {
 		t.Fatalf("a deferred write pending at Close: %v", err)
+	}
+}
+
+// Past maxLater waiting deferred writes, later runs the write itself: it
+// returns only after the write committed, after those already waiting, and
+// its ended has run by then.
+func TestGroupCommitLaterOverflow(t *testing.T) {
+	s := openStore(t, filepath.Join(t.TempDir(), "overflow.db"))
+	ctx := context.Background()
+	org, err := s.EnsureDefaultOrg(ctx)
+	noErr(t, err)
+	var waitingRan, waitingEnded atomic.Int32
+	// The writer is idle and nothing wakes it, so these stay pending until
+	// the next request reaches it.
+	s.writer.mu.Lock()
+	for range maxLater {
+		s.writer.pending = append(s.writer.pending, deferredWrite{
+			fn:    func(context.Context) error { waitingRan.Add(1); return nil },
+			ended: func() { waitingEnded.Add(1) },
+		})
+	}
+	s.writer.mu.Unlock()
+
+	var ended atomic.Bool
+	err = s.writer.later(ctx, func(ctx context.Context) error {
+		if n := waitingRan.Load(); n != maxLater {
+			t.Errorf("the overflowing write ran after %d of the %d waiting ones", n, maxLater)
+		}
+		_, err := s.CreateUser(ctx, User{ID: "overflow", OrgID: org.ID, Name: "overflow"})
+		return err
+	}, func() { ended.Store(true) })
+	noErr(t, err)
+	if !ended.Load() {
+		t.Error("later returned before the overflowing write's ended ran")
+	}
+	if _, err := s.GetUser(ctx, "overflow"); err != nil {
+		t.Errorf("later returned before the overflowing write committed: %v", err)
+	}
+	noErr(t, s.Close())
+	if n := waitingEnded.Load(); n != maxLater {
+		t.Errorf("ended ran for %d of the %d waiting writes", n, maxLater)
 	}
 }
