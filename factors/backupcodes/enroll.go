@@ -22,7 +22,7 @@ const (
 // BeginEnrollment draws a new set of codes and returns them, grouped for
 // reading, in the display: the only time they are ever shown. The pending
 // state holds their hashes and keyed indexes, not the codes.
-func (f *Factor) BeginEnrollment(_ context.Context, req sdk.BeginEnrollmentRequest) (sdk.BeginEnrollmentResponse, error) {
+func (f *Factor) BeginEnrollment(ctx context.Context, req sdk.BeginEnrollmentRequest) (sdk.BeginEnrollmentResponse, error) {
 	if !validTime(req.Now) {
 		return sdk.BeginEnrollmentResponse{}, errors.New("backupcodes: begin enrollment: the request carries no valid time")
 	}
@@ -40,7 +40,11 @@ func (f *Factor) BeginEnrollment(_ context.Context, req sdk.BeginEnrollmentReque
 		return sdk.BeginEnrollmentResponse{}, fmt.Errorf("backupcodes: begin enrollment: index key: %w", err)
 	}
 	set := codeSet{Format: s.Format, Length: codeLength, KDF: f.kdf, Salt: salt, IndexKey: key}
-	pending, err := encodePending(set, set.KDF.hashSet(codes, salt), indexSet(key, codes), req.Now)
+	var hashes [][]byte
+	if err := f.hashing.do(ctx, func() { hashes = set.KDF.hashSet(codes, salt) }); err != nil {
+		return sdk.BeginEnrollmentResponse{}, fmt.Errorf("backupcodes: begin enrollment: %w", err)
+	}
+	pending, err := encodePending(set, hashes, indexSet(key, codes), req.Now)
 	if err != nil {
 		return sdk.BeginEnrollmentResponse{}, fmt.Errorf("backupcodes: begin enrollment: %w", err)
 	}
@@ -74,7 +78,7 @@ func (f *Factor) BeginEnrollment(_ context.Context, req sdk.BeginEnrollmentReque
 // way is checked: a wrong one is ResultInvalid, and a right one is recorded
 // as used in the credential state, so the code typed to confirm cannot also
 // be used to log in.
-func (f *Factor) FinishEnrollment(_ context.Context, req sdk.FinishEnrollmentRequest) (sdk.FinishEnrollmentResponse, error) {
+func (f *Factor) FinishEnrollment(ctx context.Context, req sdk.FinishEnrollmentRequest) (sdk.FinishEnrollmentResponse, error) {
 	st, err := decodePending(req.PendingState)
 	if err != nil {
 		return sdk.FinishEnrollmentResponse{}, fmt.Errorf("backupcodes: finish enrollment: %w", err)
@@ -96,10 +100,12 @@ func (f *Factor) FinishEnrollment(_ context.Context, req sdk.FinishEnrollmentReq
 			return sdk.FinishEnrollmentResponse{Result: sdk.ResultInvalid, Reason: reasonConfirm}, nil
 		}
 	} else {
-		code, index, found, err := set.find(req.Proof.Code, st.Hashes, indexes)
+		code, index, found, err := set.find(ctx, f.hashing, req.Proof.Code, st.Hashes, indexes)
 		switch {
-		case err != nil:
+		case errors.Is(err, errMalformed):
 			return sdk.FinishEnrollmentResponse{Result: sdk.ResultInvalid, Reason: set.malformedReason()}, nil
+		case err != nil:
+			return sdk.FinishEnrollmentResponse{}, fmt.Errorf("backupcodes: finish enrollment: %w", err)
 		case !found:
 			return sdk.FinishEnrollmentResponse{Result: sdk.ResultInvalid, Reason: reasonInvalid}, nil
 		}

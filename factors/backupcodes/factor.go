@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"runtime"
 	"time"
 
 	"github.com/factorgate/factorgate/sdk"
@@ -57,6 +58,9 @@ type Factor struct {
 	settings settings
 	rand     io.Reader
 	kdf      kdfParams
+	// hashing is shared by the instances Configure derives, so the bound
+	// holds for the process.
+	hashing *hashGate
 }
 
 // Option adjusts a Factor made by New.
@@ -80,7 +84,7 @@ func WithHashMemory(kib uint32) Option {
 
 // New returns a backup-codes factor with the default settings.
 func New(opts ...Option) *Factor {
-	f := &Factor{settings: defaultSettings(), kdf: defaultKDF()}
+	f := &Factor{settings: defaultSettings(), kdf: defaultKDF(), hashing: newHashGate(runtime.GOMAXPROCS(0))}
 	for _, opt := range opts {
 		opt(f)
 	}
@@ -109,7 +113,7 @@ func (f *Factor) Configure(_ context.Context, raw json.RawMessage) (sdk.Factor, 
 	if err := sdk.DecodeSettings(raw, &s); err != nil {
 		return nil, fmt.Errorf("backup-codes: %w", err)
 	}
-	return &Factor{settings: s, rand: f.rand, kdf: f.kdf}, nil
+	return &Factor{settings: s, rand: f.rand, kdf: f.kdf, hashing: f.hashing}, nil
 }
 
 // settings are the operator's choices for one factor instance, read by

@@ -1,6 +1,7 @@
 package backupcodes
 
 import (
+	"context"
 	"crypto/subtle"
 	"encoding/binary"
 	"fmt"
@@ -105,6 +106,29 @@ func (p kdfParams) hashSet(codes []string, salt []byte) [][]byte {
 		hashes[i] = p.hash(c, salt, i)
 	}
 	return hashes
+}
+
+// hashGate bounds how many callers of a process hash at once. An argon2id
+// run holds its memory (4 MiB by default) until it ends, and runs beyond the
+// processors only take turns on them: without a bound, a burst of concurrent
+// enrollments and verifications multiplies the memory (the plugin process
+// grew to 67-92 MiB under one) without finishing any sooner.
+type hashGate struct{ turns chan struct{} }
+
+// newHashGate lets n callers hash at once (at least one).
+func newHashGate(n int) *hashGate { return &hashGate{turns: make(chan struct{}, max(1, n))} }
+
+// do waits for a turn and runs fn in it. A caller whose ctx ends while it
+// waits gives up its place and gets ctx's error; fn then never runs.
+func (g *hashGate) do(ctx context.Context, fn func()) error {
+	select {
+	case g.turns <- struct{}{}:
+	case <-ctx.Done():
+		return fmt.Errorf("wait to hash: %w", ctx.Err())
+	}
+	defer func() { <-g.turns }()
+	fn()
+	return nil
 }
 
 // matchIndex hashes code for every candidate slot and compares each result

@@ -2,9 +2,15 @@ package backupcodes
 
 import (
 	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
 	"slices"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/factorgate/factorgate/sdk"
 )
 
 func TestHashDependsOnEveryInput(t *testing.T) {
@@ -137,5 +143,62 @@ func TestKDFValidate(t *testing.T) {
 				t.Fatalf("validate = %v, want an error about %s", err, tc.want)
 			}
 		})
+	}
+}
+
+// Hashing takes a turn of the process's gate. With every turn taken, a call
+// that must hash and whose context ends gives up without hashing and fails,
+// while a wrong code, which hashes nothing, is answered at once. Turns given
+// back let the calls through again.
+func TestHashingTakesTurns(t *testing.T) {
+	f := configure(t, `{"count":5}`)
+	codes, state := enroll(t, f, noCode)
+	confirming, err := f.Configure(context.Background(), json.RawMessage(`{"count":5,"confirm_with_code":true}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pending := begin(t, confirming.(*Factor))
+	now := testNow.Add(time.Hour)
+	calls := []struct {
+		name string
+		call func(ctx context.Context) error
+	}{
+		{"verify a code of the set", func(ctx context.Context) error {
+			_, err := f.Verify(ctx, sdk.VerifyRequest{CredentialState: state, Proof: sdk.Proof{Code: codes[0]}, Now: now})
+			return err
+		}},
+		{"begin an enrollment", func(ctx context.Context) error {
+			_, err := f.BeginEnrollment(ctx, sdk.BeginEnrollmentRequest{User: sdk.User{ID: "u-1"}, Now: now})
+			return err
+		}},
+		{"confirm an enrollment with a code", func(ctx context.Context) error {
+			_, err := confirming.(*Factor).FinishEnrollment(ctx, sdk.FinishEnrollmentRequest{
+				PendingState: pending.PendingState, Proof: sdk.Proof{Code: pending.Display.Codes[0]}, Now: testNow.Add(time.Minute)})
+			return err
+		}},
+	}
+
+	for range cap(f.hashing.turns) {
+		f.hashing.turns <- struct{}{}
+	}
+	ended, cancel := context.WithCancel(context.Background())
+	cancel()
+	for _, tc := range calls {
+		if err := tc.call(ended); !errors.Is(err, context.Canceled) {
+			t.Errorf("%s with every turn taken: %v, want the context's error", tc.name, err)
+		}
+	}
+	resp, err := f.Verify(ended, sdk.VerifyRequest{CredentialState: state, Proof: sdk.Proof{Code: changeLast(codes[0])}, Now: now})
+	if err != nil || resp.Result != sdk.ResultInvalid {
+		t.Errorf("a wrong code with every turn taken: %v, %v; want invalid at once", resp.Result, err)
+	}
+
+	for range cap(f.hashing.turns) {
+		<-f.hashing.turns
+	}
+	for _, tc := range calls {
+		if err := tc.call(context.Background()); err != nil {
+			t.Errorf("%s with turns free: %v", tc.name, err)
+		}
 	}
 }

@@ -2,7 +2,9 @@ package backupcodes
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/factorgate/factorgate/sdk"
@@ -27,7 +29,7 @@ const (
 // The factor holds no state between calls: two concurrent calls with the
 // same code and state both answer ResultOK, and the host's compare-and-swap
 // commits one of them.
-func (f *Factor) Verify(_ context.Context, req sdk.VerifyRequest) (sdk.VerifyResponse, error) {
+func (f *Factor) Verify(ctx context.Context, req sdk.VerifyRequest) (sdk.VerifyResponse, error) {
 	st, err := decodeCredential(req.CredentialState)
 	if err != nil {
 		return sdk.VerifyResponse{}, fmt.Errorf("backupcodes: verify: %w", err)
@@ -39,10 +41,12 @@ func (f *Factor) Verify(_ context.Context, req sdk.VerifyRequest) (sdk.VerifyRes
 	if left == 0 {
 		return sdk.VerifyResponse{Result: sdk.ResultInvalid, Reason: reasonAllUsed}, nil
 	}
-	code, index, found, err := st.find(req.Proof.Code, st.hashes(), st.indexes())
+	code, index, found, err := st.find(ctx, f.hashing, req.Proof.Code, st.hashes(), st.indexes())
 	switch {
-	case err != nil:
+	case errors.Is(err, errMalformed):
 		return sdk.VerifyResponse{Result: sdk.ResultInvalid, Reason: st.malformedReason()}, nil
+	case err != nil:
+		return sdk.VerifyResponse{}, fmt.Errorf("backupcodes: verify: %w", err)
 	case !found:
 		return sdk.VerifyResponse{Result: sdk.ResultInvalid, Reason: reasonInvalid}, nil
 	case !st.Codes[index].UsedAt.IsZero():
@@ -70,15 +74,25 @@ func (f *Factor) Verify(_ context.Context, req sdk.VerifyRequest) (sdk.VerifyRes
 
 // find normalises what the user typed and returns it with the slot whose
 // hash it matches, hashing only the slots its index points at and those
-// without an index (index.go). The error (errMalformed) is for input that is
-// not a code of the set's format; it is found before any hashing.
-func (s codeSet) find(typed string, hashes, indexes [][]byte) (code string, index int, found bool, err error) {
+// without an index (index.go), in a turn of gate. Input that is not a code
+// of the set's format is errMalformed, found before any hashing; the other
+// error is ctx's, when it ends while the call waits for its turn.
+func (s codeSet) find(ctx context.Context, gate *hashGate, typed string, hashes, indexes [][]byte) (code string, index int, found bool, err error) {
 	code, err = normalizeCode(typed, s.Format, s.Length)
 	if err != nil {
 		return "", 0, false, err
 	}
+	candidates := s.candidates(code, indexes)
 	hashAt := func(code string, i int) []byte { return s.KDF.hash(code, s.Salt, i) }
-	index, found = matchIndex(code, hashes, s.candidates(code, indexes), hashAt)
+	match := func() { index, found = matchIndex(code, hashes, candidates, hashAt) }
+	if !slices.Contains(candidates, true) {
+		// Nothing to hash: a wrong code need not wait for a turn.
+		match()
+		return code, index, found, nil
+	}
+	if err := gate.do(ctx, match); err != nil {
+		return "", 0, false, err
+	}
 	return code, index, found, nil
 }
 

@@ -121,3 +121,49 @@ func (c cpuClock) report() {
 		c.b.ReportMetric(float64(plugins-c.plugins)/float64(c.b.N), "plugin-cpu-ns/op")
 	}
 }
+
+// BenchmarkBackupCodesVerify verifies a right backup code through the plugin
+// from parallel callers; each call runs argon2id, which holds 4 MiB while it
+// runs. Besides the CPU per call it reports the largest peak RSS of the
+// plugin's processes (plugin-peak-MiB), which concurrent hashing drives up.
+func BenchmarkBackupCodesVerify(b *testing.B) {
+	ctx := context.Background()
+	m := plugins.New(plugins.Options{})
+	defer m.Close()
+	bin := bins["backup-codes"]
+	if err := m.Load(ctx, []plugins.Binary{bin}, []plugins.InstanceConfig{{Name: "codes", Plugin: bin.Name, Settings: json.RawMessage(`{}`)}}); err != nil {
+		b.Fatal(err)
+	}
+	in, _ := m.Instance("codes")
+	start := time.Date(2032, 1, 2, 3, 4, 5, 0, time.UTC)
+	begin, err := in.BeginEnrollment(ctx, sdk.BeginEnrollmentRequest{User: sdk.User{ID: "u", Name: "bench"}, Now: start})
+	if err != nil {
+		b.Fatal(err)
+	}
+	fin, err := in.FinishEnrollment(ctx, sdk.FinishEnrollmentRequest{User: sdk.User{ID: "u"}, PendingState: begin.PendingState, Now: start})
+	if err != nil || fin.Result != sdk.ResultOK {
+		b.Fatalf("enroll: %v %v", fin.Result, err)
+	}
+	// The state is never committed, so the same code stays unused.
+	req := sdk.VerifyRequest{User: sdk.User{ID: "u"}, CredentialState: fin.CredentialState,
+		Proof: sdk.Proof{Code: begin.Display.Codes[0]}, Now: start.Add(time.Hour)}
+	pids := m.PIDs()[bin.Name]
+	b.SetParallelism(8)
+	cpu := startCPU(b, pids)
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			resp, err := in.Verify(ctx, req)
+			if err != nil || resp.Result != sdk.ResultOK {
+				b.Errorf("verify: %v %v", resp.Result, err)
+				return
+			}
+		}
+	})
+	cpu.report()
+	var peak float64
+	for _, pid := range pids {
+		_, p := benche2e.RSS(pid)
+		peak = max(peak, p)
+	}
+	b.ReportMetric(peak, "plugin-peak-MiB")
+}
