@@ -106,8 +106,8 @@ func (s *SQLStore) queryRow(ctx context.Context, query string, args ...any) row 
 // transaction it may share with other callers' functions (group commit): InTx
 // returns once that transaction is durable, and a failing fn rolls back only
 // its own savepoint. fn runs without ctx's cancellation and holds up every
-// other writer while it runs, so keep it short and never wait inside it. A transaction context must
-// not be used from several goroutines at once.
+// other writer while it runs, so keep it short and never wait inside it. A
+// transaction context must not be used from several goroutines at once.
 func (s *SQLStore) InTx(ctx context.Context, fn func(ctx context.Context) error) (err error) {
 	if _, ok := s.txFrom(ctx); ok {
 		return fn(ctx)
