@@ -72,21 +72,25 @@ func BenchmarkTOTPVerify(b *testing.B) {
 		}
 		// Callers at once, as a loaded host makes them; the calls share the
 		// connection's frames and the processes' wake-ups.
-		b.Run(c.name+"-parallel", func(b *testing.B) {
-			b.SetParallelism(8)
-			cpu := startCPU(b, pids)
-			b.RunParallel(func(pb *testing.PB) {
-				for pb.Next() {
-					resp, err := in.Verify(ctx, req)
-					if err != nil || resp.Result != sdk.ResultOK {
-						b.Errorf("verify: %v %v", resp.Result, err)
-						return
-					}
-				}
-			})
-			cpu.report()
-		})
+		b.Run(c.name+"-parallel", func(b *testing.B) { verifyParallel(b, in, req, pids) })
 	}
+}
+
+// verifyParallel times req, which must verify, from 8 callers per processor
+// and reports the CPU per call of this process and of the plugin's pids.
+func verifyParallel(b *testing.B, in *plugins.Instance, req sdk.VerifyRequest, pids []int) {
+	b.SetParallelism(8)
+	cpu := startCPU(b, pids)
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			resp, err := in.Verify(context.Background(), req)
+			if err != nil || resp.Result != sdk.ResultOK {
+				b.Errorf("verify: %v %v", resp.Result, err)
+				return
+			}
+		}
+	})
+	cpu.report()
 }
 
 // cpuClock measures the CPU time of this process and of the plugin
@@ -148,18 +152,7 @@ func BenchmarkBackupCodesVerify(b *testing.B) {
 	req := sdk.VerifyRequest{User: sdk.User{ID: "u"}, CredentialState: fin.CredentialState,
 		Proof: sdk.Proof{Code: begin.Display.Codes[0]}, Now: start.Add(time.Hour)}
 	pids := m.PIDs()[bin.Name]
-	b.SetParallelism(8)
-	cpu := startCPU(b, pids)
-	b.RunParallel(func(pb *testing.PB) {
-		for pb.Next() {
-			resp, err := in.Verify(ctx, req)
-			if err != nil || resp.Result != sdk.ResultOK {
-				b.Errorf("verify: %v %v", resp.Result, err)
-				return
-			}
-		}
-	})
-	cpu.report()
+	verifyParallel(b, in, req, pids)
 	var peak float64
 	for _, pid := range pids {
 		_, p := benche2e.RSS(pid)
