@@ -57,6 +57,8 @@ type SQLStore struct {
 	// deleting holds the OAuth requests being deleted without waiting for
 	// the commit (FositeStore.removeLater).
 	deleting sync.Map
+	// rebound keeps the PostgreSQL form of the query texts run (rebind).
+	rebound reboundCache
 }
 
 // Open connects to the database named by databaseURL and applies any pending

@@ -36,7 +36,7 @@ func (s *SQLStore) stmt(ctx context.Context, query string) *sql.Stmt {
 			return nil
 		}
 		var err error
-		if st, err = s.db.PrepareContext(ctx, s.dialect.rebind(query)); err != nil {
+		if st, err = s.db.PrepareContext(ctx, s.rebind(query)); err != nil {
 			return nil
 		}
 		s.stmts.mu.Lock()

@@ -71,7 +71,7 @@ func (s *SQLStore) exec(ctx context.Context, query string, args ...any) (sql.Res
 		res, err := st.ExecContext(ctx, args...)
 		return res, unavailable(err)
 	}
-	res, err := s.q(ctx).ExecContext(ctx, s.dialect.rebind(query), args...)
+	res, err := s.q(ctx).ExecContext(ctx, s.rebind(query), args...)
 	return res, unavailable(err)
 }
 
@@ -80,7 +80,7 @@ func (s *SQLStore) query(ctx context.Context, query string, args ...any) (*sql.R
 		rows, err := st.QueryContext(ctx, args...)
 		return rows, unavailable(err)
 	}
-	rows, err := s.q(ctx).QueryContext(ctx, s.dialect.rebind(query), args...)
+	rows, err := s.q(ctx).QueryContext(ctx, s.rebind(query), args...)
 	return rows, unavailable(err)
 }
 
@@ -88,7 +88,7 @@ func (s *SQLStore) queryRow(ctx context.Context, query string, args ...any) row 
 	if st := s.stmt(ctx, query); st != nil {
 		return row{st.QueryRowContext(ctx, args...)}
 	}
-	return row{s.q(ctx).QueryRowContext(ctx, s.dialect.rebind(query), args...)}
+	return row{s.q(ctx).QueryRowContext(ctx, s.rebind(query), args...)}
 }
 
 // InTx runs fn in one transaction. The context passed to fn carries the

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -15,6 +16,28 @@ func TestRebind(t *testing.T) {
 	want := `SELECT a FROM t WHERE b = $1 AND c = '?' AND d IN ($2, $3)`
 	if got := postgresDialect.rebind(q); got != want {
 		t.Fatalf("postgres rebind = %s, want %s", got, want)
+	}
+}
+
+// The store's cached rebind answers what the dialect's does, the first time
+// and again, for SQLite and PostgreSQL; past maxRebound texts it stops
+// keeping new ones but still answers right.
+func TestStoreRebind(t *testing.T) {
+	for _, d := range []dialect{sqliteDialect, postgresDialect} {
+		s := &SQLStore{dialect: d}
+		for i := range maxRebound + 8 {
+			q := fmt.Sprintf(`SELECT %d FROM t WHERE a = ? AND b = '?' AND c = ?`, i)
+			for range 2 {
+				if got, want := s.rebind(q), d.rebind(q); got != want {
+					t.Fatalf("%s: rebind(%s) = %s, want %s", d, q, got, want)
+				}
+			}
+		}
+		kept := 0
+		s.rebound.texts.Range(func(any, any) bool { kept++; return true })
+		if want := map[dialect]int{sqliteDialect: 0, postgresDialect: maxRebound}[d]; kept != want {
+			t.Errorf("%s: %d texts kept, want %d", d, kept, want)
+		}
 	}
 }
 

@@ -149,6 +149,12 @@ const resetStatement = `, reset AS (
 	UPDATE lockout_counters SET failures = 0, lock_count = 0, updated_at = ?
 	WHERE counter_key = ? AND EXISTS (SELECT 1 FROM used))`
 
+// The two forms of credentialUseStatement, without and with the reset.
+var (
+	credentialUse          = fmt.Sprintf(credentialUseStatement, "")
+	credentialUseWithReset = fmt.Sprintf(credentialUseStatement, resetStatement)
+)
+
 func (s *SQLStore) commitCredentialUsePostgres(ctx context.Context, use CredentialUse, e AuditEvent) (AuditEvent, error) {
 	e, detail, err := s.auditRow(e)
 	if err != nil {
@@ -156,14 +162,14 @@ func (s *SQLStore) commitCredentialUsePostgres(ctx context.Context, use Credenti
 	}
 	used := toMicros(normTime(use.UsedAt))
 	args := []any{nonNilBytes(use.State), used, used, use.ID, use.Version}
-	reset := ""
+	statement := credentialUse
 	if use.ResetAttempts != "" {
-		reset = resetStatement
+		statement = credentialUseWithReset
 		args = append(args, used, use.ResetAttempts)
 	}
 	args = append(args, toMicros(e.Time), e.OrgID, e.UserID, e.Actor, e.Action, e.Factor,
 		e.CredentialID, e.Result, e.RemoteAddr, e.UserAgent, detail)
-	err = s.queryRow(ctx, fmt.Sprintf(credentialUseStatement, reset), args...).Scan(&e.ID)
+	err = s.queryRow(ctx, statement, args...).Scan(&e.ID)
 	if errors.Is(err, sql.ErrNoRows) {
 		err = s.casMiss(ctx, "credentials", use.ID)
 	}
