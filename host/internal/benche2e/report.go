@@ -62,17 +62,29 @@ func (s Series) Print(w io.Writer) {
 		s.Name, s.Clients, s.PerSecond(), s.P50(), s.P99(), s.CPUPerVerification())
 }
 
-// PluginRSSTarget is the most memory a built-in plugin process may keep
-// resident under load: 20 MB (decimal, the stricter reading), in MiB as
-// RSS reports it.
-const PluginRSSTarget = 20e6 / (1 << 20)
-
-// PluginRSSCheck says how a plugin's peak RSS (MiB) compares with
-// PluginRSSTarget, for the summary.
-func PluginRSSCheck(peak float64) string {
-	verdict := "ok"
-	if peak > PluginRSSTarget {
-		verdict = "OVER"
-	}
-	return fmt.Sprintf("peak %.1f MiB of %.1f MiB (20 MB): %s", peak, PluginRSSTarget, verdict)
+// Goal is a target the benchmark checks a figure against.
+type Goal struct {
+	What   string  // what is measured, e.g. "p99 at 16 clients"
+	Unit   string  // appended to the figures, e.g. " ms"
+	Limit  float64 // the goal
+	AtMost bool    // whether the figure must stay at or under Limit (else reach it)
+	Note   string  // appended to the limit, e.g. " (20 MB)"
 }
+
+// Check states figure v against the goal t: what it is, the goal, and
+// whether it is met.
+func (t Goal) Check(v float64) string {
+	relation, met := "at least", v >= t.Limit
+	if t.AtMost {
+		relation, met = "at most", v <= t.Limit
+	}
+	verdict := "met"
+	if !met {
+		verdict = "MISSED"
+	}
+	return fmt.Sprintf("%s %.2f%s, %s %.2f%s%s: %s", t.What, v, t.Unit, relation, t.Limit, t.Unit, t.Note, verdict)
+}
+
+// MiB converts decimal megabytes, the stricter reading of a memory goal,
+// to the MiB that RSS is reported in.
+func MiB(megabytes float64) float64 { return megabytes * 1e6 / (1 << 20) }
