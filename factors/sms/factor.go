@@ -89,9 +89,10 @@ func WithRand(r io.Reader) Option {
 }
 
 // WithHTTPClient sets the HTTP client the webhook and Twilio senders use
-// (default: a client on http.DefaultTransport). Redirects are never followed,
-// whatever the client's CheckRedirect says: a redirected POST would carry the
-// phone number and the code to a host nobody configured.
+// (default: a client on a transport of their own, see newGatewayTransport).
+// Redirects are never followed, whatever the client's CheckRedirect says: a
+// redirected POST would carry the phone number and the code to a host nobody
+// configured.
 func WithHTTPClient(c *http.Client) Option {
 	return func(d *deps) {
 		if c != nil {
@@ -124,7 +125,7 @@ func WithLogger(l *slog.Logger) Option {
 // New returns an SMS factor with the default settings, which use the
 // development log sender.
 func New(opts ...Option) *Factor {
-	d := deps{client: &http.Client{}, sleep: sleepContext}
+	d := deps{client: &http.Client{Transport: newGatewayTransport()}, sleep: sleepContext}
 	for _, opt := range opts {
 		opt(&d)
 	}
@@ -137,6 +138,20 @@ func New(opts ...Option) *Factor {
 		panic(fmt.Sprintf("sms: default settings: %v", err))
 	}
 	return &Factor{settings: s, sender: newLogSender(d.logger), deps: d}
+}
+
+// maxIdlePerGateway is how many idle connections the senders keep to their
+// gateway host. http.DefaultTransport keeps 2: after a burst of texts all
+// but two connections were closed, and the next burst opened them (and
+// their TLS sessions) afresh.
+const maxIdlePerGateway = 32
+
+// newGatewayTransport is http.DefaultTransport's configuration with room to
+// keep a connection per text in flight to the gateway.
+func newGatewayTransport() *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConnsPerHost = maxIdlePerGateway
+	return t
 }
 
 // Describe says what the factor is.

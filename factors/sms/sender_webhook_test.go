@@ -4,9 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/http/httptrace"
 	"slices"
 	"strings"
 	"testing"
@@ -242,5 +244,47 @@ func TestRetryAfter(t *testing.T) {
 				t.Fatalf("retryAfter = %v, %v; want %v, %v", got, ok, tc.want, tc.ok)
 			}
 		})
+	}
+}
+
+// A burst of texts leaves a kept connection per text to the gateway, so the
+// next burst reuses them instead of opening connections (and TLS sessions)
+// afresh: http.DefaultTransport would keep two of the eight.
+func TestDefaultClientKeepsBurstConnections(t *testing.T) {
+	const burst = 8
+	arrived, release := make(chan struct{}, burst), make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.ReadAll(r.Body)
+		arrived <- struct{}{}
+		<-release // every text is in flight, each on a connection of its own
+		w.WriteHeader(http.StatusOK)
+	}))
+	t.Cleanup(srv.Close)
+	f := configure(t, New(quiet()), nil, `{"sender":{"type":"webhook","url":"`+srv.URL+`/sms","allow_insecure_http":true}}`)
+
+	kept := make(chan error, burst)
+	ctx := httptrace.WithClientTrace(context.Background(), &httptrace.ClientTrace{
+		PutIdleConn: func(err error) { kept <- err },
+	})
+	sent := make(chan error, burst)
+	for i := range burst {
+		go func() {
+			_, err := f.sender.send(ctx, outgoing{to: testPhone, masked: testMasked, body: "code", challengeID: fmt.Sprint(i)})
+			sent <- err
+		}()
+	}
+	for range burst {
+		<-arrived
+	}
+	close(release)
+	for range burst {
+		if err := <-sent; err != nil {
+			t.Fatalf("send: %v", err)
+		}
+	}
+	for range burst {
+		if err := <-kept; err != nil {
+			t.Errorf("a connection to the gateway was not kept: %v", err)
+		}
 	}
 }
