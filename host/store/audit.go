@@ -10,6 +10,7 @@ import (
 const (
 	auditInsertColumns = `occurred_at, org_id, user_id, actor, action, factor, credential_id, result, remote_addr, user_agent, detail`
 	auditColumns       = `id, ` + auditInsertColumns
+	auditInsert        = `INSERT INTO audit_events (` + auditInsertColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 )
 
 func scanAudit(row interface{ Scan(...any) error }) (AuditEvent, error) {
@@ -45,10 +46,21 @@ func (s *SQLStore) AppendAudit(ctx context.Context, e AuditEvent) (AuditEvent, e
 	// may leave a gap in the ids.
 	// InTx joins the caller's transaction, or sends a lone append through
 	// the writer of a SQLite store.
+	args := []any{toMicros(e.Time), e.OrgID, e.UserID, e.Actor, e.Action, e.Factor,
+		e.CredentialID, e.Result, e.RemoteAddr, e.UserAgent, detail}
 	err = s.InTx(ctx, func(ctx context.Context) error {
-		return s.queryRow(ctx, `INSERT INTO audit_events (`+auditInsertColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-		RETURNING id`, toMicros(e.Time), e.OrgID, e.UserID, e.Actor, e.Action, e.Factor,
-			e.CredentialID, e.Result, e.RemoteAddr, e.UserAgent, detail).Scan(&e.ID)
+		if s.dialect == sqliteDialect {
+			// The id is the row id, which the insert reports without the
+			// result set RETURNING costs (2% of a verification's processor
+			// time).
+			res, err := s.exec(ctx, auditInsert, args...)
+			if err != nil {
+				return err
+			}
+			e.ID, err = res.LastInsertId()
+			return err
+		}
+		return s.queryRow(ctx, auditInsert+` RETURNING id`, args...).Scan(&e.ID)
 	})
 	if err != nil {
 		return AuditEvent{}, wrapErr("append audit", err)
