@@ -9,10 +9,10 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"golang.org/x/oauth2"
 
+	"github.com/factorgate/factorgate/host/internal/benchcpu"
 	"github.com/factorgate/factorgate/host/oauth"
 )
 
@@ -48,7 +48,7 @@ func benchmarkCodeExchange(b *testing.B, alg string) {
 	codes := issueCodes(b, h, c, b.N)
 	var next atomic.Int64
 	b.SetParallelism(exchangeCallers)
-	cpu := startCPU(b)
+	cpu := benchcpu.Start(b)
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
 			p := codes[next.Add(1)-1]
@@ -63,7 +63,7 @@ func benchmarkCodeExchange(b *testing.B, alg string) {
 			}
 		}
 	})
-	cpu.report()
+	cpu.Report("cpu-ns/op") // client and host together: they share the process
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "exchanges/s")
 }
 
@@ -133,7 +133,7 @@ func BenchmarkIntrospection(b *testing.B) {
 	tok, _ := c.exchange(b, a, codeFrom(b, br.signIn(br.get(a.url), "bench"), a.state))
 	body := url.Values{"token": {tok.AccessToken}}.Encode()
 	client := h.srv.Client()
-	cpu := startCPU(b)
+	cpu := benchcpu.Start(b)
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
 			req, err := http.NewRequest(http.MethodPost, h.url+"/oauth2/introspect", strings.NewReader(body))
@@ -157,31 +157,6 @@ func BenchmarkIntrospection(b *testing.B) {
 			}
 		}
 	})
-	cpu.report()
+	cpu.Report("cpu-ns/op") // client and host together: they share the process
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "introspections/s")
-}
-
-// cpuClock measures the process CPU time of a benchmark's timed part.
-type cpuClock struct {
-	b     *testing.B
-	start time.Duration
-	ok    bool
-}
-
-// startCPU resets the benchmark timer and starts measuring CPU time.
-func startCPU(b *testing.B) cpuClock {
-	b.ResetTimer()
-	start, ok := processCPU()
-	return cpuClock{b: b, start: start, ok: ok}
-}
-
-// report adds the CPU time per operation of client and host together
-// (cpu-ns/op): the cost of one operation, which the machine's load changes
-// far less than ns/op.
-func (c cpuClock) report() {
-	c.b.StopTimer()
-	end, ok := processCPU()
-	if c.ok && ok && c.b.N > 0 {
-		c.b.ReportMetric(float64(end-c.start)/float64(c.b.N), "cpu-ns/op")
-	}
 }

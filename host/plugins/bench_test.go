@@ -3,7 +3,6 @@ package plugins_test
 import (
 	"context"
 	"encoding/json"
-	"os"
 	"testing"
 	"time"
 
@@ -11,6 +10,7 @@ import (
 	"github.com/pquerna/otp/totp"
 
 	totpfactor "github.com/factorgate/factorgate/factors/totp"
+	"github.com/factorgate/factorgate/host/internal/benchcpu"
 	"github.com/factorgate/factorgate/host/internal/benche2e"
 	"github.com/factorgate/factorgate/host/plugins"
 	"github.com/factorgate/factorgate/sdk"
@@ -58,14 +58,14 @@ func BenchmarkTOTPVerify(b *testing.B) {
 		}
 		b.Run(c.name, func(b *testing.B) {
 			b.ReportAllocs()
-			cpu := startCPU(b, pids)
+			cpu := benchcpu.Start(b, pids...)
 			for b.Loop() {
 				resp, err := in.Verify(ctx, req)
 				if err != nil || resp.Result != sdk.ResultOK {
 					b.Fatalf("verify: %v %v", resp.Result, err)
 				}
 			}
-			cpu.report()
+			cpu.Report("host-cpu-ns/op")
 		})
 		if c.instance != "totp-rpc" {
 			continue
@@ -80,7 +80,7 @@ func BenchmarkTOTPVerify(b *testing.B) {
 // and reports the CPU per call of this process and of the plugin's pids.
 func verifyParallel(b *testing.B, in *plugins.Instance, req sdk.VerifyRequest, pids []int) {
 	b.SetParallelism(8)
-	cpu := startCPU(b, pids)
+	cpu := benchcpu.Start(b, pids...)
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
 			resp, err := in.Verify(context.Background(), req)
@@ -90,40 +90,7 @@ func verifyParallel(b *testing.B, in *plugins.Instance, req sdk.VerifyRequest, p
 			}
 		}
 	})
-	cpu.report()
-}
-
-// cpuClock measures the CPU time of this process and of the plugin
-// processes pids during a benchmark's timed part.
-type cpuClock struct {
-	b             *testing.B
-	pids          []int
-	host, plugins time.Duration
-}
-
-func startCPU(b *testing.B, pids []int) cpuClock {
-	b.ResetTimer()
-	c := cpuClock{b: b, pids: pids}
-	c.host, c.plugins = c.read()
-	return c
-}
-
-func (c cpuClock) read() (host, plugins time.Duration) {
-	for _, pid := range c.pids {
-		plugins += benche2e.CPU(pid)
-	}
-	return benche2e.CPU(os.Getpid()), plugins
-}
-
-// report adds the CPU time per call of this process (host-cpu-ns/op) and,
-// for a plugin, of its processes (plugin-cpu-ns/op).
-func (c cpuClock) report() {
-	c.b.StopTimer()
-	host, plugins := c.read()
-	c.b.ReportMetric(float64(host-c.host)/float64(c.b.N), "host-cpu-ns/op")
-	if len(c.pids) > 0 {
-		c.b.ReportMetric(float64(plugins-c.plugins)/float64(c.b.N), "plugin-cpu-ns/op")
-	}
+	cpu.Report("host-cpu-ns/op")
 }
 
 // BenchmarkBackupCodesVerify verifies a right backup code through the plugin

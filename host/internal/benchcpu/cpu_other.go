@@ -1,6 +1,6 @@
 //go:build !unix
 
-package oauth_test
+package benchcpu
 
 import "time"
 

@@ -1,15 +1,13 @@
 //go:build unix
 
-package oauth_test
+package benchcpu
 
 import (
 	"syscall"
 	"time"
 )
 
-// processCPU returns the CPU time (user and system) the process has used:
-// client and host run in one process, so its growth over a benchmark is
-// what the work cost, however busy the rest of the machine is.
+// processCPU returns the CPU time (user and system) this process has used.
 func processCPU() (time.Duration, bool) {
 	var ru syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
