@@ -109,11 +109,7 @@ func issueCodes(b *testing.B, h *host, c *rp, n int) []pendingCode {
 // issueCode has the signed-in browser br follow the authorization a to its
 // callback and returns the code.
 func issueCode(br *browser, a authorization) (string, error) {
-	req, err := http.NewRequest(http.MethodGet, a.url, nil)
-	if err != nil {
-		return "", err
-	}
-	p, err := br.fetch(req)
+	p, err := br.fetchURL(a.url)
 	if err != nil {
 		return "", err
 	}

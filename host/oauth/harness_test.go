@@ -471,11 +471,20 @@ func (b *browser) fetch(req *http.Request) (page, error) {
 
 func (b *browser) get(u string) page {
 	b.t.Helper()
-	req, err := http.NewRequest(http.MethodGet, u, nil)
+	p, err := b.fetchURL(u)
 	if err != nil {
 		b.t.Fatal(err)
 	}
-	return b.do(req)
+	return p
+}
+
+// fetchURL is get for goroutines other than the test's.
+func (b *browser) fetchURL(u string) (page, error) {
+	req, err := http.NewRequest(http.MethodGet, u, nil)
+	if err != nil {
+		return page{}, err
+	}
+	return b.fetch(req)
 }
 
 // submit posts a form of the page to path with the page's flow id and CSRF
