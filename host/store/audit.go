@@ -46,8 +46,7 @@ func (s *SQLStore) AppendAudit(ctx context.Context, e AuditEvent) (AuditEvent, e
 	// may leave a gap in the ids.
 	// InTx joins the caller's transaction, or sends a lone append through
 	// the writer of a SQLite store.
-	args := []any{toMicros(e.Time), e.OrgID, e.UserID, e.Actor, e.Action, e.Factor,
-		e.CredentialID, e.Result, e.RemoteAddr, e.UserAgent, detail}
+	args := auditValues(e, detail)
 	err = s.InTx(ctx, func(ctx context.Context) error {
 		if s.dialect == sqliteDialect {
 			// The id is the row id, which the insert reports without the
@@ -66,6 +65,13 @@ func (s *SQLStore) AppendAudit(ctx context.Context, e AuditEvent) (AuditEvent, e
 		return AuditEvent{}, wrapErr("append audit", err)
 	}
 	return e, nil
+}
+
+// auditValues are the values of auditInsertColumns for e as auditRow
+// returned it.
+func auditValues(e AuditEvent, detail sql.NullString) []any {
+	return []any{toMicros(e.Time), e.OrgID, e.UserID, e.Actor, e.Action, e.Factor,
+		e.CredentialID, e.Result, e.RemoteAddr, e.UserAgent, detail}
 }
 
 // auditRow returns e as it is stored (its time set and rounded, an empty

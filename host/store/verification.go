@@ -167,8 +167,7 @@ func (s *SQLStore) commitCredentialUsePostgres(ctx context.Context, use Credenti
 		statement = credentialUseWithReset
 		args = append(args, used, use.ResetAttempts)
 	}
-	args = append(args, toMicros(e.Time), e.OrgID, e.UserID, e.Actor, e.Action, e.Factor,
-		e.CredentialID, e.Result, e.RemoteAddr, e.UserAgent, detail)
+	args = append(args, auditValues(e, detail)...)
 	err = s.queryRow(ctx, statement, args...).Scan(&e.ID)
 	if errors.Is(err, sql.ErrNoRows) {
 		err = s.casMiss(ctx, "credentials", use.ID)
