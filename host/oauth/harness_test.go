@@ -56,18 +56,24 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// clock is real time plus an offset a test can move forward. The MFA
-// service runs on one (moved 30 s at a time for fresh TOTP codes); the
-// provider on another (moved to expire mfa_tokens).
+// clock is real time, or a fixed start when it has one, plus an offset a
+// test can move forward. The MFA service runs on a fixed one, moved 30 s at
+// a time for fresh TOTP codes: on real time, a code computed just before a
+// step boundary was checked a step later than the test meant, outside the
+// skew. The provider runs on real time (moved to expire mfa_tokens).
 type clock struct {
 	mu     sync.Mutex
+	start  time.Time // zero: real time
 	offset time.Duration
 }
 
 func (c *clock) Now() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return time.Now().Add(c.offset)
+	if c.start.IsZero() {
+		return time.Now().Add(c.offset)
+	}
+	return c.start.Add(c.offset)
 }
 
 func (c *clock) Add(d time.Duration) {
@@ -163,7 +169,7 @@ const webauthnOrigin = "https://login.example.com"
 func newHost(t testing.TB, databaseURL string, opts hostOptions) *host {
 	t.Helper()
 	ctx := context.Background()
-	h := &host{t: t, mfaClock: &clock{}, clock: &clock{}, sms: newSMSOutbox(t)}
+	h := &host{t: t, mfaClock: &clock{start: time.Now()}, clock: &clock{}, sms: newSMSOutbox(t)}
 	st, err := store.Open(ctx, databaseURL, nil)
 	if err != nil {
 		t.Fatal(err)
