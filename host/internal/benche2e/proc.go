@@ -100,7 +100,15 @@ func RSS(pid int) (rss, peak float64) {
 }
 
 // CPU returns the processor time a process has used (user and system).
-func CPU(pid int) time.Duration {
+func CPU(pid int) time.Duration { return cpuTicks(pid, 2) }
+
+// ReapedCPU is CPU with the time of the process's children that it has
+// waited for: a PostgreSQL postmaster's backends that have ended.
+func ReapedCPU(pid int) time.Duration { return cpuTicks(pid, 4) }
+
+// cpuTicks sums n fields of /proc/pid/stat from utime on: utime, stime,
+// cutime, cstime.
+func cpuTicks(pid, n int) time.Duration {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
 		return 0
@@ -108,13 +116,16 @@ func CPU(pid int) time.Duration {
 	s := string(b)
 	// Fields after the command name, which is in parentheses.
 	f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
-	if len(f) < 13 {
+	if len(f) < 11+n {
 		return 0
 	}
-	utime, _ := strconv.ParseInt(f[11], 10, 64)
-	stime, _ := strconv.ParseInt(f[12], 10, 64)
+	var sum int64
+	for _, v := range f[11 : 11+n] {
+		t, _ := strconv.ParseInt(v, 10, 64)
+		sum += t
+	}
 	const ticks = 100 // USER_HZ
-	return time.Duration(utime+stime) * time.Second / ticks
+	return time.Duration(sum) * time.Second / ticks
 }
 
 // TreeCPU is the processor time of a process and its direct children.
@@ -124,4 +135,30 @@ func TreeCPU(pid int) time.Duration {
 		total += CPU(c)
 	}
 	return total
+}
+
+// ServerCPU is the processor time of a database server with one process per
+// connection (PostgreSQL's postmaster): its own, its live children's and
+// that of the children it has reaped.
+func ServerCPU(pid int) time.Duration {
+	total := ReapedCPU(pid)
+	for _, c := range Children(pid) {
+		total += CPU(c)
+	}
+	return total
+}
+
+// ParentPID returns the parent of a process, or 0 when it cannot be read.
+func ParentPID(pid int) int {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "PPid:"); ok {
+			n, _ := strconv.Atoi(strings.TrimSpace(v))
+			return n
+		}
+	}
+	return 0
 }

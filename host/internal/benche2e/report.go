@@ -13,8 +13,9 @@ type Series struct {
 	Clients int
 	Rounds  []Result
 	// CPU is the processor time the server (and its plugins) used over
-	// the rounds; OwnCPU the part of the server process itself.
-	CPU, OwnCPU time.Duration
+	// the rounds; OwnCPU the part of the server process itself; DatabaseCPU
+	// that of a database server on this machine (PostgreSQL) meanwhile.
+	CPU, OwnCPU, DatabaseCPU time.Duration
 }
 
 // median returns the median of f over the rounds.
@@ -41,6 +42,10 @@ func (s Series) CPUPerVerification() float64 { return s.perVerification(s.CPU) }
 
 // OwnCPUPerVerification is CPUPerVerification without the plugins.
 func (s Series) OwnCPUPerVerification() float64 { return s.perVerification(s.OwnCPU) }
+
+// DatabaseCPUPerVerification is the database server's processor time per
+// successful verification, in milliseconds.
+func (s Series) DatabaseCPUPerVerification() float64 { return s.perVerification(s.DatabaseCPU) }
 
 func (s Series) perVerification(d time.Duration) float64 {
 	ok := 0

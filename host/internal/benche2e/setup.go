@@ -21,7 +21,10 @@ import (
 // floor's, each new.
 type Databases struct {
 	Backend, Host, Floor string
-	cleanup              func()
+	// ServerPID is the PostgreSQL postmaster's process when the server
+	// runs on this machine, so that its processor time can be read; else 0.
+	ServerPID int
+	cleanup   func()
 }
 
 // Close drops what NewDatabases created.
@@ -55,7 +58,7 @@ func NewDatabases(ctx context.Context, dir, dsn string) (Databases, error) {
 		u.RawQuery = q.Encode()
 		urls[i] = u.String()
 	}
-	return Databases{Backend: "postgres", Host: urls[0], Floor: urls[1], cleanup: func() {
+	return Databases{Backend: "postgres", Host: urls[0], Floor: urls[1], ServerPID: localPostmaster(ctx, db), cleanup: func() {
 		for _, s := range schemas {
 			_, _ = db.ExecContext(context.Background(), "DROP SCHEMA IF EXISTS "+s+" CASCADE")
 		}
@@ -152,4 +155,22 @@ func (h *Host) run(args ...string) (string, error) {
 // Start starts the host server.
 func (h *Host) Start(logs io.Writer) (*Process, error) {
 	return Start(h.Bin, []string{"serve"}, h.Env, logs)
+}
+
+// localPostmaster returns the pid of the PostgreSQL server behind db when it
+// runs on this machine: the parent of this connection's backend, both named
+// postgres. Otherwise (a remote server) it returns 0.
+func localPostmaster(ctx context.Context, db *sql.DB) int {
+	var backend int
+	if err := db.QueryRowContext(ctx, "SELECT pg_backend_pid()").Scan(&backend); err != nil {
+		return 0
+	}
+	parent := ParentPID(backend)
+	for _, pid := range []int{backend, parent} {
+		comm, err := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid))
+		if pid == 0 || err != nil || !strings.HasPrefix(string(comm), "postgres") {
+			return 0
+		}
+	}
+	return parent
 }

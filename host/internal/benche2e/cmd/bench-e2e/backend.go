@@ -17,6 +17,7 @@ type servers struct {
 	hostLoad, floorLoad *benche2e.Loader
 	hostT, floorT       benche2e.Target
 	admin, backend      string // the host's admin listener (profiling on) and the backend's name
+	databasePID         int    // a local PostgreSQL server's postmaster, or 0
 }
 
 func runBackend(ctx context.Context, c config, dsn string) error {
@@ -93,7 +94,7 @@ func start(ctx context.Context, c config, dir string, dbs benche2e.Databases) (*
 		hostProc.Stop()
 		return nil, nil, fmt.Errorf("%w\n%s", err, floorLogs.String())
 	}
-	s := &servers{host: hostProc, floor: floorProc, admin: admin, backend: dbs.Backend,
+	s := &servers{host: hostProc, floor: floorProc, admin: admin, backend: dbs.Backend, databasePID: dbs.ServerPID,
 		hostLoad: benche2e.NewLoader(accounts, c.clients), floorLoad: benche2e.NewLoader(accounts, c.clients),
 		hostT:  benche2e.Target{Name: "host", Base: hostProc.Base, Token: token},
 		floorT: benche2e.Target{Name: "floor", Base: floorProc.Base}}
@@ -106,16 +107,27 @@ func rounds(ctx context.Context, c config, s *servers, clients, requests int) []
 	floor := benche2e.Series{Name: "floor", Clients: clients}
 	for i := range c.rounds {
 		profiled := profile(ctx, c, s, clients == c.clients, i)
-		cpu, own := benche2e.TreeCPU(s.host.Cmd.Process.Pid), benche2e.CPU(s.host.Cmd.Process.Pid)
+		cpu, own, db := benche2e.TreeCPU(s.host.Cmd.Process.Pid), benche2e.CPU(s.host.Cmd.Process.Pid), s.databaseCPU()
 		host.Rounds = append(host.Rounds, s.hostLoad.Run(ctx, s.hostT, clients, requests))
 		profiled()
 		host.CPU += benche2e.TreeCPU(s.host.Cmd.Process.Pid) - cpu
 		host.OwnCPU += benche2e.CPU(s.host.Cmd.Process.Pid) - own
-		cpu = benche2e.CPU(s.floor.Cmd.Process.Pid)
+		host.DatabaseCPU += s.databaseCPU() - db
+		cpu, db = benche2e.CPU(s.floor.Cmd.Process.Pid), s.databaseCPU()
 		floor.Rounds = append(floor.Rounds, s.floorLoad.Run(ctx, s.floorT, clients, requests))
 		floor.CPU += benche2e.CPU(s.floor.Cmd.Process.Pid) - cpu
+		floor.DatabaseCPU += s.databaseCPU() - db
 	}
 	return []benche2e.Series{host, floor}
+}
+
+// databaseCPU is the processor time of a local PostgreSQL server so far, or
+// 0 when there is none to read.
+func (s *servers) databaseCPU() time.Duration {
+	if s.databasePID == 0 {
+		return 0
+	}
+	return benche2e.ServerCPU(s.databasePID)
 }
 
 // profile starts a CPU profile of the host's round when asked for and on,
@@ -148,6 +160,10 @@ func report(backend string, s *servers, many, one []benche2e.Series) {
 		backend, one[0].P50(), one[0].P99(), one[1].P50(), one[1].P99())
 	fmt.Printf("%s SUMMARY: cpu per verification: host+plugins %.3f ms (host %.3f ms), floor %.3f ms\n",
 		backend, host.CPUPerVerification(), host.OwnCPUPerVerification(), floor.CPUPerVerification())
+	if s.databasePID != 0 {
+		fmt.Printf("%s SUMMARY: database server cpu per verification: host %.3f ms, floor %.3f ms\n",
+			backend, host.DatabaseCPUPerVerification(), floor.DatabaseCPUPerVerification())
+	}
 	pid := s.host.Cmd.Process.Pid
 	rss, hostPeak := benche2e.RSS(pid)
 	fmt.Printf("%s SUMMARY: memory: host RSS %.1f MiB (peak %.1f)", backend, rss, hostPeak)
