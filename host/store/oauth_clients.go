@@ -170,7 +170,7 @@ func (s *SQLStore) CreateOAuthClient(ctx context.Context, c OAuthClient) (OAuthC
 	if err != nil {
 		return OAuthClient{}, wrapErr("create oauth client", err)
 	}
-	s.clients.forget(c.ID)
+	s.afterCommit(ctx, func() { s.clients.forget(c.ID) })
 	return c, nil
 }
 
@@ -200,7 +200,7 @@ func (s *SQLStore) ListOAuthClients(ctx context.Context) ([]OAuthClient, error) 
 // through ON DELETE CASCADE.
 func (s *SQLStore) DeleteOAuthClient(ctx context.Context, id string) error {
 	res, err := s.exec(ctx, `DELETE FROM oauth_clients WHERE id = ?`, id)
-	s.clients.forget(id) // also when the outcome is unknown
+	s.afterCommit(ctx, func() { s.clients.forget(id) }) // also when the outcome is unknown
 	if err != nil {
 		return wrapErr("delete oauth client", err)
 	}

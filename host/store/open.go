@@ -52,8 +52,8 @@ type SQLStore struct {
 	// stmts keeps the prepared statements of a SQLite store; nil on
 	// PostgreSQL, whose driver keeps its own.
 	stmts *stmtCache
-	// clients keeps decoded OAuth clients (oauth_client_cache.go).
-	clients clientCache
+	// clients keeps decoded OAuth clients by id (oauth_client_cache.go).
+	clients kept[OAuthClient]
 	// deleting holds the OAuth requests being deleted without waiting for
 	// the commit (FositeStore.removeLater).
 	deleting sync.Map
@@ -95,6 +95,7 @@ func Open(ctx context.Context, databaseURL string, logger *slog.Logger) (*SQLSto
 		return nil, err
 	}
 	s.logger = logger
+	s.clients.recheck = clientRecheck
 	if err := s.migrate(ctx); err != nil {
 		_ = s.db.Close()
 		return nil, err

@@ -19,6 +19,33 @@ func (s *SQLStore) withTx(ctx context.Context, tx *sql.Tx) context.Context {
 	return context.WithValue(context.WithValue(ctx, txKey{s}, tx), openTxKey{}, true)
 }
 
+// afterTxKey is the context key of the functions to run once the outermost
+// InTx of a store has ended.
+type afterTxKey struct{ s *SQLStore }
+
+// afterTx is the functions a transaction runs once it has ended.
+type afterTx struct{ fns []func() }
+
+func (a *afterTx) run() {
+	for _, fn := range a.fns {
+		fn()
+	}
+}
+
+// afterCommit runs fn once what ctx's transaction has written is committed
+// or rolled back: when the outermost InTx ends, or at once for a statement
+// outside InTx, which has committed when it returns. The kept clients and
+// tokens are dropped then, not before: a reader that read the old row until
+// the commit could otherwise keep it. (A FositeStore.BeginTX transaction
+// runs fn at once; it changes neither.)
+func (s *SQLStore) afterCommit(ctx context.Context, fn func()) {
+	if a, ok := ctx.Value(afterTxKey{s}).(*afterTx); ok {
+		a.fns = append(a.fns, fn)
+		return
+	}
+	fn()
+}
+
 // InTransaction reports whether ctx carries an open transaction of a store
 // (from InTx or FositeStore.BeginTX), so that work which must never run
 // while a transaction holds its locks, such as a call to a factor plugin
@@ -112,6 +139,9 @@ func (s *SQLStore) InTx(ctx context.Context, fn func(ctx context.Context) error)
 	if _, ok := s.txFrom(ctx); ok {
 		return fn(ctx)
 	}
+	after := &afterTx{}
+	defer after.run() // last, after the commit or the rollback
+	ctx = context.WithValue(ctx, afterTxKey{s}, after)
 	if s.writer != nil {
 		return s.writer.inTx(ctx, fn)
 	}
