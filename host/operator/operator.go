@@ -48,6 +48,9 @@ type Store interface {
 	QueryAudit(ctx context.Context, q store.AuditQuery) ([]store.AuditEvent, error)
 	AppendAudit(ctx context.Context, e store.AuditEvent) (store.AuditEvent, error)
 	InTx(ctx context.Context, fn func(ctx context.Context) error) error
+	// AwaitTokenRecheck returns once no host still uses what it kept of a
+	// token or user before a change just committed.
+	AwaitTokenRecheck(ctx context.Context)
 }
 
 // Factors removes a user's credential, auditing it (*mfa.Service).
@@ -128,16 +131,17 @@ func (s *Service) Credentials(ctx context.Context, userID string) ([]store.Crede
 }
 
 // Disable disables the user: they sign in nowhere, their sessions and
-// OAuth tokens end, and their API tokens are refused until Enable.
+// OAuth tokens end, and their API tokens are refused until Enable, by every
+// host once Disable returns (as after Enable and Delete).
 func (s *Service) Disable(ctx context.Context, a Actor, idOrName string) (store.User, error) {
-	return s.change(ctx, a, idOrName, ActionDisable, nil, func(ctx context.Context, u store.User) error {
+	return s.changeTokenUser(ctx, a, idOrName, ActionDisable, func(ctx context.Context, u store.User) error {
 		return s.d.Store.SetUserDisabled(ctx, u.ID, s.d.Now().UTC())
 	})
 }
 
 // Enable lets a disabled user sign in again.
 func (s *Service) Enable(ctx context.Context, a Actor, idOrName string) (store.User, error) {
-	return s.change(ctx, a, idOrName, ActionEnable, nil, func(ctx context.Context, u store.User) error {
+	return s.changeTokenUser(ctx, a, idOrName, ActionEnable, func(ctx context.Context, u store.User) error {
 		return s.d.Store.SetUserDisabled(ctx, u.ID, time.Time{})
 	})
 }
@@ -145,9 +149,19 @@ func (s *Service) Enable(ctx context.Context, a Actor, idOrName string) (store.U
 // Delete deletes the user and everything of theirs; the audit log keeps
 // their events.
 func (s *Service) Delete(ctx context.Context, a Actor, idOrName string) (store.User, error) {
-	return s.change(ctx, a, idOrName, ActionDelete, nil, func(ctx context.Context, u store.User) error {
+	return s.changeTokenUser(ctx, a, idOrName, ActionDelete, func(ctx context.Context, u store.User) error {
 		return s.d.Store.DeleteUser(ctx, u.ID)
 	})
+}
+
+// changeTokenUser is change for what decides whether the user's API tokens
+// are accepted: it returns once every host honours it.
+func (s *Service) changeTokenUser(ctx context.Context, a Actor, idOrName, action string, fn func(ctx context.Context, u store.User) error) (store.User, error) {
+	u, err := s.change(ctx, a, idOrName, action, nil, fn)
+	if err == nil {
+		s.d.Store.AwaitTokenRecheck(ctx)
+	}
+	return u, err
 }
 
 // SetPassword sets the user's password.
@@ -259,8 +273,9 @@ func (s *Service) Tokens(ctx context.Context, idOrName string) ([]store.APIToken
 	return ts, nil
 }
 
-// RevokeToken deletes the personal API token with the given id: the next
-// request with it is refused (tokens are looked up on every request).
+// RevokeToken deletes the personal API token with the given id. Once it
+// returns, every host refuses the token: it waits for that as long as a host
+// may keep a token it has read (a second).
 func (s *Service) RevokeToken(ctx context.Context, a Actor, id string) (store.APIToken, error) {
 	t, err := s.d.Store.GetAPIToken(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
@@ -285,6 +300,7 @@ func (s *Service) RevokeToken(ctx context.Context, a Actor, id string) (store.AP
 	if err != nil {
 		return store.APIToken{}, fmt.Errorf("revoke token: %w", err)
 	}
+	s.d.Store.AwaitTokenRecheck(ctx)
 	return t, nil
 }
 

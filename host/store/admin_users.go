@@ -43,6 +43,7 @@ func likeEscape(s string) string {
 // disabled. ErrNotFound when there is no such user.
 func (s *SQLStore) SetUserDisabled(ctx context.Context, id string, at time.Time) error {
 	return s.InTx(ctx, func(ctx context.Context) error {
+		s.forgetTokensOf(ctx, id)
 		res, err := s.exec(ctx, `UPDATE users SET disabled_at = ?, updated_at = ? WHERE id = ?`,
 			nullMicros(normTime(at)), toMicros(s.now()), id)
 		if err != nil {
@@ -69,6 +70,7 @@ func (s *SQLStore) SetUserDisabled(ctx context.Context, id string, at time.Time)
 // ErrNotFound when there is no such user.
 func (s *SQLStore) DeleteUser(ctx context.Context, id string) error {
 	return s.InTx(ctx, func(ctx context.Context) error {
+		s.forgetTokensOf(ctx, id)
 		res, err := s.exec(ctx, `DELETE FROM users WHERE id = ?`, id)
 		if err != nil {
 			return wrapErr("delete user", err)

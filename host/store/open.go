@@ -52,8 +52,10 @@ type SQLStore struct {
 	// stmts keeps the prepared statements of a SQLite store; nil on
 	// PostgreSQL, whose driver keeps its own.
 	stmts *stmtCache
-	// clients keeps decoded OAuth clients by id (oauth_client_cache.go).
+	// clients keeps decoded OAuth clients by id (oauth_client_cache.go),
+	// tokens API tokens with their users by hash (tokens.go).
 	clients kept[OAuthClient]
+	tokens  kept[tokenWithUser]
 	// deleting holds the OAuth requests being deleted without waiting for
 	// the commit (FositeStore.removeLater).
 	deleting sync.Map
@@ -95,7 +97,7 @@ func Open(ctx context.Context, databaseURL string, logger *slog.Logger) (*SQLSto
 		return nil, err
 	}
 	s.logger = logger
-	s.clients.recheck = clientRecheck
+	s.clients.recheck, s.tokens.recheck = clientRecheck, tokenRecheck
 	if err := s.migrate(ctx); err != nil {
 		_ = s.db.Close()
 		return nil, err

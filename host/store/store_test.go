@@ -26,6 +26,7 @@ func storeTests() []storeTest {
 		{"LoadVerification", testLoadVerification},
 		{"CommitCredentialUse", testCommitCredentialUse},
 		{"APITokenWithUser", testAPITokenWithUser},
+		{"APITokenCache", testAPITokenCache},
 		{"Orgs", testOrgs},
 		{"KeyedCredentials", testKeyedCredentials},
 		{"DiscoverableChallenges", testDiscoverableChallenges},

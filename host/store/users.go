@@ -103,6 +103,7 @@ func (s *SQLStore) UpdateUser(ctx context.Context, u User) (User, error) {
 		disabled sql.NullInt64
 	)
 	err := s.InTx(ctx, func(ctx context.Context) error {
+		s.forgetTokensOf(ctx, u.ID)
 		return s.queryRow(ctx, `UPDATE users
 		SET org_id = ?, name = ?, password_hash = ?, email = ?, admin = ?, updated_at = ?
 		WHERE id = ? RETURNING created_at, disabled_at`,
