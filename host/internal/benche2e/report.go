@@ -14,8 +14,9 @@ type Series struct {
 	Rounds  []Result
 	// CPU is the processor time the server (and its plugins) used over
 	// the rounds; OwnCPU the part of the server process itself; DatabaseCPU
-	// that of a database server on this machine (PostgreSQL) meanwhile.
-	CPU, OwnCPU, DatabaseCPU time.Duration
+	// that of a database server on this machine (PostgreSQL) meanwhile, and
+	// LoadCPU that of the load generator (this process).
+	CPU, OwnCPU, DatabaseCPU, LoadCPU time.Duration
 }
 
 // median returns the median of f over the rounds.
@@ -46,6 +47,10 @@ func (s Series) OwnCPUPerVerification() float64 { return s.perVerification(s.Own
 // DatabaseCPUPerVerification is the database server's processor time per
 // successful verification, in milliseconds.
 func (s Series) DatabaseCPUPerVerification() float64 { return s.perVerification(s.DatabaseCPU) }
+
+// LoadCPUPerVerification is the load generator's processor time per
+// successful verification, in milliseconds.
+func (s Series) LoadCPUPerVerification() float64 { return s.perVerification(s.LoadCPU) }
 
 func (s Series) perVerification(d time.Duration) float64 {
 	ok := 0

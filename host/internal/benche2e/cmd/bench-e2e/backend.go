@@ -107,19 +107,24 @@ func rounds(ctx context.Context, c config, s *servers, clients, requests int) []
 	floor := benche2e.Series{Name: "floor", Clients: clients}
 	for i := range c.rounds {
 		profiled := profile(ctx, c, s, clients == c.clients, i)
-		cpu, own, db := benche2e.TreeCPU(s.host.Cmd.Process.Pid), benche2e.CPU(s.host.Cmd.Process.Pid), s.databaseCPU()
+		cpu, own, db, load := benche2e.TreeCPU(s.host.Cmd.Process.Pid), benche2e.CPU(s.host.Cmd.Process.Pid), s.databaseCPU(), loadCPU()
 		host.Rounds = append(host.Rounds, s.hostLoad.Run(ctx, s.hostT, clients, requests))
 		profiled()
 		host.CPU += benche2e.TreeCPU(s.host.Cmd.Process.Pid) - cpu
 		host.OwnCPU += benche2e.CPU(s.host.Cmd.Process.Pid) - own
 		host.DatabaseCPU += s.databaseCPU() - db
-		cpu, db = benche2e.CPU(s.floor.Cmd.Process.Pid), s.databaseCPU()
+		host.LoadCPU += loadCPU() - load
+		cpu, db, load = benche2e.CPU(s.floor.Cmd.Process.Pid), s.databaseCPU(), loadCPU()
 		floor.Rounds = append(floor.Rounds, s.floorLoad.Run(ctx, s.floorT, clients, requests))
 		floor.CPU += benche2e.CPU(s.floor.Cmd.Process.Pid) - cpu
 		floor.DatabaseCPU += s.databaseCPU() - db
+		floor.LoadCPU += loadCPU() - load
 	}
 	return []benche2e.Series{host, floor}
 }
+
+// loadCPU is the processor time of the load generator, this process, so far.
+func loadCPU() time.Duration { return benche2e.CPU(os.Getpid()) }
 
 // databaseCPU is the processor time of a local PostgreSQL server so far, or
 // 0 when there is none to read.
@@ -160,6 +165,8 @@ func report(backend string, s *servers, many, one []benche2e.Series) {
 		backend, one[0].P50(), one[0].P99(), one[1].P50(), one[1].P99())
 	fmt.Printf("%s SUMMARY: cpu per verification: host+plugins %.3f ms (host %.3f ms), floor %.3f ms\n",
 		backend, host.CPUPerVerification(), host.OwnCPUPerVerification(), floor.CPUPerVerification())
+	fmt.Printf("%s SUMMARY: load generator cpu per verification: host %.3f ms, floor %.3f ms\n",
+		backend, host.LoadCPUPerVerification(), floor.LoadCPUPerVerification())
 	if s.databasePID != 0 {
 		fmt.Printf("%s SUMMARY: database server cpu per verification: host %.3f ms, floor %.3f ms\n",
 			backend, host.DatabaseCPUPerVerification(), floor.DatabaseCPUPerVerification())
