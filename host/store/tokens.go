@@ -77,7 +77,7 @@ var tokenAndUserQuery = `SELECT ` + qualify("t", tokenColumns) + `, ` + qualify(
 // (AwaitTokenRecheck). A change made through this store, such as revoking
 // the token or disabling its user, takes effect here once it commits.
 // The read costs about a tenth of a verification's processor time on SQLite
-// and one of its three round trips on PostgreSQL.
+// and one of three round trips on PostgreSQL.
 const tokenRecheck = time.Second
 
 // tokenWithUser is what SQLStore.tokens keeps of a token.

@@ -211,7 +211,7 @@ type check struct {
 
 // minRatio is the share of its floor's verifications per second the host
 // must reach on a backend: with group commit, SQLite's host can beat a floor
-// that waits for one fsync per request; PostgreSQL's makes three round trips
+// that waits for one fsync per request; PostgreSQL's makes two round trips
 // where its floor makes one.
 func minRatio(backend string) float64 {
 	if backend == "sqlite" {
