@@ -36,7 +36,7 @@ func (c *cli) tokensListCommand() *cobra.Command {
 func (c *cli) tokensRevokeCommand() *cobra.Command {
 	return &cobra.Command{
 		Use:   "revoke ID",
-		Short: "Revoke a personal API token by id; requests with it are refused at once",
+		Short: "Revoke a personal API token by id; once it returns, every host refuses it",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return c.withApp(cmd.Context(), func(a *app) error {
