@@ -3,6 +3,7 @@ package operator
 import (
 	"context"
 	"errors"
+	"slices"
 	"testing"
 	"time"
 
@@ -19,14 +20,27 @@ func (f *fakeFactors) RemoveCredential(_ context.Context, m mfa.Meta, _, credent
 	return mfa.Removed{CredentialID: credentialID, Factor: "totp"}, nil
 }
 
-func newService(t *testing.T) (*Service, *store.SQLStore, *fakeFactors) {
+// awaitingStore is the store, except that the service's wait for every host
+// to read tokens again returns at once, noting what check says then.
+type awaitingStore struct {
+	*store.SQLStore
+	check func() string
+	seen  []string
+}
+
+func (a *awaitingStore) AwaitTokenRecheck(context.Context) {
+	a.seen = append(a.seen, a.check())
+}
+
+func newService(t *testing.T) (*Service, *awaitingStore, *fakeFactors) {
 	t.Helper()
 	ctx := context.Background()
-	st, err := store.Open(ctx, testdb.Backends()[0].NewURL(t), nil)
+	sql, err := store.Open(ctx, testdb.Backends()[0].NewURL(t), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { st.Close() })
+	t.Cleanup(func() { sql.Close() })
+	st := &awaitingStore{SQLStore: sql, check: func() string { return "" }}
 	org, err := st.EnsureDefaultOrg(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -144,5 +158,53 @@ func TestMissing(t *testing.T) {
 	}
 	if _, err := s.RemoveFactor(ctx, Actor{ID: "cli:ops", Via: "cli"}, "alice", "c-1"); err != nil || len(factors.removed) != 1 || factors.removed[0].Actor != "cli:ops" {
 		t.Fatalf("RemoveFactor: %v, %+v", err, factors.removed)
+	}
+}
+
+// TestTokenChangesWaitForEveryHost: the changes that decide whether an API
+// token is accepted wait, once committed, until every host has read tokens
+// again; the others do not wait.
+func TestTokenChangesWaitForEveryHost(t *testing.T) {
+	ctx := context.Background()
+	actor := Actor{ID: "cli:ops", Via: "cli"}
+	for _, tc := range []struct {
+		name string
+		act  func(s *Service) error
+		want []string // what the database showed at each wait
+	}{
+		{"disable", func(s *Service) error { _, err := s.Disable(ctx, actor, "alice"); return err }, []string{"disabled, token"}},
+		{"enable", func(s *Service) error { _, err := s.Enable(ctx, actor, "alice"); return err }, []string{"enabled, token"}},
+		{"delete", func(s *Service) error { _, err := s.Delete(ctx, actor, "alice"); return err }, []string{"no user, no token"}},
+		{"revoke", func(s *Service) error { _, err := s.RevokeToken(ctx, actor, "tok-1"); return err }, []string{"enabled, no token"}},
+		{"set password", func(s *Service) error { _, err := s.SetPassword(ctx, actor, "alice", "pw"); return err }, nil},
+		{"unlock", func(s *Service) error { _, _, err := s.Unlock(ctx, actor, "alice"); return err }, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s, st, _ := newService(t)
+			if _, err := st.CreateAPIToken(ctx, store.APIToken{ID: "tok-1", UserID: "u-1", Hash: []byte("hash-1")}); err != nil {
+				t.Fatal(err)
+			}
+			if tc.name == "enable" {
+				if err := st.SetUserDisabled(ctx, "u-1", time.Now()); err != nil {
+					t.Fatal(err)
+				}
+			}
+			st.check = func() string {
+				user, token := "no user", "no token"
+				if u, err := st.GetUser(ctx, "u-1"); err == nil {
+					user = map[bool]string{true: "disabled", false: "enabled"}[u.Disabled()]
+				}
+				if _, err := st.GetAPIToken(ctx, "tok-1"); err == nil {
+					token = "token"
+				}
+				return user + ", " + token
+			}
+			if err := tc.act(s); err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(st.seen, tc.want) {
+				t.Fatalf("waits seeing %q, want %q", st.seen, tc.want)
+			}
+		})
 	}
 }
