@@ -11,10 +11,11 @@ const keptCap = 4096
 
 // kept keeps values read from the database by key, each with when it was
 // last checked against the database. A value is served without a query for
-// recheck after that; a change made through the store drops it at once (see
-// forget), so recheck bounds only how late a change made by another process
-// (another host, the CLI) takes effect here. Its zero value is unusable:
-// set recheck. It is safe for concurrent use.
+// recheck after that. A change made through the store drops it once the
+// change commits (forget, called through SQLStore.afterCommit), so recheck
+// bounds only how late a change made by another process (another host, the
+// CLI) takes effect here. With recheck zero nothing kept
+// is ever fresh (Open sets it). It is safe for concurrent use.
 type kept[V any] struct {
 	recheck time.Duration
 

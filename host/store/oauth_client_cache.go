@@ -12,8 +12,8 @@ import (
 // clientRecheck is how long a client checked against the database
 // authenticates requests without being checked again: the bound on how late
 // a change made by another process (another host, the CLI) takes effect on
-// this one. Changes made through this store take effect at once, and so does
-// a token's client (see FositeStore.get).
+// this one. Changes made through this store take effect once they commit,
+// and a token's client is always the current one (see FositeStore.get).
 //
 // Every token request, introspection and revocation authenticates a client
 // and reads the client of a token; a query and the decoding of a client's
