@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"time"
 
 	"github.com/factorgate/factorgate/host/internal/benche2e"
@@ -171,6 +172,7 @@ func report(backend string, s *servers, many, one []benche2e.Series) {
 		fmt.Printf("%s SUMMARY: database server cpu per verification: host %.3f ms, floor %.3f ms\n",
 			backend, host.DatabaseCPUPerVerification(), floor.DatabaseCPUPerVerification())
 	}
+	printBudget(backend, host, floor)
 	pid := s.host.Cmd.Process.Pid
 	rss, hostPeak := benche2e.RSS(pid)
 	fmt.Printf("%s SUMMARY: memory: host RSS %.1f MiB (peak %.1f)", backend, rss, hostPeak)
@@ -201,6 +203,21 @@ func report(backend string, s *servers, many, one []benche2e.Series) {
 	for _, c := range checks {
 		fmt.Printf("%s TARGET: %s\n", backend, c.goal.Check(c.figure))
 	}
+}
+
+// printBudget compares the processor time a verification may cost at the
+// target ratio, when the machine's processors do nothing else, with what the
+// host's rounds spent: the host and its plugins, the load generator and a
+// local database server.
+func printBudget(backend string, host, floor benche2e.Series) {
+	goal := minRatio(backend) * floor.PerSecond()
+	if goal == 0 {
+		return
+	}
+	budget := float64(runtime.NumCPU()) * 1000 / goal
+	spent := host.CPUPerVerification() + host.LoadCPUPerVerification() + host.DatabaseCPUPerVerification()
+	fmt.Printf("%s SUMMARY: at %.2fx of the floor (%.0f/s) %d processors allow %.3f ms of cpu per verification in all; the host's rounds spent %.3f ms\n",
+		backend, minRatio(backend), goal, runtime.NumCPU(), budget, spent)
 }
 
 // check is a figure of the summary and the goal it is held to.
