@@ -27,6 +27,7 @@ func storeTests() []storeTest {
 		{"CommitCredentialUse", testCommitCredentialUse},
 		{"APITokenWithUser", testAPITokenWithUser},
 		{"APITokenCache", testAPITokenCache},
+		{"APITokenCacheConcurrent", testAPITokenCacheConcurrent},
 		{"Orgs", testOrgs},
 		{"KeyedCredentials", testKeyedCredentials},
 		{"DiscoverableChallenges", testDiscoverableChallenges},

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -100,5 +102,55 @@ func testAPITokenCache(t *testing.T, e *testEnv) {
 			}
 			tc.check(t)
 		})
+	}
+}
+
+// testAPITokenCacheConcurrent: while readers keep reading a token, it is
+// revoked; no read that starts after the revocation has returned may find
+// it, whatever the readers kept meanwhile.
+func testAPITokenCacheConcurrent(t *testing.T, e *testEnv) {
+	ctx := context.Background()
+	u := mustUser(t, e.s, "ann")
+	tok, err := e.s.CreateAPIToken(ctx, APIToken{ID: "tok", UserID: u.ID, Hash: []byte("hash"), CreatedAt: t0})
+	noErr(t, err)
+	const readers, readsAfter = 8, 50
+	var (
+		revoked atomic.Bool
+		wg      sync.WaitGroup
+		stale   atomic.Int64
+	)
+	for range readers {
+		wg.Go(func() {
+			for after := 0; after < readsAfter; {
+				done := revoked.Load()
+				_, _, err := e.s.GetAPITokenWithUser(ctx, tok.Hash)
+				if !done {
+					continue
+				}
+				after++
+				if err == nil {
+					stale.Add(1)
+				} else if !errors.Is(err, ErrNotFound) {
+					t.Errorf("read after the revocation: %v", err)
+					return
+				}
+			}
+		})
+	}
+	for range readers * 20 { // let the readers keep the token
+		_, _, err := e.s.GetAPITokenWithUser(ctx, tok.Hash)
+		noErr(t, err)
+	}
+	// In a transaction, as the operator revokes: the readers may read the
+	// old row between the statement and the commit.
+	noErr(t, e.s.InTx(ctx, func(ctx context.Context) error {
+		noErr(t, e.s.DeleteAPIToken(ctx, tok.ID))
+		_, err := e.s.AppendAudit(ctx, AuditEvent{Time: t0, UserID: u.ID, Actor: "test", Action: "token.revoke", Result: "ok"})
+		return err
+	}))
+	revoked.Store(true)
+	wg.Wait()
+	if n := stale.Load(); n > 0 {
+		t.Fatalf("%d reads after the revocation found the token", n)
 	}
 }
