@@ -102,9 +102,9 @@ func RSS(pid int) (rss, peak float64) {
 // CPU returns the processor time a process has used (user and system).
 func CPU(pid int) time.Duration { return cpuTicks(pid, 2) }
 
-// ReapedCPU is CPU with the time of the process's children that it has
+// reapedCPU is CPU with the time of the process's children that it has
 // waited for: a PostgreSQL postmaster's backends that have ended.
-func ReapedCPU(pid int) time.Duration { return cpuTicks(pid, 4) }
+func reapedCPU(pid int) time.Duration { return cpuTicks(pid, 4) }
 
 // cpuTicks sums n fields of /proc/pid/stat from utime on: utime, stime,
 // cutime, cstime.
@@ -129,19 +129,16 @@ func cpuTicks(pid, n int) time.Duration {
 }
 
 // TreeCPU is the processor time of a process and its direct children.
-func TreeCPU(pid int) time.Duration {
-	total := CPU(pid)
-	for _, c := range Children(pid) {
-		total += CPU(c)
-	}
-	return total
-}
+func TreeCPU(pid int) time.Duration { return treeCPU(pid, CPU) }
 
 // ServerCPU is the processor time of a database server with one process per
 // connection (PostgreSQL's postmaster): its own, its live children's and
 // that of the children it has reaped.
-func ServerCPU(pid int) time.Duration {
-	total := ReapedCPU(pid)
+func ServerCPU(pid int) time.Duration { return treeCPU(pid, reapedCPU) }
+
+// treeCPU is own(pid) and the processor time of pid's live children.
+func treeCPU(pid int, own func(int) time.Duration) time.Duration {
+	total := own(pid)
 	for _, c := range Children(pid) {
 		total += CPU(c)
 	}

@@ -108,24 +108,30 @@ func rounds(ctx context.Context, c config, s *servers, clients, requests int) []
 	floor := benche2e.Series{Name: "floor", Clients: clients}
 	for i := range c.rounds {
 		profiled := profile(ctx, c, s, clients == c.clients, i)
-		cpu, own, db, load := benche2e.TreeCPU(s.host.Cmd.Process.Pid), benche2e.CPU(s.host.Cmd.Process.Pid), s.databaseCPU(), loadCPU()
-		host.Rounds = append(host.Rounds, s.hostLoad.Run(ctx, s.hostT, clients, requests))
+		s.measure(&host, s.host, func() benche2e.Result { return s.hostLoad.Run(ctx, s.hostT, clients, requests) })
 		profiled()
-		host.CPU += benche2e.TreeCPU(s.host.Cmd.Process.Pid) - cpu
-		host.OwnCPU += benche2e.CPU(s.host.Cmd.Process.Pid) - own
-		host.DatabaseCPU += s.databaseCPU() - db
-		host.LoadCPU += loadCPU() - load
-		cpu, db, load = benche2e.CPU(s.floor.Cmd.Process.Pid), s.databaseCPU(), loadCPU()
-		floor.Rounds = append(floor.Rounds, s.floorLoad.Run(ctx, s.floorT, clients, requests))
-		floor.CPU += benche2e.CPU(s.floor.Cmd.Process.Pid) - cpu
-		floor.DatabaseCPU += s.databaseCPU() - db
-		floor.LoadCPU += loadCPU() - load
+		s.measure(&floor, s.floor, func() benche2e.Result { return s.floorLoad.Run(ctx, s.floorT, clients, requests) })
 	}
 	return []benche2e.Series{host, floor}
 }
 
-// loadCPU is the processor time of the load generator, this process, so far.
-func loadCPU() time.Duration { return benche2e.CPU(os.Getpid()) }
+// measure runs one round against server and adds it to series, with the
+// processor time it cost the server (with its plugins), the server process
+// alone, a local database server and the load generator (this process).
+func (s *servers) measure(series *benche2e.Series, server *benche2e.Process, round func() benche2e.Result) {
+	pid := server.Cmd.Process.Pid
+	type usage struct{ tree, own, database, load time.Duration }
+	now := func() usage {
+		return usage{benche2e.TreeCPU(pid), benche2e.CPU(pid), s.databaseCPU(), benche2e.CPU(os.Getpid())}
+	}
+	before := now()
+	series.Rounds = append(series.Rounds, round())
+	after := now()
+	series.CPU += after.tree - before.tree
+	series.OwnCPU += after.own - before.own
+	series.DatabaseCPU += after.database - before.database
+	series.LoadCPU += after.load - before.load
+}
 
 // databaseCPU is the processor time of a local PostgreSQL server so far, or
 // 0 when there is none to read.
