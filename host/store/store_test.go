@@ -28,6 +28,7 @@ func storeTests() []storeTest {
 		{"APITokenWithUser", testAPITokenWithUser},
 		{"APITokenCache", testAPITokenCache},
 		{"APITokenCacheConcurrent", testAPITokenCacheConcurrent},
+		{"APITokenCacheKeepsNoMiss", testAPITokenCacheKeepsNoMiss},
 		{"Orgs", testOrgs},
 		{"KeyedCredentials", testKeyedCredentials},
 		{"DiscoverableChallenges", testDiscoverableChallenges},

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -152,5 +153,30 @@ func testAPITokenCacheConcurrent(t *testing.T, e *testEnv) {
 	wg.Wait()
 	if n := stale.Load(); n > 0 {
 		t.Fatalf("%d reads after the revocation found the token", n)
+	}
+}
+
+// testAPITokenCacheKeepsNoMiss: a hash that matched no token is read again
+// next time, so a token created meanwhile authenticates at once, and a
+// spray of unknown tokens keeps nothing.
+func testAPITokenCacheKeepsNoMiss(t *testing.T, e *testEnv) {
+	ctx := context.Background()
+	now := t0
+	e.s.now = func() time.Time { return now }
+	u := mustUser(t, e.s, "ann")
+	for i := range 3 {
+		_, _, err := e.s.GetAPITokenWithUser(ctx, []byte(fmt.Sprintf("unknown-%d", i)))
+		wantErr(t, err, ErrNotFound)
+	}
+	_, err := e.s.CreateAPIToken(ctx, APIToken{ID: "tok", UserID: u.ID, Hash: []byte("unknown-0"), CreatedAt: t0})
+	noErr(t, err)
+	if tok, _, err := e.s.GetAPITokenWithUser(ctx, []byte("unknown-0")); err != nil || tok.ID != "tok" {
+		t.Fatalf("token created after a miss: %+v, %v", tok, err)
+	}
+	e.s.tokens.mu.RLock()
+	kept := len(e.s.tokens.m)
+	e.s.tokens.mu.RUnlock()
+	if kept != 1 {
+		t.Fatalf("%d tokens kept, want only the one found", kept)
 	}
 }
